@@ -1,0 +1,32 @@
+// ncasr._core: the compiled core. Each bind_* lives in its own file; module.cc only
+// assembles them.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings/errors.h"
+#include "common/build_info.h"
+
+namespace py = pybind11;
+
+namespace ncasr {
+void bind_model(py::module_& m);
+}
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "ncasr core: ncnn models, features, decoding and quantization";
+  m.attr("__version__") = NCASR_VERSION;
+  ncasr::register_error_translator();
+  m.def("build_info", [] {
+    ncasr::BuildInfo b = ncasr::build_info();
+    py::dict d;
+    d["ncnn_version"] = b.ncnn_version;
+    d["ncnn_origin"] = b.ncnn_origin;
+    d["compiler"] = b.compiler;
+    d["arch"] = b.arch;
+    d["cpu_count"] = b.cpu_count;
+    d["simd_active"] = b.simd_active;
+    d["cpu_features"] = b.cpu_features;
+    return d;
+  });
+  ncasr::bind_model(m);
+}

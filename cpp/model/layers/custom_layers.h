@@ -1,0 +1,28 @@
+#pragma once
+// Layers that icefall/sherpa-ncnn graphs use but ncnn does not ship. ncasr registers
+// them on every Net before load_param, so a param naming them loads.
+#include <string>
+#include <vector>
+
+namespace ncnn {
+class Net;
+class Layer;
+}  // namespace ncnn
+
+namespace ncasr {
+
+// Registers SherpaMetaData and the four Zipformer layers (PoolingModuleNoProj,
+// TensorAsStrided, SimpleUpsample, Stack) on `net`.
+void register_custom_layers(ncnn::Net& net);
+
+// Type names registered by register_custom_layers.
+const std::vector<std::string>& custom_layer_types();
+
+// Creators, one per layer file.
+ncnn::Layer* create_sherpa_meta_data_layer(void*);
+ncnn::Layer* create_pooling_module_no_proj_layer(void*);
+ncnn::Layer* create_tensor_as_strided_layer(void*);
+ncnn::Layer* create_simple_upsample_layer(void*);
+ncnn::Layer* create_stack_layer(void*);
+
+}  // namespace ncasr

@@ -1,0 +1,161 @@
+#include "model/meta_data.h"
+
+#include <net.h>
+
+#include "common/errors.h"
+#include "model/layers/custom_layers.h"
+#include "model/layers/sherpa_meta_data_layer.h"
+#include "model/net_loader.h"
+#include "model/param_file.h"
+
+namespace ncasr {
+namespace {
+
+struct Key {
+  int id;
+  const char* name;
+  int min_value;
+};
+
+// Required int keys per architecture.
+const std::vector<Key>& int_keys(ModelType t) {
+  static const std::vector<Key> lstm = {
+      {1, "num_encoder_layers", 1}, {2, "encoder_dim", 1}, {3, "rnn_hidden_size", 1}};
+  static const std::vector<Key> emformer = {
+      {1, "num_encoder_layers", 1}, {2, "memory_size", 0},          {3, "cnn_module_kernel", 1},
+      {4, "left_context_length", 0}, {5, "chunk_length", 1},        {6, "right_context_length", 0},
+      {7, "d_model", 1}};
+  static const std::vector<Key> zipformer = {{1, "decode_chunk_len", 1},
+                                             {2, "num_left_chunks", 1},
+                                             {3, "pad_length", 0},
+                                             {15, "model_version", 1}};
+  switch (t) {
+    case ModelType::kLstm: return lstm;
+    case ModelType::kConvEmformer: return emformer;
+    default: return zipformer;
+  }
+}
+
+const std::vector<Key>& zipformer_arrays() {
+  static const std::vector<Key> keys = {{16, "num_encoder_layers", 1},
+                                        {17, "encoder_dims", 1},
+                                        {18, "attention_dims", 1},
+                                        {19, "zipformer_downsampling_factors", 1},
+                                        {20, "cnn_module_kernels", 1}};
+  return keys;
+}
+
+std::string join(const std::vector<int>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+  return s;
+}
+
+}  // namespace
+
+const char* model_type_name(ModelType type) {
+  switch (type) {
+    case ModelType::kConvEmformer: return "conv_emformer";
+    case ModelType::kZipformer: return "zipformer";
+    case ModelType::kLstm: return "lstm";
+  }
+  return "unknown";
+}
+
+ModelMetaData ModelMetaData::from_layer(const SherpaMetaDataLayer& l, const std::string& path) {
+  const std::string where = "SherpaMetaData: ";
+  if (!l.wrong_kind.empty())
+    throw ModelError(path, where + "key " + std::to_string(l.wrong_kind[0]) +
+                               " has the wrong kind of value (0-15 are ints, 16-23 int arrays, "
+                               "24-29 floats)");
+  if (!l.has_int[0])
+    throw ModelError(path, where + "key 0 (model type) is missing");
+  const int t = l.ints[0];
+  if (t != 1 && t != 2 && t != 3)
+    throw ModelError(path, where + "unknown model type " + std::to_string(t) +
+                               " in key 0 (1 = conv_emformer, 2 = zipformer, 3 = lstm)");
+  ModelMetaData m;
+  m.type = static_cast<ModelType>(t);
+  for (int id = 0; id < SherpaMetaDataLayer::kNumInts; ++id)
+    if (l.has_int[id]) m.ints[id] = l.ints[id];
+  for (int k = 0; k < SherpaMetaDataLayer::kNumArrays; ++k)
+    if (l.has_array[k]) m.arrays[SherpaMetaDataLayer::kFirstArray + k] = l.arrays[k];
+  for (int k = 0; k < SherpaMetaDataLayer::kNumFloats; ++k)
+    if (l.has_float[k]) m.floats[SherpaMetaDataLayer::kFirstFloat + k] = l.floats[k];
+
+  const std::string arch = model_type_name(m.type);
+  for (const auto& k : int_keys(m.type)) {
+    auto it = m.ints.find(k.id);
+    if (it == m.ints.end())
+      throw ModelError(path, where + "missing " + k.name + " (key " + std::to_string(k.id) +
+                                 ") for " + arch);
+    if (it->second < k.min_value)
+      throw ModelError(path, where + k.name + " (key " + std::to_string(k.id) + ") is " +
+                                 std::to_string(it->second) + ", must be >= " +
+                                 std::to_string(k.min_value) + " for " + arch);
+  }
+  if (m.type == ModelType::kZipformer) {
+    size_t stacks = 0;
+    for (const auto& k : zipformer_arrays()) {
+      auto it = m.arrays.find(k.id);
+      if (it == m.arrays.end())
+        throw ModelError(path, where + "missing array " + k.name + " (key -233" +
+                                   std::to_string(k.id) + ") for zipformer");
+      if (it->second.empty())
+        throw ModelError(path, where + "array " + k.name + " is empty");
+      if (stacks == 0) stacks = it->second.size();
+      if (it->second.size() != stacks)
+        throw ModelError(path, where + "array " + k.name + " has " +
+                                   std::to_string(it->second.size()) +
+                                   " values, but num_encoder_layers has " + std::to_string(stacks) +
+                                   " (one per encoder stack)");
+      for (int v : it->second)
+        if (v < k.min_value)
+          throw ModelError(path, where + "array " + k.name + " holds " + std::to_string(v) +
+                                     ", must be >= " + std::to_string(k.min_value));
+    }
+  }
+  return m;
+}
+
+ModelMetaData ModelMetaData::read(const std::string& encoder_param_path) {
+  ParamFile pf = ParamFile::load(encoder_param_path);
+  if (!pf.find_layer_of_type("SherpaMetaData"))
+    throw ModelError(encoder_param_path,
+                     "no SherpaMetaData layer; add it with `ncasr export` "
+                     "(sherpa-ncnn models carry it as line 3 of the encoder param)");
+  check_layer_types(pf);
+  // Load the param through ncnn itself so its parser and ours agree on the values.
+  ncnn::Net net;
+  net.opt.use_vulkan_compute = false;
+  register_custom_layers(net);
+  if (net.load_param(encoder_param_path.c_str()) != 0)
+    throw ModelError(encoder_param_path, "ncnn could not parse this param file");
+  for (const ncnn::Layer* layer : net.layers()) {
+    if (layer->type == "SherpaMetaData")
+      return from_layer(*static_cast<const SherpaMetaDataLayer*>(layer), encoder_param_path);
+  }
+  throw ModelError(encoder_param_path, "SherpaMetaData layer vanished while loading");
+}
+
+int ModelMetaData::get(int id) const {
+  auto it = ints.find(id);
+  return it == ints.end() ? 0 : it->second;
+}
+
+const std::vector<int>& ModelMetaData::array(int id) const {
+  static const std::vector<int> empty;
+  auto it = arrays.find(id);
+  return it == arrays.end() ? empty : it->second;
+}
+
+std::vector<std::pair<std::string, std::string>> ModelMetaData::named() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.emplace_back("model_type", model_type_name(type));
+  for (const auto& k : int_keys(type)) out.emplace_back(k.name, std::to_string(get(k.id)));
+  if (type == ModelType::kZipformer)
+    for (const auto& k : zipformer_arrays()) out.emplace_back(k.name, join(array(k.id)));
+  return out;
+}
+
+}  // namespace ncasr

@@ -1,0 +1,28 @@
+#pragma once
+// Loads one ncnn net (param + bin) with checks ncnn does not make: every layer type
+// known, the .bin neither short nor longer than the graph reads, clear errors naming
+// the file.
+#include <string>
+
+#include "model/param_file.h"
+
+namespace ncnn {
+class Net;
+}
+
+namespace ncasr {
+
+struct NetLoadResult {
+  ParamFile param;
+  long long weight_bytes = -1;  // bytes the layers read from the .bin; -1 without a .bin
+};
+
+// Checks that every layer type in `pf` exists in this ncnn build or as an ncasr custom
+// layer; throws ModelError naming the first one that does not.
+void check_layer_types(const ParamFile& pf);
+
+// Registers ncasr's custom layers on `net`, then loads param and (unless bin_path is
+// empty) the weights. `net.opt` must be set by the caller before this call.
+NetLoadResult load_net(ncnn::Net& net, const std::string& param_path, const std::string& bin_path);
+
+}  // namespace ncasr
