@@ -23,6 +23,14 @@ def fixture_dir(name: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def test_wavs(tmp_path_factory):
+    """24 speech wavs (1-20 s, silences, noise) made with espeak-ng and sox."""
+    from helpers.speech import make_test_wavs
+
+    return make_test_wavs(tmp_path_factory.mktemp("wavs"))
+
+
 @pytest.fixture
 def model_copy(tmp_path):
     """Copy a fixture model into tmp_path so a test can damage it."""

@@ -1,9 +1,16 @@
 // Bindings for model inspection: plain dicts out, no logic here.
+#include <net.h>
+#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include "model/inspect.h"
 #include "model/meta_data.h"
+#include "model/net_loader.h"
+#include "model/random_weights.h"
+#include "common/errors.h"
+
+#include <cstring>
 
 namespace py = pybind11;
 
@@ -64,6 +71,55 @@ void bind_model(py::module_& m) {
       },
       py::arg("model_dir"), py::arg("variant") = "",
       "Loads every net of a model folder and returns its type, metadata and statistics.");
+  m.def(
+      "run_net",
+      [](const std::string& param, const std::string& bin, const py::dict& inputs,
+         const std::vector<std::string>& outputs, bool fp16) {
+        // Runs one net on named inputs and returns named blobs: a probe for tests and
+        // tools that need intermediate values. Arrays are read in ncnn's (c, h, w) order.
+        ncnn::Net net;
+        net.opt.use_vulkan_compute = false;
+        net.opt.num_threads = 1;
+        net.opt.use_fp16_storage = net.opt.use_fp16_arithmetic = net.opt.use_fp16_packed = fp16;
+        load_net(net, param, bin);
+        ncnn::Extractor ex = net.create_extractor();
+        std::vector<py::array_t<float, py::array::c_style | py::array::forcecast>> keep;
+        for (auto item : inputs) {
+          auto a = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(item.second);
+          keep.push_back(a);
+          ncnn::Mat m;
+          const int d0 = static_cast<int>(a.shape(0));
+          const int d1 = a.ndim() > 1 ? static_cast<int>(a.shape(1)) : 1;
+          const int d2 = a.ndim() > 2 ? static_cast<int>(a.shape(2)) : 1;
+          if (a.ndim() == 1) m.create(d0);
+          else if (a.ndim() == 2) m.create(d1, d0);
+          else m.create(d2, d1, d0);
+          const float* src = a.data();
+          const int plane = a.ndim() == 3 ? d1 * d2 : static_cast<int>(a.size());
+          for (int q = 0; q < (a.ndim() == 3 ? d0 : 1); ++q)
+            std::memcpy(m.channel(q), src + q * plane, sizeof(float) * plane);
+          ex.input(py::str(item.first).cast<std::string>().c_str(), m);
+        }
+        py::dict out;
+        for (const auto& name : outputs) {
+          ncnn::Mat m;
+          if (ex.extract(name.c_str(), m) != 0) throw Error("cannot extract blob '" + name + "'");
+          std::vector<py::ssize_t> shape;
+          if (m.dims == 3) shape = {m.c, m.h, m.w};
+          else if (m.dims == 2) shape = {m.h, m.w};
+          else shape = {m.w};
+          py::array_t<float> a(shape);
+          const int plane = m.w * (m.dims >= 2 ? m.h : 1);
+          for (int q = 0; q < (m.dims == 3 ? m.c : 1); ++q)
+            std::memcpy(a.mutable_data() + q * plane, m.channel(q), sizeof(float) * plane);
+          out[py::str(name)] = a;
+        }
+        return out;
+      },
+      py::arg("param"), py::arg("bin"), py::arg("inputs"), py::arg("outputs"), py::arg("fp16") = false);
+  m.def("write_random_weights", &write_random_weights, py::arg("param"), py::arg("bin"),
+        py::arg("seed") = 0, py::arg("scale") = 0.05f, py::call_guard<py::gil_scoped_release>(),
+        "Writes random fp32 weights for a .param (for timing full-size graphs).");
 }
 
 }  // namespace ncasr

@@ -10,6 +10,9 @@ namespace py = pybind11;
 
 namespace ncasr {
 void bind_model(py::module_& m);
+void bind_recognizer(py::module_& m);
+void bind_decode(py::module_& m);
+void bind_features(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -29,4 +32,7 @@ PYBIND11_MODULE(_core, m) {
     return d;
   });
   ncasr::bind_model(m);
+  ncasr::bind_recognizer(m);
+  ncasr::bind_decode(m);
+  ncasr::bind_features(m);
 }

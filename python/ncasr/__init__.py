@@ -6,19 +6,30 @@
 """
 
 from ._core import __version__
+from .audio import load_audio
+from .config import DecodingConfig, EndpointConfig, FeatureConfig, RecognizerConfig
 from .errors import AudioError, ConfigError, ModelError, ModelFileNotFoundError, NcasrError
 from .model_info import BuildInfo, ModelInfo, NetInfo, build_info, inspect_model
+from .recognizer import Recognizer, Result, Stream
 
 __all__ = [
     "__version__",
     "AudioError",
     "BuildInfo",
     "ConfigError",
+    "DecodingConfig",
+    "EndpointConfig",
+    "FeatureConfig",
     "ModelError",
     "ModelFileNotFoundError",
     "ModelInfo",
     "NcasrError",
     "NetInfo",
+    "Recognizer",
+    "RecognizerConfig",
+    "Result",
+    "Stream",
     "build_info",
     "inspect_model",
+    "load_audio",
 ]

@@ -30,6 +30,40 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_transcribe(args: argparse.Namespace) -> int:
+    import time
+
+    from .audio import load_audio
+    from .recognizer import Recognizer
+
+    overrides = dict(method=args.decoding_method, num_active_paths=args.num_active_paths,
+                     num_threads=args.num_threads, hotwords_file=args.hotwords,
+                     hotwords_score=args.hotwords_score, variant=args.variant)
+    rec = Recognizer.from_dir(args.model_dir, **overrides)
+    total_audio = total_time = 0.0
+    for path in args.audio:
+        samples, rate = load_audio(path, mix_to_mono=args.mix_to_mono)
+        start = time.perf_counter()
+        result = rec.transcribe(samples, rate)
+        elapsed = time.perf_counter() - start
+        duration = samples.size / rate
+        total_audio += duration
+        total_time += elapsed
+        rtf = elapsed / duration if duration else float("nan")
+        if args.json:
+            print(json.dumps({"file": path, "text": result.text, "tokens": result.tokens,
+                              "token_ids": result.token_ids, "timestamps": result.timestamps,
+                              "duration": duration, "elapsed": elapsed, "rtf": rtf}))
+        else:
+            print(f"{path}: {result.text.strip()}")
+            print(f"  duration {duration:.3f} s, elapsed {elapsed:.3f} s, "
+                  f"RTF = {elapsed:.3f}/{duration:.3f} = {rtf:.3f}")
+    if not args.json and len(args.audio) > 1 and total_audio:
+        print(f"total: {total_audio:.3f} s of audio in {total_time:.3f} s, "
+              f"RTF {total_time / total_audio:.3f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ncasr", description=__doc__)
     parser.add_argument("--version", action="version",
@@ -42,6 +76,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="which files to read when the folder holds several")
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser("transcribe", help="recognize audio files")
+    p.add_argument("model_dir", help="model folder (encoder/decoder/joiner files, tokens.txt)")
+    p.add_argument("audio", nargs="+", help="audio files (any rate soundfile reads)")
+    p.add_argument("--decoding-method", default="greedy_search",
+                   choices=["greedy_search", "modified_beam_search"])
+    p.add_argument("--num-active-paths", type=int, default=4)
+    p.add_argument("--num-threads", type=int, default=1)
+    p.add_argument("--hotwords", metavar="FILE", help="hotwords file (modified_beam_search)")
+    p.add_argument("--hotwords-score", type=float, default=1.5)
+    p.add_argument("--variant", default="", choices=["", "float", "int8"])
+    p.add_argument("--mix-to-mono", action="store_true", help="average multi-channel audio")
+    p.add_argument("--json", action="store_true", help="one JSON object per file")
+    p.set_defaults(func=_cmd_transcribe)
     return parser
 
 
@@ -50,6 +98,6 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except NcasrError as e:
+    except (NcasrError, FileNotFoundError) as e:
         print(f"ncasr: error: {e}", file=sys.stderr)
         return 2

@@ -1,0 +1,28 @@
+#pragma once
+// How one architecture's streaming encoder is fed: frames per call (segment), frames to
+// advance (offset), its zero initial states, and the reshapes its output states need
+// before they are fed back. Values come from the model's metadata.
+#include <mat.h>
+
+#include <functional>
+#include <vector>
+
+#include "model/meta_data.h"
+
+namespace ncasr {
+
+struct EncoderSpec {
+  int segment = 0;  // feature frames per encoder call
+  int offset = 0;   // feature frames the stream advances per call
+  bool length_input = false;  // LSTM takes the frame count as in1
+  std::vector<ncnn::Mat> initial_states;
+  // Reshapes the extracted out1..outN so they can be fed back as in1..inN (may be empty).
+  std::function<void(std::vector<ncnn::Mat>&)> fix_states;
+};
+
+EncoderSpec make_lstm_spec(const ModelMetaData& m);
+EncoderSpec make_conv_emformer_spec(const ModelMetaData& m);
+EncoderSpec make_zipformer_spec(const ModelMetaData& m);
+EncoderSpec make_encoder_spec(const ModelMetaData& m);
+
+}  // namespace ncasr

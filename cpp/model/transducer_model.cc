@@ -1,0 +1,136 @@
+#include "model/transducer_model.h"
+
+#include <regex>
+
+#include "common/errors.h"
+#include "model/net_loader.h"
+
+namespace ncasr {
+namespace {
+
+void set_options(ncnn::Net& net, const ModelOptions& o, bool fp16) {
+  net.opt.use_vulkan_compute = false;
+  net.opt.num_threads = o.num_threads;
+  net.opt.use_fp16_storage = fp16;
+  net.opt.use_fp16_arithmetic = fp16;
+  net.opt.use_fp16_packed = fp16;
+}
+
+}  // namespace
+
+TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& options)
+    : files_(files) {
+  if (options.num_threads < 1) throw ConfigError("num_threads must be >= 1");
+  if (files_.tokens.empty()) throw ModelFileNotFound(files_.dir + "/tokens.txt", "file not found");
+  for (const NetFiles* n : {&files_.encoder, &files_.decoder, &files_.joiner})
+    if (n->bin.empty())
+      throw ModelFileNotFound(n->param.substr(0, n->param.size() - 6) + ".bin",
+                              "file not found (weights for " + n->param + ")");
+  meta_ = ModelMetaData::read(files_.encoder.param);
+  spec_ = make_encoder_spec(meta_);
+  tokens_ = SymbolTable::load(files_.tokens);
+
+  // Zipformer's encoder loses accuracy in fp16 (its attention overflows), so sherpa-ncnn
+  // runs it in fp32; we do the same.
+  set_options(encoder_, options, options.use_fp16_storage && meta_.type != ModelType::kZipformer);
+  set_options(decoder_, options, options.use_fp16_storage);
+  set_options(joiner_, options, options.use_fp16_storage);
+  load_net(encoder_, files_.encoder.param, files_.encoder.bin);
+  load_net(decoder_, files_.decoder.param, files_.decoder.bin);
+  load_net(joiner_, files_.joiner.param, files_.joiner.bin);
+
+  const size_t n_states = spec_.initial_states.size() + (spec_.length_input ? 1 : 0);
+  bind_blobs(encoder_, files_.encoder.param, &enc_in_, &enc_out_, 1 + n_states, 1 + n_states);
+  bind_blobs(decoder_, files_.decoder.param, &dec_in_, &dec_out_, 1, 1);
+  bind_blobs(joiner_, files_.joiner.param, &join_in_, &join_out_, 2, 1);
+
+  // One dry run on silence checks that the three nets fit together and that the joiner
+  // speaks the vocabulary of tokens.txt.
+  std::vector<ncnn::Mat> states = spec_.initial_states;
+  ncnn::Mat feats(80, spec_.segment);
+  feats.fill(0.f);
+  ncnn::Mat enc = run_encoder(feats, &states);
+  if (enc.dims != 2 || enc.h < 1)
+    throw ModelError(files_.encoder.param, "encoder output has an unexpected shape");
+  int context[kContextSize] = {kBlank, kBlank};
+  ncnn::Mat dec = run_decoder(context);
+  ncnn::Mat logits = run_joiner(ncnn::Mat(enc.w, enc.row(0)), dec);
+  vocab_size_ = logits.w;
+  if (vocab_size_ != tokens_.size())
+    throw ModelError(files_.tokens, "has " + std::to_string(tokens_.size()) +
+                                        " tokens but the joiner outputs " +
+                                        std::to_string(vocab_size_) + " logits");
+  encoder_dim_ = enc.w;
+}
+
+void TransducerModel::bind_blobs(const ncnn::Net& net, const std::string& path,
+                                 std::vector<int>* in, std::vector<int>* out, size_t n_in,
+                                 size_t n_out) {
+  in->assign(n_in, -1);
+  out->assign(n_out, -1);
+  static const std::regex re("(in|out)(\\d+)");
+  const auto& blobs = net.blobs();
+  for (size_t i = 0; i < blobs.size(); ++i) {
+    std::smatch m;
+    if (!std::regex_match(blobs[i].name, m, re)) continue;
+    size_t k = std::stoul(m[2].str());
+    auto* v = m[1] == "in" ? in : out;
+    if (k < v->size()) (*v)[k] = static_cast<int>(i);
+  }
+  for (size_t k = 0; k < n_in; ++k)
+    if ((*in)[k] < 0)
+      throw ModelError(path, "has no input blob 'in" + std::to_string(k) + "' (expected " +
+                                 std::to_string(n_in) + " inputs for this " +
+                                 model_type_name(meta_.type) + " model)");
+  for (size_t k = 0; k < n_out; ++k)
+    if ((*out)[k] < 0)
+      throw ModelError(path, "has no output blob 'out" + std::to_string(k) + "' (expected " +
+                                 std::to_string(n_out) + " outputs)");
+}
+
+ncnn::Mat TransducerModel::run_encoder(const ncnn::Mat& features,
+                                       std::vector<ncnn::Mat>* states) const {
+  ncnn::Extractor ex = encoder_.create_extractor();
+  ex.input(enc_in_[0], features);
+  size_t k = 1;
+  ncnn::Mat length;
+  if (spec_.length_input) {
+    length.create(1);
+    length[0] = static_cast<float>(features.h);
+    ex.input(enc_in_[k++], length);
+  }
+  for (size_t i = 0; i < states->size(); ++i) ex.input(enc_in_[k + i], (*states)[i]);
+  ncnn::Mat out;
+  if (ex.extract(enc_out_[0], out) != 0)
+    throw Error("encoder failed on a chunk of " + std::to_string(features.h) + " frames");
+  std::vector<ncnn::Mat> next(states->size());
+  for (size_t i = 0; i < next.size(); ++i) {
+    if (ex.extract(enc_out_[k + i], next[i]) != 0) throw Error("encoder state output failed");
+  }
+  if (spec_.fix_states) spec_.fix_states(next);
+  states->swap(next);
+  return out;
+}
+
+ncnn::Mat TransducerModel::run_decoder(const int* context) const {
+  ncnn::Mat in(kContextSize);
+  int* p = in;
+  for (int i = 0; i < kContextSize; ++i) p[i] = context[i];
+  ncnn::Extractor ex = decoder_.create_extractor();
+  ex.input(dec_in_[0], in);
+  ncnn::Mat out;
+  if (ex.extract(dec_out_[0], out) != 0) throw Error("decoder failed");
+  return out.reshape(out.w);
+}
+
+ncnn::Mat TransducerModel::run_joiner(const ncnn::Mat& encoder_frame,
+                                      const ncnn::Mat& decoder_out) const {
+  ncnn::Extractor ex = joiner_.create_extractor();
+  ex.input(join_in_[0], encoder_frame);
+  ex.input(join_in_[1], decoder_out);
+  ncnn::Mat out;
+  if (ex.extract(join_out_[0], out) != 0) throw Error("joiner failed");
+  return out;
+}
+
+}  // namespace ncasr

@@ -1,0 +1,62 @@
+#pragma once
+// The three nets of a streaming transducer, loaded once and shared by every stream.
+// ncnn nets are read-only at inference, so concurrent calls are safe; each call makes
+// its own Extractor.
+#include <net.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/encoder_spec.h"
+#include "model/meta_data.h"
+#include "model/model_files.h"
+#include "model/tokens.h"
+
+namespace ncasr {
+
+struct ModelOptions {
+  int num_threads = 1;
+  // Store weights as fp16 where ncnn supports it (ncnn's default, as sherpa-ncnn runs).
+  bool use_fp16_storage = true;
+  std::string variant;  // "", "float" or "int8": which files to load from the folder
+};
+
+class TransducerModel {
+ public:
+  static constexpr int kBlank = 0;
+  static constexpr int kUnk = 2;
+  static constexpr int kContextSize = 2;
+
+  TransducerModel(const ModelFiles& files, const ModelOptions& options);
+
+  const ModelMetaData& meta() const { return meta_; }
+  const EncoderSpec& spec() const { return spec_; }
+  const SymbolTable& tokens() const { return tokens_; }
+  const ModelFiles& files() const { return files_; }
+  int vocab_size() const { return vocab_size_; }
+  int encoder_dim() const { return encoder_dim_; }
+  int subsampling_factor() const { return 4; }
+
+  // features: (h=segment, w=80). Returns encoder_out (h=frames, w=dim); replaces states.
+  ncnn::Mat run_encoder(const ncnn::Mat& features, std::vector<ncnn::Mat>* states) const;
+  // context: kContextSize token ids. Returns decoder_out (1-D).
+  ncnn::Mat run_decoder(const int* context) const;
+  // encoder_frame (1-D) and decoder_out (1-D, or h rows for a batch) -> logits.
+  ncnn::Mat run_joiner(const ncnn::Mat& encoder_frame, const ncnn::Mat& decoder_out) const;
+
+ private:
+  void bind_blobs(const ncnn::Net& net, const std::string& path, std::vector<int>* in,
+                  std::vector<int>* out, size_t n_in, size_t n_out);
+
+  ModelFiles files_;
+  ModelMetaData meta_;
+  EncoderSpec spec_;
+  SymbolTable tokens_;
+  int vocab_size_ = 0;
+  int encoder_dim_ = 0;
+  ncnn::Net encoder_, decoder_, joiner_;
+  std::vector<int> enc_in_, enc_out_, dec_in_, dec_out_, join_in_, join_out_;
+};
+
+}  // namespace ncasr

@@ -1,0 +1,114 @@
+"""Recognizer configuration: small dataclasses that validate on construction."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field, fields, replace
+from typing import Optional
+
+from .errors import ConfigError
+
+__all__ = ["FeatureConfig", "DecodingConfig", "EndpointConfig", "RecognizerConfig"]
+
+METHODS = ("greedy_search", "modified_beam_search")
+
+
+def _positive(name: str, value, *, allow_zero: bool = False) -> None:
+    ok = isinstance(value, (int, float)) and math.isfinite(value) and (
+        value >= 0 if allow_zero else value > 0)
+    if not ok:
+        raise ConfigError(f"{name} must be a finite number {'>= 0' if allow_zero else '> 0'}, "
+                          f"got {value!r}")
+
+
+@dataclass(frozen=True)
+class FeatureConfig:
+    """Kaldi fbank settings; the defaults are what icefall models are trained with."""
+
+    sample_rate: int = 16000
+    num_bins: int = 80
+
+    def __post_init__(self):
+        _positive("sample_rate", self.sample_rate)
+        _positive("num_bins", self.num_bins)
+
+
+@dataclass(frozen=True)
+class DecodingConfig:
+    """How tokens are chosen from the joiner's output."""
+
+    method: str = "greedy_search"
+    num_active_paths: int = 4  # modified_beam_search only
+    hotwords_file: Optional[str] = None  # modified_beam_search only
+    hotwords_score: float = 1.5
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ConfigError(f"decoding method must be one of {METHODS}, got {self.method!r}")
+        if not isinstance(self.num_active_paths, int) or self.num_active_paths < 1:
+            raise ConfigError(f"num_active_paths must be an int >= 1, got {self.num_active_paths!r}")
+        if self.hotwords_file is not None:
+            if self.method != "modified_beam_search":
+                raise ConfigError("hotwords need method='modified_beam_search'")
+            if not os.path.isfile(self.hotwords_file):
+                raise ConfigError(f"hotwords file not found: {self.hotwords_file}")
+        _positive("hotwords_score", self.hotwords_score, allow_zero=True)
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """Kaldi-style endpoint rules (seconds); any rule firing ends a segment."""
+
+    enabled: bool = True
+    rule1_min_trailing_silence: float = 2.4  # silence, even if nothing was said
+    rule2_min_trailing_silence: float = 1.2  # silence after speech
+    rule3_min_utterance_length: float = 20.0  # segment too long
+
+    def __post_init__(self):
+        for f in fields(self)[1:]:
+            _positive(f.name, getattr(self, f.name), allow_zero=True)
+
+
+@dataclass(frozen=True)
+class RecognizerConfig:
+    """Everything a Recognizer needs: the model folder and how to run it."""
+
+    model_dir: str
+    features: FeatureConfig = field(default_factory=FeatureConfig)
+    decoding: DecodingConfig = field(default_factory=DecodingConfig)
+    endpoint: EndpointConfig = field(default_factory=EndpointConfig)
+    num_threads: int = 1
+    variant: str = ""  # "", "float" or "int8": which files of the folder to load
+    use_fp16_storage: bool = True  # ncnn's default; the Zipformer encoder always runs fp32
+    tail_padding: float = 0.5  # seconds of silence transcribe() appends to flush the model
+
+    def __post_init__(self):
+        object.__setattr__(self, "model_dir", os.fspath(self.model_dir))
+        if not isinstance(self.num_threads, int) or self.num_threads < 1:
+            raise ConfigError(f"num_threads must be an int >= 1, got {self.num_threads!r}")
+        if self.variant not in ("", "float", "int8"):
+            raise ConfigError(f"variant must be '', 'float' or 'int8', got {self.variant!r}")
+        _positive("tail_padding", self.tail_padding, allow_zero=True)
+
+    @classmethod
+    def from_dir(cls, model_dir, **overrides) -> "RecognizerConfig":
+        """Config for a model folder. Overrides may name any field of this config or of
+        its parts, e.g. ``method="modified_beam_search"``, ``num_threads=2``."""
+        parts = {"features": FeatureConfig, "decoding": DecodingConfig, "endpoint": EndpointConfig}
+        top = {f.name for f in fields(cls)}
+        per_part = {name: {} for name in parts}
+        direct = {}
+        for key, value in overrides.items():
+            if key in top:
+                direct[key] = value
+                continue
+            owner = [n for n, c in parts.items() if key in {f.name for f in fields(c)}]
+            if not owner:
+                raise ConfigError(f"unknown recognizer option {key!r}")
+            per_part[owner[0]][key] = value
+        for name, cls_ in parts.items():
+            if per_part[name]:
+                base = direct.get(name, cls_())
+                direct[name] = replace(base, **per_part[name])
+        return cls(model_dir=model_dir, **direct)

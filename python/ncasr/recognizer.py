@@ -1,0 +1,138 @@
+"""Streaming recognition: a Recognizer owns the model, each Stream owns its audio."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from typing import List, Sequence, Union
+
+import numpy as np
+
+from . import _core
+from .audio import as_samples, load_audio
+from .config import RecognizerConfig
+from .errors import AudioError
+
+__all__ = ["Recognizer", "Stream", "Result"]
+
+
+@dataclass(frozen=True)
+class Result:
+    """Text so far, its tokens, and each token's time (seconds from stream start)."""
+
+    text: str
+    tokens: List[str] = field(default_factory=list)
+    token_ids: List[int] = field(default_factory=list)
+    timestamps: List[float] = field(default_factory=list)
+    segment: int = 0
+    is_final: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Stream:
+    """One audio stream. Make it with :meth:`Recognizer.create_stream`."""
+
+    def __init__(self, core_stream):
+        self._s = core_stream
+
+    def accept_waveform(self, sample_rate: int, samples) -> None:
+        """Append mono samples (float32 in [-1, 1]; other float widths are converted)."""
+        if not isinstance(sample_rate, (int, np.integer)) or isinstance(sample_rate, bool):
+            raise AudioError(f"sample_rate must be an int, got {sample_rate!r}")
+        self._s.accept_waveform(int(sample_rate), as_samples(samples))
+
+    def input_finished(self) -> None:
+        """No more audio: lets the last frames be decoded."""
+        self._s.input_finished()
+
+    @property
+    def is_input_finished(self) -> bool:
+        return self._s.is_input_finished
+
+
+class Recognizer:
+    """A loaded transducer model; decodes any number of streams.
+
+    >>> rec = Recognizer.from_dir("model/", method="modified_beam_search")
+    >>> rec.transcribe("hello.wav").text
+    """
+
+    def __init__(self, config: RecognizerConfig):
+        self.config = config
+        c = _core.RecognizerConfig()
+        c.method = config.decoding.method
+        c.num_active_paths = config.decoding.num_active_paths
+        if config.decoding.hotwords_file:
+            with open(config.decoding.hotwords_file, encoding="utf-8") as f:
+                c.hotwords = f.read()
+        c.hotwords_score = config.decoding.hotwords_score
+        e = config.endpoint
+        c.set_endpoint(e.enabled, e.rule1_min_trailing_silence, e.rule2_min_trailing_silence,
+                       e.rule3_min_utterance_length)
+        c.num_threads = config.num_threads
+        c.use_fp16_storage = config.use_fp16_storage
+        c.variant = config.variant
+        c.features.sample_rate = float(config.features.sample_rate)
+        c.features.num_bins = config.features.num_bins
+        self._r = _core.Recognizer(config.model_dir, c)
+
+    @classmethod
+    def from_dir(cls, model_dir, **overrides) -> "Recognizer":
+        """Load the model in ``model_dir``; overrides as in RecognizerConfig.from_dir."""
+        return cls(RecognizerConfig.from_dir(model_dir, **overrides))
+
+    @property
+    def model_type(self) -> str:
+        return self._r.model_type
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self._r.sample_rate)
+
+    def create_stream(self) -> Stream:
+        return Stream(self._r.create_stream())
+
+    def is_ready(self, stream: Stream) -> bool:
+        return self._r.is_ready(stream._s)
+
+    def decode(self, streams: Union[Stream, Sequence[Stream]], num_workers: int = 0) -> None:
+        """Decode every ready chunk of one stream, or of many (in parallel threads:
+        ``num_workers`` of them, default one per stream up to the CPU count)."""
+        if isinstance(streams, Stream):
+            self._r.decode(streams._s)
+            return
+        workers = num_workers or min(len(streams), os.cpu_count() or 1)
+        self._r.decode_many([s._s for s in streams], max(1, workers))
+
+    def result(self, stream: Stream) -> Result:
+        return Result(**self._r.result(stream._s))
+
+    def is_endpoint(self, stream: Stream) -> bool:
+        return self._r.is_endpoint(stream._s)
+
+    def reset(self, stream: Stream) -> None:
+        self._r.reset(stream._s)
+
+    def transcribe(self, audio, sample_rate: Union[int, None] = None) -> Result:
+        """Recognize a whole file or array in one call (pads the tail and flushes)."""
+        if isinstance(audio, (str, os.PathLike)):
+            samples, rate = load_audio(audio)
+            if sample_rate is not None and sample_rate != rate:
+                raise AudioError(f"{os.fspath(audio)}: file is {rate} Hz but sample_rate="
+                                 f"{sample_rate} was given")
+        else:
+            if sample_rate is None:
+                raise AudioError("sample_rate is required when audio is an array")
+            samples, rate = audio, sample_rate
+        samples = as_samples(samples, allow_empty=False)
+        stream = self.create_stream()
+        stream.accept_waveform(rate, samples)
+        pad = int(round(self.config.tail_padding * rate))
+        if pad:
+            stream.accept_waveform(rate, np.zeros(pad, dtype=np.float32))
+        stream.input_finished()
+        self.decode(stream)
+        return self.result(stream)
