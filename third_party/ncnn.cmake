@@ -86,10 +86,14 @@ function(_ncasr_fetch_sdist archive)
   file(MAKE_DIRECTORY "${tmp}")
   find_package(Python3 COMPONENTS Interpreter REQUIRED)
   find_program(NCASR_FAKETIME faketime)
-  set(pip_cmd "${Python3_EXECUTABLE}" -m pip download --no-deps --no-binary :all:
+  # Inside pip's isolated build environment PYTHONPATH hides the interpreter's own
+  # site-packages (and so pip itself); the download runs with the user's environment.
+  set(pip_cmd "${CMAKE_COMMAND}" -E env --unset=PYTHONPATH --unset=PYTHONNOUSERSITE
+      --unset=PIP_BUILD_TRACKER --unset=PIP_REQ_TRACKER
+      "${Python3_EXECUTABLE}" -m pip download --no-deps --no-binary :all:
       --disable-pip-version-check -d "${tmp}" "ncnn==${NCASR_NCNN_VERSION}")
   if(NCASR_FAKETIME)
-    set(pip_cmd "${NCASR_FAKETIME}" "${NCASR_NCNN_RELEASE_TIME}" ${pip_cmd})
+    list(INSERT pip_cmd 0 "${NCASR_FAKETIME}" "${NCASR_NCNN_RELEASE_TIME}")
   else()
     message(WARNING "ncasr: `faketime` not found; pip may refuse the ncnn sdist "
                     "(\"inconsistent version\"). Install it with `apt-get install faketime`.")
