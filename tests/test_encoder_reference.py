@@ -8,7 +8,7 @@ import pytest
 import soundfile as sf
 
 import ncasr
-from conftest import fixture_dir
+from conftest import SMALL_MODELS, fixture_dir
 from helpers.ncnn_reference import encode_chunks
 
 
@@ -27,14 +27,11 @@ def knf_features(samples: np.ndarray, rate: int) -> np.ndarray:
     return np.stack([fb.get_frame(i) for i in range(fb.num_frames_ready)])
 
 
-# Zipformer is cross-checked end to end against sherpa-ncnn (test_parity_sherpa.py); its
-# NumPy custom layers for the ncnn Python package do not reproduce the graph yet, so it is
-# not listed here until they do (tracked in the recognizer issue).
-@pytest.mark.parametrize("name", ["lstm-small", "conv-emformer-small"])
+@pytest.mark.parametrize("name", SMALL_MODELS)
 def test_encoder_matches_ncnn_python(name, test_wavs):
     info = ncasr.inspect_model(fixture_dir(name))
     rec = ncasr.Recognizer.from_dir(fixture_dir(name), use_fp16_storage=False)
-    samples, rate = sf.read(test_wavs[1], dtype="float32")  # 10 s, several chunks
+    samples, rate = sf.read(test_wavs[1], dtype="float32")  # 10 s: 8 to 250 chunks
     feats = knf_features(samples, rate).astype(np.float32)
     ours = rec._r.encode(feats)
     ref = encode_chunks(fixture_dir(name), info.model_type, info.raw_meta_data, feats)

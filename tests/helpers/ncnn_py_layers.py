@@ -10,8 +10,16 @@ _alive = []  # ncnn keeps raw pointers to Python layers: keep them referenced
 
 
 def _set(top, array) -> None:
-    # clone_from copies, so the temporary array may go away afterwards.
-    top.clone_from(ncnn.Mat(np.ascontiguousarray(array, dtype=np.float32)))
+    """Write array into the output Mat in place (allocating it with ncnn's own allocator),
+    so the blob never points at memory Python may free."""
+    a = np.ascontiguousarray(array, dtype=np.float32)
+    if a.ndim == 1:
+        top.create(a.shape[0])
+    elif a.ndim == 2:
+        top.create(a.shape[1], a.shape[0])
+    else:
+        top.create(a.shape[2], a.shape[1], a.shape[0])
+    np.copyto(top.numpy(), a)
 
 
 class SherpaMetaData(ncnn.Layer):
