@@ -33,3 +33,34 @@ def test_info_error_is_one_clear_line(tmp_path):
     assert r.returncode == 2
     assert "ncasr: error:" in r.stderr and "model folder not found" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_transcribe_json_matches_api(test_wavs):
+    import ncasr
+    import soundfile as sf
+
+    model = fixture_dir("zipformer-small")
+    r = run("transcribe", str(model), str(test_wavs[0]), str(test_wavs[3]), "--json")
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [d["file"] for d in lines] == [str(test_wavs[0]), str(test_wavs[3])]
+    for d in lines:
+        assert {"file", "text", "tokens", "timestamps", "duration", "rtf"} <= set(d)
+        assert d["rtf"] > 0 and len(d["tokens"]) == len(d["timestamps"])
+    expected = ncasr.Recognizer.from_dir(model).transcribe(test_wavs[0])
+    assert lines[0]["token_ids"] == expected.token_ids
+    assert abs(lines[0]["duration"] - sf.info(test_wavs[0]).duration) < 1e-3
+
+
+def test_transcribe_text_prints_rtf(test_wavs):
+    r = run("transcribe", str(fixture_dir("lstm-small")), str(test_wavs[0]),
+            "--decoding-method", "modified_beam_search")
+    assert r.returncode == 0, r.stderr
+    assert "RTF = " in r.stdout
+
+
+def test_transcribe_unreadable_audio(tmp_path):
+    bad = tmp_path / "x.wav"
+    bad.write_bytes(b"nope")
+    r = run("transcribe", str(fixture_dir("lstm-small")), str(bad))
+    assert r.returncode == 2 and "x.wav: cannot read audio" in r.stderr
