@@ -8,9 +8,9 @@
 namespace ncasr {
 namespace {
 
-void set_options(ncnn::Net& net, const ModelOptions& o, bool fp16) {
+void set_options(ncnn::Net& net, const ModelOptions& o, bool fp16, int threads) {
   net.opt.use_vulkan_compute = false;
-  net.opt.num_threads = o.num_threads;
+  net.opt.num_threads = threads;
   net.opt.use_fp16_storage = fp16;
   net.opt.use_fp16_arithmetic = fp16;
   net.opt.use_fp16_packed = fp16;
@@ -32,9 +32,12 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
 
   // Zipformer's encoder loses accuracy in fp16 (its attention overflows), so sherpa-ncnn
   // runs it in fp32; we do the same.
-  set_options(encoder_, options, options.use_fp16_storage && meta_.type != ModelType::kZipformer);
-  set_options(decoder_, options, options.use_fp16_storage);
-  set_options(joiner_, options, options.use_fp16_storage);
+  set_options(encoder_, options, options.use_fp16_storage && meta_.type != ModelType::kZipformer,
+              options.num_threads);
+  // The decoder and joiner run one frame at a time: too little work to share between
+  // threads, where waking the thread pool costs more than it saves.
+  set_options(decoder_, options, options.use_fp16_storage, 1);
+  set_options(joiner_, options, options.use_fp16_storage, 1);
   load_net(encoder_, files_.encoder.param, files_.encoder.bin);
   load_net(decoder_, files_.decoder.param, files_.decoder.bin);
   load_net(joiner_, files_.joiner.param, files_.joiner.bin);
