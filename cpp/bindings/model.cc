@@ -6,6 +6,7 @@
 
 #include "model/inspect.h"
 #include "model/meta_data.h"
+#include "model/meta_data_writer.h"
 #include "model/net_loader.h"
 #include "model/random_weights.h"
 #include "common/errors.h"
@@ -47,8 +48,15 @@ py::dict net_to_dict(const NetInfo& n) {
 void bind_model(py::module_& m) {
   m.def(
       "read_meta_data",
-      [](const std::string& encoder_param) { return meta_to_dict(ModelMetaData::read(encoder_param)); },
-      py::arg("encoder_param"), py::call_guard<py::gil_scoped_release>(),
+      [](const std::string& encoder_param) {
+        ModelMetaData meta;
+        {
+          py::gil_scoped_release release;  // Python objects are built below, with the GIL
+          meta = ModelMetaData::read(encoder_param);
+        }
+        return meta_to_dict(meta);
+      },
+      py::arg("encoder_param"),
       "Metadata of an encoder .param (validated) as a dict.");
   m.def(
       "inspect_model",
@@ -117,6 +125,19 @@ void bind_model(py::module_& m) {
         return out;
       },
       py::arg("param"), py::arg("bin"), py::arg("inputs"), py::arg("outputs"), py::arg("fp16") = false);
+  m.def(
+      "write_meta_data",
+      [](const std::string& param, const std::map<int, int>& ints,
+         const std::map<int, std::vector<int>>& arrays, const std::map<int, float>& floats,
+         const std::string& out) {
+        write_meta_data(param, MetaDataValues{ints, arrays, floats}, out);
+      },
+      py::arg("param"), py::arg("ints"), py::arg("arrays"), py::arg("floats"), py::arg("out"),
+      py::call_guard<py::gil_scoped_release>());
+  m.def(
+      "meta_key_ids",
+      [](const std::string& type) { return ModelMetaData::key_ids(model_type_from_name(type)); },
+      py::arg("model_type"));
   m.def("write_random_weights", &write_random_weights, py::arg("param"), py::arg("bin"),
         py::arg("seed") = 0, py::arg("scale") = 0.05f, py::call_guard<py::gil_scoped_release>(),
         "Writes random fp32 weights for a .param (for timing full-size graphs).");

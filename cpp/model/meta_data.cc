@@ -62,6 +62,20 @@ const char* model_type_name(ModelType type) {
   return "unknown";
 }
 
+ModelType model_type_from_name(const std::string& name) {
+  for (ModelType t : {ModelType::kLstm, ModelType::kConvEmformer, ModelType::kZipformer})
+    if (name == model_type_name(t)) return t;
+  throw ConfigError("unknown model type '" + name + "' (lstm, conv_emformer or zipformer)");
+}
+
+std::vector<std::pair<std::string, int>> ModelMetaData::key_ids(ModelType type) {
+  std::vector<std::pair<std::string, int>> out;
+  for (const auto& k : int_keys(type)) out.emplace_back(k.name, k.id);
+  if (type == ModelType::kZipformer)
+    for (const auto& k : zipformer_arrays()) out.emplace_back(k.name, k.id);
+  return out;
+}
+
 ModelMetaData ModelMetaData::from_layer(const SherpaMetaDataLayer& l, const std::string& path) {
   const std::string where = "SherpaMetaData: ";
   if (!l.wrong_kind.empty())

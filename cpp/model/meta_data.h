@@ -12,6 +12,8 @@ class SherpaMetaDataLayer;
 enum class ModelType { kConvEmformer = 1, kZipformer = 2, kLstm = 3 };
 
 const char* model_type_name(ModelType type);
+// "lstm", "conv_emformer" or "zipformer"; throws ConfigError otherwise.
+ModelType model_type_from_name(const std::string& name);
 
 struct ModelMetaData {
   ModelType type = ModelType::kLstm;
@@ -31,6 +33,9 @@ struct ModelMetaData {
 
   // Named values for people: {"num_encoder_layers": "12", ...}; arrays as "2,4,3".
   std::vector<std::pair<std::string, std::string>> named() const;
+
+  // The metadata keys an architecture needs, by name: {"encoder_dim": 2, ...}.
+  static std::vector<std::pair<std::string, int>> key_ids(ModelType type);
 };
 
 }  // namespace ncasr

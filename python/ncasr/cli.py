@@ -9,7 +9,7 @@ import sys
 from typing import List, Optional
 
 from . import model_info
-from .errors import NcasrError
+from .errors import ConfigError, NcasrError
 
 log = logging.getLogger("ncasr")
 
@@ -64,6 +64,20 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .export import add_meta_data
+
+    meta = {"model_type": args.model_type}
+    for item in args.meta:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--meta expects NAME=VALUE, got {item!r}")
+        meta[name] = [int(v) for v in value.split(",")] if "," in value else int(value)
+    path = add_meta_data(args.param, meta, args.output)
+    print(f"wrote SherpaMetaData ({args.model_type}) into {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ncasr", description=__doc__)
     parser.add_argument("--version", action="version",
@@ -90,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mix-to-mono", action="store_true", help="average multi-channel audio")
     p.add_argument("--json", action="store_true", help="one JSON object per file")
     p.set_defaults(func=_cmd_transcribe)
+
+    p = sub.add_parser("export", help="write SherpaMetaData into an encoder .param from pnnx")
+    p.add_argument("param", help="encoder .ncnn.param")
+    p.add_argument("--model-type", required=True, choices=["lstm", "conv_emformer", "zipformer"])
+    p.add_argument("--meta", action="append", default=[], metavar="NAME=VALUE",
+                   help="e.g. num_encoder_layers=12 or encoder_dims=384,384,384,384,384")
+    p.add_argument("-o", "--output", help="write here instead of rewriting PARAM in place")
+    p.set_defaults(func=_cmd_export)
     return parser
 
 
