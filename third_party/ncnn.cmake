@@ -205,7 +205,8 @@ function(ncasr_resolve_ncnn)
     message(STATUS "ncasr: reusing cached ncnn at ${prefix}")
   endif()
 
-  find_package(ncnn CONFIG REQUIRED PATHS "${prefix}" NO_DEFAULT_PATH)
+  # The cache lives on the build machine, outside any cross sysroot.
+  find_package(ncnn CONFIG REQUIRED PATHS "${prefix}" NO_DEFAULT_PATH NO_CMAKE_FIND_ROOT_PATH)
   set(NCASR_NCNN_ORIGIN "${origin}" PARENT_SCOPE)
   set(NCASR_NCNN_PREFIX "${prefix}" PARENT_SCOPE)
 endfunction()
