@@ -9,6 +9,7 @@
 #include "model/meta_data_writer.h"
 #include "model/net_loader.h"
 #include "model/random_weights.h"
+#include "model/weight_map.h"
 #include "common/errors.h"
 
 #include <cstring>
@@ -138,6 +139,29 @@ void bind_model(py::module_& m) {
       "meta_key_ids",
       [](const std::string& type) { return ModelMetaData::key_ids(model_type_from_name(type)); },
       py::arg("model_type"));
+  m.def(
+      "weight_map",
+      [](const std::string& param, const std::string& bin) {
+        WeightMap map;
+        {
+          py::gil_scoped_release release;
+          map = map_weights(param, bin);
+        }
+        py::list layers;
+        for (const auto& l : map.layers) {
+          py::list blobs;
+          for (const auto& b : l.blobs)
+            blobs.append(py::dict(py::arg("offset") = b.offset, py::arg("bytes") = b.bytes,
+                                  py::arg("elements") = b.elements,
+                                  py::arg("storage") = blob_storage_name(b.storage)));
+          layers.append(py::dict(py::arg("index") = l.index, py::arg("type") = l.type,
+                                 py::arg("name") = l.name, py::arg("blobs") = blobs));
+        }
+        return py::dict(py::arg("layers") = layers, py::arg("read_bytes") = map.read_bytes,
+                        py::arg("file_bytes") = map.file_bytes);
+      },
+      py::arg("param"), py::arg("bin"),
+      "Per-layer map of the .bin: offset, size, element count and storage of every blob.");
   m.def("write_random_weights", &write_random_weights, py::arg("param"), py::arg("bin"),
         py::arg("seed") = 0, py::arg("scale") = 0.05f, py::call_guard<py::gil_scoped_release>(),
         "Writes random fp32 weights for a .param (for timing full-size graphs).");

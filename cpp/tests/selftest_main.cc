@@ -1,0 +1,137 @@
+// ncasr-selftest: checks the core on a machine where Python may be absent (an ARM
+// board, or qemu-aarch64). `write DIR` records fbank frames and token ids on a reference
+// machine (x86); `check DIR` recomputes them here and compares:
+//   - fbank frames of a fixed synthetic signal within 1e-4 relative;
+//   - token ids of every fixture model, greedy and modified beam search, identical.
+//   ncasr-selftest write|check DIR FIXTURES_DIR
+#include <cmath>
+#include <cstring>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/build_info.h"
+#include "features/fbank.h"
+#include "recognizer/recognizer.h"
+
+namespace {
+
+const char* kModels[] = {"lstm-small", "conv-emformer-small", "zipformer-small"};
+const char* kMethods[] = {"greedy_search", "modified_beam_search"};
+
+// Deterministic speech-like test audio (harmonics under an envelope, plus LCG noise), so
+// no audio file or RNG implementation differs between machines.
+std::vector<float> test_signal(int seconds) {
+  std::vector<float> x(16000 * seconds);
+  uint32_t state = 12345;
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double t = i / 16000.0;
+    double v = 0;
+    for (int k = 1; k <= 4; ++k) v += std::sin(2 * M_PI * 150 * k * t) / k;
+    v *= 0.25 * (1 + std::sin(2 * M_PI * 2.5 * t));
+    state = state * 1664525u + 1013904223u;
+    v += ((state >> 8) / 16777216.0 - 0.5) * 0.02;
+    x[i] = static_cast<float>(v);
+  }
+  return x;
+}
+
+std::vector<float> fbank_frames(const std::vector<float>& x) {
+  ncasr::OnlineFbank fb{ncasr::FbankOptions()};
+  fb.accept_waveform(x.data(), x.size());
+  fb.input_finished();
+  std::vector<float> out;
+  for (int i = 0; i < fb.num_frames_ready(); ++i)
+    out.insert(out.end(), fb.frame(i), fb.frame(i) + fb.dim());
+  return out;
+}
+
+std::vector<int> decode(const std::string& model_dir, const std::string& method,
+                        const std::vector<float>& x) {
+  ncasr::RecognizerConfig c;
+  c.decoding.method = method;
+  ncasr::Recognizer rec(ncasr::ModelFiles::find(model_dir), c);
+  auto s = rec.create_stream();
+  s->accept_waveform(16000, x.data(), x.size());
+  std::vector<float> pad(8000, 0.f);
+  s->accept_waveform(16000, pad.data(), pad.size());
+  s->input_finished();
+  rec.decode(*s);
+  return rec.result(*s).token_ids;
+}
+
+template <typename T>
+void write_vec(const std::string& path, const std::vector<T>& v) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+template <typename T>
+std::vector<T> read_vec(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  const std::string s = ss.str();
+  std::vector<T> v(s.size() / sizeof(T));
+  std::memcpy(v.data(), s.data(), v.size() * sizeof(T));
+  return v;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4 || (std::string(argv[1]) != "write" && std::string(argv[1]) != "check")) {
+    std::fprintf(stderr, "usage: ncasr-selftest write|check DIR FIXTURES_DIR\n");
+    return 2;
+  }
+  const bool write = std::string(argv[1]) == "write";
+  const std::string dir = argv[2], fixtures = argv[3];
+  int failures = 0, passed = 0;
+  try {
+    auto b = ncasr::build_info();
+    std::string simd;
+    for (const auto& s : b.simd_active) simd += " " + s;
+    std::printf("ncasr-selftest on %s, SIMD:%s\n", b.arch.c_str(), simd.c_str());
+
+    const std::vector<float> x = test_signal(6);
+    const std::vector<float> feats = fbank_frames(x);
+    if (write) {
+      write_vec(dir + "/fbank.f32", feats);
+    } else {
+      const auto ref = read_vec<float>(dir + "/fbank.f32");
+      double worst = 0;
+      bool same_size = ref.size() == feats.size();
+      for (size_t i = 0; same_size && i < ref.size(); ++i)
+        worst = std::max(worst, std::fabs(feats[i] - ref[i]) / std::max(1.0, std::fabs((double)ref[i])));
+      const bool ok = same_size && worst <= 1e-4;
+      std::printf("%s fbank: %zu values, worst relative difference %.2e\n", ok ? "PASS" : "FAIL",
+                  feats.size(), worst);
+      ok ? ++passed : ++failures;
+    }
+    for (const char* model : kModels) {
+      for (const char* method : kMethods) {
+        const std::string key = std::string(model) + "." + method;
+        const std::vector<int> ids = decode(fixtures + "/" + model, method, x);
+        if (write) {
+          write_vec(dir + "/" + key + ".ids", ids);
+          std::printf("wrote %s: %zu tokens\n", key.c_str(), ids.size());
+          continue;
+        }
+        const auto ref = read_vec<int>(dir + "/" + key + ".ids");
+        size_t first = 0;
+        while (first < ids.size() && first < ref.size() && ids[first] == ref[first]) ++first;
+        const bool ok = ids == ref;
+        std::printf("%s %s: %zu tokens%s\n", ok ? "PASS" : "FAIL", key.c_str(), ids.size(),
+                    ok ? "" : (", first difference at token " + std::to_string(first)).c_str());
+        ok ? ++passed : ++failures;
+      }
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "ncasr-selftest: error: %s\n", e.what());
+    return 2;
+  }
+  if (!write) std::printf("%d passed, %d failed\n", passed, failures);
+  return failures ? 1 : 0;
+}
