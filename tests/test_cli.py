@@ -64,3 +64,17 @@ def test_transcribe_unreadable_audio(tmp_path):
     bad.write_bytes(b"nope")
     r = run("transcribe", str(fixture_dir("lstm-small")), str(bad))
     assert r.returncode == 2 and "x.wav: cannot read audio" in r.stderr
+
+
+def test_quantize_cli(tmp_path):
+    import shutil
+
+    src = tmp_path / "model"
+    shutil.copytree(fixture_dir("lstm-small"), src)
+    shutil.rmtree(src / "fp32")
+    r = run("quantize", str(src), str(tmp_path / "q"), "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["nets"]["encoder"]["quantized"] >= 3
+    again = run("quantize", str(src), str(tmp_path / "q"))
+    assert again.returncode == 2 and "output folder is not empty" in again.stderr

@@ -13,6 +13,7 @@ void bind_model(py::module_& m);
 void bind_recognizer(py::module_& m);
 void bind_decode(py::module_& m);
 void bind_features(py::module_& m);
+void bind_convert(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -35,4 +36,5 @@ PYBIND11_MODULE(_core, m) {
   ncasr::bind_recognizer(m);
   ncasr::bind_decode(m);
   ncasr::bind_features(m);
+  ncasr::bind_convert(m);
 }

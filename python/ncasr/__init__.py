@@ -9,6 +9,7 @@ from ._core import __version__
 from .audio import load_audio
 from .config import DecodingConfig, EndpointConfig, FeatureConfig, RecognizerConfig
 from .errors import AudioError, ConfigError, ModelError, ModelFileNotFoundError, NcasrError
+from .int8_model import QuantizeReport, quantize
 from .model_info import BuildInfo, ModelInfo, NetInfo, build_info, inspect_model
 from .recognizer import Recognizer, Result, Stream
 
@@ -25,6 +26,7 @@ __all__ = [
     "ModelInfo",
     "NcasrError",
     "NetInfo",
+    "QuantizeReport",
     "Recognizer",
     "RecognizerConfig",
     "Result",
@@ -32,4 +34,5 @@ __all__ = [
     "build_info",
     "inspect_model",
     "load_audio",
+    "quantize",
 ]

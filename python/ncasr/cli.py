@@ -78,6 +78,15 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_quantize(args: argparse.Namespace) -> int:
+    from .int8_model import quantize
+
+    report = quantize(args.model_dir, args.out_dir, exclude_layers=args.exclude,
+                      exclude_types=args.exclude_type, force=args.force)
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ncasr", description=__doc__)
     parser.add_argument("--version", action="version",
@@ -112,6 +121,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="e.g. num_encoder_layers=12 or encoder_dims=384,384,384,384,384")
     p.add_argument("-o", "--output", help="write here instead of rewriting PARAM in place")
     p.set_defaults(func=_cmd_export)
+
+    p = sub.add_parser("quantize", help="write an int8 copy of a model folder")
+    p.add_argument("model_dir")
+    p.add_argument("out_dir")
+    p.add_argument("--exclude", action="append", default=[], metavar="LAYER",
+                   help="keep this layer float (by name; repeatable)")
+    p.add_argument("--exclude-type", action="append", default=[], metavar="TYPE",
+                   help="keep every layer of this type float, e.g. Gemm")
+    p.add_argument("--force", action="store_true", help="replace a non-empty OUT_DIR")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_quantize)
     return parser
 
 

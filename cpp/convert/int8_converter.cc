@@ -1,0 +1,218 @@
+#include "convert/int8_converter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "common/errors.h"
+#include "convert/half.h"
+#include "model/param_file.h"
+#include "model/weight_map.h"
+
+namespace ncasr {
+namespace {
+
+constexpr uint32_t kInt8Tag = 0x000D4B38;
+
+std::vector<unsigned char> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ModelError(path, "cannot be read");
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A float or fp16 blob (tagged or raw) as floats.
+std::vector<float> decode(const std::vector<unsigned char>& bin, const WeightBlob& b) {
+  std::vector<float> out(b.elements);
+  const unsigned char* p = bin.data() + b.offset;
+  switch (b.storage) {
+    case BlobStorage::kRaw: std::memcpy(out.data(), p, 4 * out.size()); break;
+    case BlobStorage::kFp32: std::memcpy(out.data(), p + 4, 4 * out.size()); break;
+    case BlobStorage::kFp16:
+      for (size_t i = 0; i < out.size(); ++i) {
+        uint16_t h;
+        std::memcpy(&h, p + 4 + 2 * i, 2);
+        out[i] = half_to_float(h);
+      }
+      break;
+    default: throw Error("cannot decode a " + std::string(blob_storage_name(b.storage)) + " blob");
+  }
+  return out;
+}
+
+void append(std::vector<unsigned char>* out, const void* data, size_t n) {
+  const auto* p = static_cast<const unsigned char*>(data);
+  out->insert(out->end(), p, p + n);
+}
+
+// Symmetric int8 with one scale per row of `cols` values: q = round(w * 127 / absmax).
+std::vector<float> quantize_rows(const std::vector<float>& w, size_t cols, std::vector<int8_t>* q) {
+  const size_t rows = w.size() / cols;
+  std::vector<float> scales(rows);
+  q->resize(w.size());
+  for (size_t r = 0; r < rows; ++r) {
+    float absmax = 0.f;
+    for (size_t c = 0; c < cols; ++c) absmax = std::max(absmax, std::fabs(w[r * cols + c]));
+    const float s = absmax > 0.f ? 127.f / absmax : 1.f;
+    scales[r] = s;
+    for (size_t c = 0; c < cols; ++c) {
+      const float v = std::round(w[r * cols + c] * s);
+      (*q)[r * cols + c] = static_cast<int8_t>(std::max(-127.f, std::min(127.f, v)));
+    }
+  }
+  return scales;
+}
+
+void append_int8_blob(std::vector<unsigned char>* out, const std::vector<int8_t>& q) {
+  append(out, &kInt8Tag, 4);
+  append(out, q.data(), q.size());
+  out->resize(out->size() + (4 - q.size() % 4) % 4, 0);  // ncnn pads blobs to 4 bytes
+}
+
+void append_raw_floats(std::vector<unsigned char>* out, const std::vector<float>& v) {
+  append(out, v.data(), 4 * v.size());
+}
+
+int int_param(const ParamLayer& l, const std::string& key, int def) {
+  const std::string v = l.param(key);
+  return v.empty() ? def : std::stoi(v);
+}
+
+void set_param(ParamLayer* l, const std::string& key, int value) {
+  const std::string tok = key + "=" + std::to_string(value);
+  for (auto& p : l->params)
+    if (p.compare(0, key.size() + 1, key + "=") == 0) {
+      p = tok;
+      return;
+    }
+  l->params.push_back(tok);
+}
+
+bool is_float(const WeightBlob& b) {
+  return b.storage == BlobStorage::kFp32 || b.storage == BlobStorage::kFp16;
+}
+
+void copy_blob(const std::vector<unsigned char>& bin, const WeightBlob& b, std::vector<unsigned char>* out) {
+  append(out, bin.data() + b.offset, static_cast<size_t>(b.bytes));
+}
+
+// Returns "" when converted, else why the layer stays float.
+std::string convert_lstm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
+                         const std::vector<unsigned char>& bin, std::vector<unsigned char>* out) {
+  if (int_param(*l, "8", 0) != 0) return "already int8";
+  const int num_output = int_param(*l, "0", 0), direction = int_param(*l, "2", 0);
+  const int hidden = int_param(*l, "3", num_output);
+  const int dirs = direction == 2 ? 2 : 1;
+  if (blobs.size() < 3 || !is_float(blobs[0]) || !is_float(blobs[2])) return "unexpected weight layout";
+  const size_t rows = static_cast<size_t>(4) * hidden * dirs;
+  std::vector<int8_t> qxc, qhc;
+  std::vector<float> sxc = quantize_rows(decode(bin, blobs[0]), blobs[0].elements / rows, &qxc);
+  std::vector<float> shc = quantize_rows(decode(bin, blobs[2]), blobs[2].elements / rows, &qhc);
+  append_int8_blob(out, qxc);
+  copy_blob(bin, blobs[1], out);  // bias stays float
+  append_int8_blob(out, qhc);
+  for (size_t i = 3; i < blobs.size(); ++i) copy_blob(bin, blobs[i], out);  // W_hr stays float
+  append_raw_floats(out, sxc);
+  append_raw_floats(out, shc);
+  set_param(l, "8", 2);
+  return "";
+}
+
+std::string convert_gemm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
+                         const std::vector<unsigned char>& bin, std::vector<unsigned char>* out) {
+  if (int_param(*l, "18", 0) != 0) return "already quantized";
+  if (int_param(*l, "4", 0) != 0 || int_param(*l, "5", 0) != 1) return "B is not a constant weight";
+  if (blobs.empty() || !is_float(blobs[0])) return "unexpected weight layout";
+  const int N = int_param(*l, "8", 0), K = int_param(*l, "9", 0);
+  if (static_cast<long long>(N) * K != blobs[0].elements) return "unexpected weight layout";
+  std::vector<float> B = decode(bin, blobs[0]);
+  if (int_param(*l, "3", 0) == 0) {  // stored K rows of N: ncnn's int8 Gemm wants N rows of K
+    std::vector<float> t(B.size());
+    for (int k = 0; k < K; ++k)
+      for (int n = 0; n < N; ++n) t[static_cast<size_t>(n) * K + k] = B[static_cast<size_t>(k) * N + n];
+    B.swap(t);
+    set_param(l, "3", 1);
+  }
+  std::vector<int8_t> q;
+  const float scale = quantize_rows(B, B.size(), &q)[0];  // ncnn's int8 Gemm: one scale for B
+  append_int8_blob(out, q);
+  for (size_t i = 1; i < blobs.size(); ++i) copy_blob(bin, blobs[i], out);  // C stays float
+  append_raw_floats(out, {scale});
+  set_param(l, "18", 2);
+  return "";
+}
+
+void write_atomically(const std::string& path, const void* data, size_t n) {
+  const std::filesystem::path p(path);
+  const auto tmp = p.parent_path() / (".tmp-" + p.filename().string());
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    if (!f.write(static_cast<const char*>(data), static_cast<std::streamsize>(n)))
+      throw ModelError(path, "cannot be written");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, p, ec);
+  if (ec) throw ModelError(path, "cannot be written");
+}
+
+}  // namespace
+
+ConvertReport convert_net_int8(const std::string& param_in, const std::string& bin_in,
+                               const std::string& param_out, const std::string& bin_out,
+                               const ConvertOptions& options) {
+  ParamFile pf = ParamFile::load(param_in);
+  WeightMap wm = map_weights(param_in, bin_in);
+  const std::vector<unsigned char> bin = read_file(bin_in);
+  std::vector<unsigned char> out;
+  out.reserve(bin.size());
+  ConvertReport report;
+  size_t next = 0;  // position in wm.layers (ordered by layer index)
+  for (size_t i = 0; i < pf.layers.size(); ++i) {
+    if (next >= wm.layers.size() || wm.layers[next].index != static_cast<int>(i)) continue;
+    const auto& blobs = wm.layers[next++].blobs;
+    ParamLayer& layer = pf.layers[i];
+    LayerConversion c;
+    c.name = layer.name;
+    c.type = layer.type;
+    c.blobs_in = static_cast<int>(blobs.size());
+    for (const auto& b : blobs) c.bytes_in += b.bytes;
+    const size_t start = out.size();
+    std::string why;
+    if (options.exclude_layers.count(layer.name) || options.exclude_types.count(layer.type)) {
+      why = "excluded";
+    } else if (layer.type == "LSTM") {
+      why = convert_lstm(&layer, blobs, bin, &out);
+    } else if (layer.type == "Gemm") {
+      why = convert_gemm(&layer, blobs, bin, &out);
+    } else if (layer.type == "InnerProduct" || layer.type == "Convolution" ||
+               layer.type == "ConvolutionDepthWise") {
+      why = "needs calibrated activation scales";
+    } else {
+      why = "no int8 kernel";
+    }
+    if (!why.empty()) {
+      out.resize(start);
+      for (const auto& b : blobs) copy_blob(bin, b, &out);
+      c.action = "kept float: " + why;
+    } else {
+      c.action = "int8";
+      ++report.quantized;
+    }
+    c.bytes_out = static_cast<long long>(out.size() - start);
+    report.bytes_in += c.bytes_in;
+    report.bytes_out += c.bytes_out;
+    report.layers.push_back(std::move(c));
+  }
+  if (report.bytes_in != static_cast<long long>(bin.size()))
+    throw Error("internal: converted " + std::to_string(report.bytes_in) + " of " +
+                std::to_string(bin.size()) + " input bytes");
+  const std::string text = pf.to_text();
+  write_atomically(bin_out, out.data(), out.size());
+  write_atomically(param_out, text.data(), text.size());
+  return report;
+}
+
+}  // namespace ncasr

@@ -1,0 +1,132 @@
+"""The int8 converter (first stage: LSTM and constant-Gemm weights, no calibration)."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+import ncasr
+from ncasr import _core
+from ncasr.int8_model import quantize
+from conftest import SMALL_MODELS, fixture_dir
+from test_encoder_reference import knf_features
+
+MIN_COSINE = 0.999  # per encoder chunk, int8 vs float; the fixed ncnn route reaches 0.9996
+
+
+@pytest.fixture(scope="module")
+def float_models(tmp_path_factory):
+    """Each small fixture as a complete folder (the fp32 bins get the shared tokens.txt)."""
+    out = {}
+    for name in SMALL_MODELS:
+        src = fixture_dir(name)
+        d = tmp_path_factory.mktemp(name)
+        fp32 = src / "fp32"
+        for f in (fp32 if fp32.is_dir() else src).glob("*.ncnn.*"):
+            shutil.copyfile(f, d / f.name)
+        shutil.copyfile(src / "tokens.txt", d / "tokens.txt")
+        out[name] = d
+    return out
+
+
+@pytest.fixture(scope="module")
+def converted(float_models, tmp_path_factory):
+    return {name: quantize(d, tmp_path_factory.mktemp(name + "-int8") / "out")
+            for name, d in float_models.items()}
+
+
+def test_every_input_blob_is_accounted_for(float_models, converted):
+    for name, report in converted.items():
+        for net, summary in report.nets.items():
+            files = ncasr.inspect_model(float_models[name])
+            src = getattr(files, net)
+            wm = _core.weight_map(src.param, src.bin)
+            layers = [l for l in report.layers if l["net"] == net]
+            assert [l["name"] for l in layers] == [l["name"] for l in wm["layers"]]
+            assert [l["blobs_in"] for l in layers] == [len(l["blobs"]) for l in wm["layers"]]
+            assert sum(l["bytes_in"] for l in layers) == summary["bytes_in"] == wm["file_bytes"]
+            for l in layers:  # what stays float is copied byte for byte
+                if l["action"] != "int8":
+                    assert l["bytes_out"] == l["bytes_in"], l
+
+
+def test_custom_layer_weights_survive(converted):
+    ups = [l for l in converted["zipformer-small"].layers if l["type"] == "SimpleUpsample"]
+    assert len(ups) == 4 and all(l["bytes_out"] == l["bytes_in"] > 0 for l in ups)
+
+
+def test_quantized_layers_and_sizes(converted):
+    lstm = converted["lstm-small"]
+    actions = {(l["type"], l["action"]) for l in lstm.layers}
+    assert ("LSTM", "int8") in actions and ("Gemm", "int8") in actions
+    assert lstm.nets["encoder"]["bytes_out"] < 0.55 * lstm.nets["encoder"]["bytes_in"]
+    out = ncasr.inspect_model(lstm.out_dir)
+    assert out.encoder.param.endswith(".int8.param")
+    wm = _core.weight_map(out.encoder.param, out.encoder.bin)
+    lstm_blobs = [[b["storage"] for b in l["blobs"]] for l in wm["layers"] if l["type"] == "LSTM"]
+    assert lstm_blobs and all(s[:4] == ["int8", "fp32", "int8", "fp32"] for s in lstm_blobs)
+
+
+@pytest.mark.parametrize("name", SMALL_MODELS)
+def test_int8_encoder_tracks_float(name, float_models, converted, test_wavs):
+    samples, rate = sf.read(test_wavs[1], dtype="float32")
+    feats = knf_features(samples, rate).astype(np.float32)
+    ref = ncasr.Recognizer.from_dir(float_models[name], use_fp16_storage=False)
+    q = ncasr.Recognizer.from_dir(converted[name].out_dir, use_fp16_storage=False)
+    for i, (a, b) in enumerate(zip(ref._r.encode(feats), q._r.encode(feats))):
+        cos = float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b)))
+        assert cos >= MIN_COSINE, f"{name} chunk {i}: cosine {cos:.5f}"
+    assert len(q.transcribe(samples, rate).token_ids) > 0
+
+
+def test_sherpa_ncnn_decodes_our_int8_lstm_identically(converted, test_wavs):
+    from helpers.oracle import sherpa_decode
+
+    out = converted["lstm-small"].out_dir
+    samples, rate = sf.read(test_wavs[0], dtype="float32")
+    import sherpa_ncnn
+    from pathlib import Path
+
+    d = Path(out)
+    files = {}
+    for net in ("encoder", "decoder", "joiner"):
+        p = sorted(d.glob(f"{net}*.param"))[0]
+        files[f"{net}_param"], files[f"{net}_bin"] = str(p), str(p.with_suffix(".bin"))
+    rec = sherpa_ncnn.Recognizer(tokens=str(d / "tokens.txt"), num_threads=1, **files)
+    rec.accept_waveform(rate, samples)
+    rec.accept_waveform(rate, np.zeros(rate // 2, np.float32))
+    rec.input_finished()
+    assert list(rec.tokens) == ncasr.Recognizer.from_dir(out).transcribe(samples, rate).token_ids
+
+
+def test_refuses_a_non_empty_output_folder(float_models, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("x")
+    with pytest.raises(ncasr.ConfigError, match="output folder is not empty"):
+        quantize(float_models["lstm-small"], out)
+    assert (out / "keep.txt").read_text() == "x"
+    with pytest.raises(ncasr.ConfigError, match="must not be the model folder"):
+        quantize(float_models["lstm-small"], float_models["lstm-small"] / "int8")
+
+
+def test_corrupted_model_writes_nothing(float_models, tmp_path):
+    bad = tmp_path / "bad"
+    shutil.copytree(float_models["lstm-small"], bad)
+    enc = next(bad.glob("encoder*.bin"))
+    enc.write_bytes(enc.read_bytes()[:-50])
+    before = sorted(p.name for p in bad.iterdir())
+    with pytest.raises(ncasr.ModelError, match="truncated"):
+        quantize(bad, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    assert sorted(p.name for p in bad.iterdir()) == before
+    assert not list(tmp_path.glob(".ncasr-quantize-*"))
+
+
+def test_excluded_layers_stay_float(float_models, tmp_path):
+    r = quantize(float_models["lstm-small"], tmp_path / "out", exclude_types=["LSTM"])
+    assert all(l["action"] == "kept float: excluded" for l in r.layers if l["type"] == "LSTM")
+    assert any(l["action"] == "int8" for l in r.layers if l["type"] == "Gemm")
