@@ -57,7 +57,17 @@ def worker(backend: str, model: str, threads: int, wav: str, fp16: bool) -> dict
         n_tokens = len(rec.tokens)
     t2 = time.perf_counter()
     return {"load_s": t1 - t0, "decode_s": t2 - t1, "audio_s": x.size / rate, "tokens": n_tokens,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "rss_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> float:
+    # VmHWM belongs to this process image; getrusage's ru_maxrss is inherited across fork
+    # and would report the parent's peak when that is larger.
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_once(backend, model, threads, wav, fp16) -> dict:
