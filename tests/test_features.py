@@ -11,25 +11,9 @@ import soundfile as sf
 
 import ncasr
 from ncasr import _core
+from helpers.knf import knf_fbank
 
 REL_TOL = 1e-4  # |ours - knf| <= REL_TOL * max(1, |knf|)
-
-
-def knf_fbank(samples: np.ndarray, rate: int = 16000) -> np.ndarray:
-    import kaldi_native_fbank as knf
-
-    opts = knf.FbankOptions()
-    opts.frame_opts.dither = 0
-    opts.frame_opts.snip_edges = False
-    opts.frame_opts.samp_freq = rate
-    opts.mel_opts.num_bins = 80
-    opts.mel_opts.high_freq = -400
-    fb = knf.OnlineFbank(opts)
-    fb.accept_waveform(rate, samples.tolist())
-    fb.input_finished()
-    if fb.num_frames_ready == 0:
-        return np.zeros((0, 80), np.float32)
-    return np.stack([fb.get_frame(i) for i in range(fb.num_frames_ready)])
 
 
 def ours(samples: np.ndarray, piece: int = 0) -> np.ndarray:

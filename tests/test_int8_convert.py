@@ -12,7 +12,7 @@ import ncasr
 from ncasr import _core
 from ncasr.int8_model import quantize
 from conftest import SMALL_MODELS, fixture_dir
-from test_encoder_reference import knf_features
+from helpers.knf import knf_fbank
 
 MIN_COSINE = 0.999  # per encoder chunk, int8 vs float; the fixed ncnn route reaches 0.9996
 
@@ -73,7 +73,7 @@ def test_quantized_layers_and_sizes(converted):
 @pytest.mark.parametrize("name", SMALL_MODELS)
 def test_int8_encoder_tracks_float(name, float_models, converted, test_wavs):
     samples, rate = sf.read(test_wavs[1], dtype="float32")
-    feats = knf_features(samples, rate).astype(np.float32)
+    feats = knf_fbank(samples, rate)
     ref = ncasr.Recognizer.from_dir(float_models[name], use_fp16_storage=False)
     q = ncasr.Recognizer.from_dir(converted[name].out_dir, use_fp16_storage=False)
     for i, (a, b) in enumerate(zip(ref._r.encode(feats), q._r.encode(feats))):

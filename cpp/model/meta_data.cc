@@ -3,7 +3,6 @@
 #include <net.h>
 
 #include "common/errors.h"
-#include "model/layers/custom_layers.h"
 #include "model/layers/sherpa_meta_data_layer.h"
 #include "model/net_loader.h"
 #include "model/param_file.h"
@@ -138,13 +137,10 @@ ModelMetaData ModelMetaData::read(const std::string& encoder_param_path) {
     throw ModelError(encoder_param_path,
                      "no SherpaMetaData layer; add it with `ncasr export` "
                      "(sherpa-ncnn models carry it as line 3 of the encoder param)");
-  check_layer_types(pf);
   // Load the param through ncnn itself so its parser and ours agree on the values.
   ncnn::Net net;
   net.opt.use_vulkan_compute = false;
-  register_custom_layers(net);
-  if (net.load_param(encoder_param_path.c_str()) != 0)
-    throw ModelError(encoder_param_path, "ncnn could not parse this param file");
+  load_param_checked(net, encoder_param_path);
   for (const ncnn::Layer* layer : net.layers()) {
     if (layer->type == "SherpaMetaData")
       return from_layer(*static_cast<const SherpaMetaDataLayer*>(layer), encoder_param_path);

@@ -21,8 +21,12 @@ struct NetLoadResult {
 // layer; throws ModelError naming the first one that does not.
 void check_layer_types(const ParamFile& pf);
 
-// Registers ncasr's custom layers on `net`, then loads param and (unless bin_path is
-// empty) the weights. `net.opt` must be set by the caller before this call.
+// Parses and checks the param file, registers ncasr's custom layers on `net` and loads
+// the param into it (no weights). Throws ModelError naming the file.
+ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path);
+
+// load_param_checked, then the weights unless bin_path is empty. `net.opt` must be set
+// by the caller before this call.
 NetLoadResult load_net(ncnn::Net& net, const std::string& param_path, const std::string& bin_path);
 
 }  // namespace ncasr

@@ -10,8 +10,6 @@
 #include <vector>
 
 #include "common/errors.h"
-#include "model/layers/custom_layers.h"
-#include "model/param_file.h"
 #include "model/net_loader.h"
 
 namespace ncasr {
@@ -34,13 +32,9 @@ class RecordingReader : public ncnn::DataReader {
 
 long long write_random_weights(const std::string& param_path, const std::string& bin_path,
                                uint32_t seed, float scale) {
-  ParamFile pf = ParamFile::load(param_path);
-  check_layer_types(pf);
   ncnn::Net net;
   net.opt.use_vulkan_compute = false;
-  register_custom_layers(net);
-  if (net.load_param(param_path.c_str()) != 0)
-    throw ModelError(param_path, "ncnn rejected this param file");
+  load_param_checked(net, param_path);
   RecordingReader rec;
   if (net.load_model(rec) != 0) throw ModelError(param_path, "ncnn could not lay out its weights");
 

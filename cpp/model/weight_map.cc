@@ -1,42 +1,15 @@
 #include "model/weight_map.h"
 
-#include <datareader.h>
 #include <layer.h>
 #include <modelbin.h>
 #include <net.h>
 
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <memory>
-
 #include "common/errors.h"
-#include "model/layers/custom_layers.h"
+#include "model/file_reader.h"
 #include "model/net_loader.h"
-#include "model/param_file.h"
 
 namespace ncasr {
 namespace {
-
-class FileReader : public ncnn::DataReader {
- public:
-  explicit FileReader(FILE* fp) : fp_(fp) {}
-  size_t read(void* buf, size_t size) const override {
-    size_t n = std::fread(buf, 1, size, fp_);
-    if (!first_set_ && size == 4 && n == 4) std::memcpy(&first_, buf, 4), first_set_ = true;
-    offset_ += n;
-    if (n < size) short_ = true;
-    return n;
-  }
-  int scan(const char*, void*) const override { return 0; }
-  mutable long long offset_ = 0;
-  mutable bool short_ = false;
-  mutable bool first_set_ = false;
-  mutable uint32_t first_ = 0;
-
- private:
-  FILE* fp_;
-};
 
 // Delegates to ncnn's reader and records each load(w, type) call.
 class RecordingModelBin : public ncnn::ModelBin {
@@ -44,13 +17,13 @@ class RecordingModelBin : public ncnn::ModelBin {
   RecordingModelBin(const FileReader& r, std::vector<WeightBlob>* out) : r_(r), inner_(r), out_(out) {}
   ncnn::Mat load(int w, int type) const override {
     WeightBlob b;
-    b.offset = r_.offset_;
+    b.offset = r_.offset();
     b.elements = w;
-    r_.first_set_ = false;
+    r_.forget_tag();
     ncnn::Mat m = inner_.load(w, type);
-    b.bytes = r_.offset_ - b.offset;
-    if (type == 0 && r_.first_set_) {
-      switch (r_.first_) {
+    b.bytes = r_.offset() - b.offset;
+    if (type == 0 && r_.has_tag()) {
+      switch (r_.tag()) {
         case 0: case 0x0002C056: b.storage = BlobStorage::kFp32; break;
         case 0x01306B47: b.storage = BlobStorage::kFp16; break;
         case 0x000D4B38: b.storage = BlobStorage::kInt8; break;
@@ -83,25 +56,17 @@ const char* blob_storage_name(BlobStorage s) {
 }
 
 WeightMap map_weights(const std::string& param_path, const std::string& bin_path) {
-  ParamFile pf = ParamFile::load(param_path);
-  check_layer_types(pf);
   ncnn::Net net;
   net.opt.use_vulkan_compute = false;
-  register_custom_layers(net);
-  if (net.load_param(param_path.c_str()) != 0)
-    throw ModelError(param_path, "ncnn rejected this param file");
-  std::error_code ec;
-  if (!std::filesystem::exists(bin_path, ec)) throw ModelFileNotFound(bin_path, "file not found");
-  std::unique_ptr<FILE, int (*)(FILE*)> fp(std::fopen(bin_path.c_str(), "rb"), std::fclose);
-  if (!fp) throw ModelError(bin_path, "cannot be opened");
-  FileReader reader(fp.get());
+  load_param_checked(net, param_path);
+  FileReader reader(bin_path);
   WeightMap map;
-  map.file_bytes = static_cast<long long>(std::filesystem::file_size(bin_path, ec));
+  map.file_bytes = reader.file_size();
   const auto& layers = net.layers();
   for (size_t i = 0; i < layers.size(); ++i) {
     LayerWeights lw;
     RecordingModelBin mb(reader, &lw.blobs);
-    if (layers[i]->load_model(mb) != 0 || reader.short_)
+    if (layers[i]->load_model(mb) != 0 || reader.short_read())
       throw ModelError(bin_path, "truncated or does not belong to " + param_path + ": layer '" +
                                      layers[i]->name + "' (" + layers[i]->type +
                                      ") reads past the end of the file");
