@@ -14,6 +14,7 @@ void bind_recognizer(py::module_& m);
 void bind_decode(py::module_& m);
 void bind_features(py::module_& m);
 void bind_convert(py::module_& m);
+void bind_calibrate(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -37,4 +38,5 @@ PYBIND11_MODULE(_core, m) {
   ncasr::bind_decode(m);
   ncasr::bind_features(m);
   ncasr::bind_convert(m);
+  ncasr::bind_calibrate(m);
 }

@@ -16,6 +16,22 @@ void set_options(ncnn::Net& net, const ModelOptions& o, bool fp16, int threads) 
   net.opt.use_fp16_packed = fp16;
 }
 
+void run_probe(ncnn::Extractor& ex, const BlobProbe* probe) {
+  if (!probe) return;
+  for (size_t i = 0; i < probe->blobs.size(); ++i) {
+    ncnn::Mat m;
+    if (ex.extract(probe->blobs[i].c_str(), m) != 0)
+      throw Error("cannot extract blob '" + probe->blobs[i] + "'");
+    probe->on_blob(i, m);
+  }
+}
+
+ncnn::Extractor make_extractor(const ncnn::Net& net, const BlobProbe* probe) {
+  ncnn::Extractor ex = net.create_extractor();
+  if (probe) ex.set_light_mode(false);  // keep intermediates: the outputs reuse them
+  return ex;
+}
+
 }  // namespace
 
 TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& options)
@@ -91,9 +107,9 @@ void TransducerModel::bind_blobs(const ncnn::Net& net, const std::string& path,
                                  std::to_string(n_out) + " outputs)");
 }
 
-ncnn::Mat TransducerModel::run_encoder(const ncnn::Mat& features,
-                                       std::vector<ncnn::Mat>* states) const {
-  ncnn::Extractor ex = encoder_.create_extractor();
+ncnn::Mat TransducerModel::run_encoder(const ncnn::Mat& features, std::vector<ncnn::Mat>* states,
+                                       const BlobProbe* probe) const {
+  ncnn::Extractor ex = make_extractor(encoder_, probe);
   ex.input(enc_in_[0], features);
   size_t k = 1;
   ncnn::Mat length;
@@ -103,6 +119,7 @@ ncnn::Mat TransducerModel::run_encoder(const ncnn::Mat& features,
     ex.input(enc_in_[k++], length);
   }
   for (size_t i = 0; i < states->size(); ++i) ex.input(enc_in_[k + i], (*states)[i]);
+  run_probe(ex, probe);
   ncnn::Mat out;
   if (ex.extract(enc_out_[0], out) != 0)
     throw Error("encoder failed on a chunk of " + std::to_string(features.h) + " frames");
@@ -115,22 +132,24 @@ ncnn::Mat TransducerModel::run_encoder(const ncnn::Mat& features,
   return out;
 }
 
-ncnn::Mat TransducerModel::run_decoder(const int* context) const {
+ncnn::Mat TransducerModel::run_decoder(const int* context, const BlobProbe* probe) const {
   ncnn::Mat in(kContextSize);
   int* p = in;
   for (int i = 0; i < kContextSize; ++i) p[i] = context[i];
-  ncnn::Extractor ex = decoder_.create_extractor();
+  ncnn::Extractor ex = make_extractor(decoder_, probe);
   ex.input(dec_in_[0], in);
+  run_probe(ex, probe);
   ncnn::Mat out;
   if (ex.extract(dec_out_[0], out) != 0) throw Error("decoder failed");
   return out.reshape(out.w);
 }
 
 ncnn::Mat TransducerModel::run_joiner(const ncnn::Mat& encoder_frame,
-                                      const ncnn::Mat& decoder_out) const {
-  ncnn::Extractor ex = joiner_.create_extractor();
+                                      const ncnn::Mat& decoder_out, const BlobProbe* probe) const {
+  ncnn::Extractor ex = make_extractor(joiner_, probe);
   ex.input(join_in_[0], encoder_frame);
   ex.input(join_in_[1], decoder_out);
+  run_probe(ex, probe);
   ncnn::Mat out;
   if (ex.extract(join_out_[0], out) != 0) throw Error("joiner failed");
   return out;

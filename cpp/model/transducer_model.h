@@ -4,6 +4,7 @@
 // its own Extractor.
 #include <net.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +15,13 @@
 #include "model/tokens.h"
 
 namespace ncasr {
+
+// Asks a net run to also hand over intermediate blobs (for calibration): after the inputs
+// are set, each named blob is extracted and passed to on_blob(position in `blobs`, value).
+struct BlobProbe {
+  std::vector<std::string> blobs;
+  std::function<void(size_t, const ncnn::Mat&)> on_blob;
+};
 
 struct ModelOptions {
   int num_threads = 1;
@@ -39,11 +47,13 @@ class TransducerModel {
   int subsampling_factor() const { return 4; }
 
   // features: (h=segment, w=80). Returns encoder_out (h=frames, w=dim); replaces states.
-  ncnn::Mat run_encoder(const ncnn::Mat& features, std::vector<ncnn::Mat>* states) const;
+  ncnn::Mat run_encoder(const ncnn::Mat& features, std::vector<ncnn::Mat>* states,
+                        const BlobProbe* probe = nullptr) const;
   // context: kContextSize token ids. Returns decoder_out (1-D).
-  ncnn::Mat run_decoder(const int* context) const;
+  ncnn::Mat run_decoder(const int* context, const BlobProbe* probe = nullptr) const;
   // encoder_frame (1-D) and decoder_out (1-D, or h rows for a batch) -> logits.
-  ncnn::Mat run_joiner(const ncnn::Mat& encoder_frame, const ncnn::Mat& decoder_out) const;
+  ncnn::Mat run_joiner(const ncnn::Mat& encoder_frame, const ncnn::Mat& decoder_out,
+                       const BlobProbe* probe = nullptr) const;
 
  private:
   void bind_blobs(const ncnn::Net& net, const std::string& path, std::vector<int>* in,
