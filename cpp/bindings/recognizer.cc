@@ -51,6 +51,10 @@ void bind_recognizer(py::module_& m) {
           "use_fp16_storage", [](const RecognizerConfig& c) { return c.model.use_fp16_storage; },
           [](RecognizerConfig& c, bool v) { c.model.use_fp16_storage = v; })
       .def_property(
+          "zipformer_encoder_fp16_weights",
+          [](const RecognizerConfig& c) { return c.model.zipformer_encoder_fp16_weights; },
+          [](RecognizerConfig& c, bool v) { c.model.zipformer_encoder_fp16_weights = v; })
+      .def_property(
           "variant", [](const RecognizerConfig& c) { return c.model.variant; },
           [](RecognizerConfig& c, const std::string& v) { c.model.variant = v; })
       .def_readwrite("record_margins", &RecognizerConfig::record_margins)

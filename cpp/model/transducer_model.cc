@@ -1,5 +1,7 @@
 #include "model/transducer_model.h"
 
+#include <cpu.h>
+
 #include <regex>
 
 #include "common/errors.h"
@@ -8,12 +10,20 @@
 namespace ncasr {
 namespace {
 
-void set_options(ncnn::Net& net, const ModelOptions& o, bool fp16, int threads) {
+void set_options(ncnn::Net& net, bool fp16_storage, bool fp16_arithmetic, int threads) {
   net.opt.use_vulkan_compute = false;
   net.opt.num_threads = threads;
-  net.opt.use_fp16_storage = fp16;
-  net.opt.use_fp16_arithmetic = fp16;
-  net.opt.use_fp16_packed = fp16;
+  net.opt.use_fp16_storage = fp16_storage;
+  net.opt.use_fp16_packed = fp16_storage;
+  net.opt.use_fp16_arithmetic = fp16_storage && fp16_arithmetic;
+}
+
+bool cpu_has_fp16_arithmetic() {
+#if defined(__aarch64__) || defined(__arm__)
+  return ncnn::cpu_support_arm_asimdhp();
+#else
+  return false;  // ncnn's x86 kernels compute in fp32 even with fp16 storage
+#endif
 }
 
 void run_probe(ncnn::Extractor& ex, const BlobProbe* probe) {
@@ -46,14 +56,17 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
   spec_ = make_encoder_spec(meta_);
   tokens_ = SymbolTable::load(files_.tokens);
 
-  // Zipformer's encoder loses accuracy in fp16 (its attention overflows), so sherpa-ncnn
-  // runs it in fp32; we do the same.
-  set_options(encoder_, options, options.use_fp16_storage && meta_.type != ModelType::kZipformer,
-              options.num_threads);
+  const bool fp16 = options.use_fp16_storage;
+  if (meta_.type == ModelType::kZipformer) {
+    const bool weights_only = options.zipformer_encoder_fp16_weights && !cpu_has_fp16_arithmetic();
+    set_options(encoder_, fp16 && weights_only, false, options.num_threads);
+  } else {
+    set_options(encoder_, fp16, true, options.num_threads);
+  }
   // The decoder and joiner run one frame at a time: too little work to share between
   // threads, where waking the thread pool costs more than it saves.
-  set_options(decoder_, options, options.use_fp16_storage, 1);
-  set_options(joiner_, options, options.use_fp16_storage, 1);
+  set_options(decoder_, fp16, true, 1);
+  set_options(joiner_, fp16, true, 1);
   load_net(encoder_, files_.encoder.param, files_.encoder.bin);
   load_net(decoder_, files_.decoder.param, files_.decoder.bin);
   load_net(joiner_, files_.joiner.param, files_.joiner.bin);

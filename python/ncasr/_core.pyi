@@ -59,6 +59,7 @@ class RecognizerConfig:
     hotwords_score: float
     num_threads: int
     use_fp16_storage: bool
+    zipformer_encoder_fp16_weights: bool
     variant: str
     record_margins: bool
     def __init__(self) -> None: ...

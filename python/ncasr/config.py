@@ -80,7 +80,10 @@ class RecognizerConfig:
     endpoint: EndpointConfig = field(default_factory=EndpointConfig)
     num_threads: int = 1
     variant: str = ""  # "", "float" or "int8": which files of the folder to load
-    use_fp16_storage: bool = True  # ncnn's default; the Zipformer encoder always runs fp32
+    use_fp16_storage: bool = True  # ncnn's default: fp16 weights (fp16 math only on ARM)
+    # Zipformer's encoder never uses fp16 math; on x86 its weights may still be stored as
+    # fp16 (about 15 % faster). False runs it in fp32 as sherpa-ncnn does.
+    zipformer_encoder_fp16_weights: bool = True
     tail_padding: float = 0.5  # seconds of silence transcribe() appends to flush the model
 
     def __post_init__(self):
