@@ -15,6 +15,7 @@ void bind_decode(py::module_& m);
 void bind_features(py::module_& m);
 void bind_convert(py::module_& m);
 void bind_calibrate(py::module_& m);
+void bind_quantize(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -39,4 +40,5 @@ PYBIND11_MODULE(_core, m) {
   ncasr::bind_features(m);
   ncasr::bind_convert(m);
   ncasr::bind_calibrate(m);
+  ncasr::bind_quantize(m);
 }

@@ -9,6 +9,7 @@ from ._core import __version__
 from .audio import load_audio
 from .config import DecodingConfig, EndpointConfig, FeatureConfig, RecognizerConfig
 from .errors import AudioError, ConfigError, ModelError, ModelFileNotFoundError, NcasrError
+from .calibration import HistogramCollector, ScaleTable, Threshold
 from .int8_model import QuantizeReport, quantize
 from .model_info import BuildInfo, ModelInfo, NetInfo, build_info, inspect_model
 from .recognizer import Recognizer, Result, Stream
@@ -21,6 +22,7 @@ __all__ = [
     "DecodingConfig",
     "EndpointConfig",
     "FeatureConfig",
+    "HistogramCollector",
     "ModelError",
     "ModelFileNotFoundError",
     "ModelInfo",
@@ -30,7 +32,9 @@ __all__ = [
     "Recognizer",
     "RecognizerConfig",
     "Result",
+    "ScaleTable",
     "Stream",
+    "Threshold",
     "build_info",
     "inspect_model",
     "load_audio",
