@@ -1,0 +1,1 @@
+"""Optional recipes for ncasr (not part of the installed package)."""

@@ -1,0 +1,1 @@
+"""Reference streaming LSTM transducer recipe (synthetic speech -> icefall LSTM contract -> ncnn)."""

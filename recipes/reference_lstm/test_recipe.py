@@ -1,0 +1,78 @@
+"""Unit tests for the recipe (run: python -m pytest recipes/reference_lstm/test_recipe.py)."""
+import pytest
+import torch
+
+from recipes.reference_lstm.model import ModelConfig, Transducer
+from recipes.reference_lstm.rnnt_loss import rnnt_loss, rnnt_loss_bruteforce
+
+pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections is not supported")
+
+
+def test_rnnt_loss_matches_bruteforce():
+    torch.manual_seed(0)
+    N, T, U, V = 3, 5, 3, 6
+    logits = torch.randn(N, T, U + 1, V, dtype=torch.float64, requires_grad=True)
+    targets = torch.randint(1, V, (N, U))
+    t_lens = torch.tensor([5, 4, 3])
+    u_lens = torch.tensor([3, 2, 1])
+    loss = rnnt_loss(logits, targets, t_lens, u_lens, reduction="none")
+    for i in range(N):
+        ref = rnnt_loss_bruteforce(logits[i, : t_lens[i], : u_lens[i] + 1], targets[i, : u_lens[i]])
+        assert torch.allclose(loss[i], ref, atol=1e-9), (i, loss[i], ref)
+    # gradients agree with the brute force too
+    g1, = torch.autograd.grad(loss[0], logits)
+    g2, = torch.autograd.grad(rnnt_loss_bruteforce(logits[0], targets[0]), logits)
+    assert torch.allclose(g1, g2, atol=1e-9)
+
+
+def test_rnnt_loss_detects_wrong_targets():
+    torch.manual_seed(1)
+    logits = torch.randn(1, 4, 3, 5, dtype=torch.float64)
+    tg = torch.tensor([[1, 2]])
+    a = rnnt_loss(logits, tg, torch.tensor([4]), torch.tensor([2]))
+    b = rnnt_loss_bruteforce(logits[0], torch.tensor([2, 1]))
+    assert not torch.allclose(a, b)
+
+
+def test_streaming_equals_full_utterance():
+    """9-frame segments advanced by 4 frames with carried states == full-utterance forward."""
+    torch.manual_seed(0)
+    m = Transducer(ModelConfig(num_layers=2, encoder_dim=32, rnn_hidden_size=48,
+                               dim_feedforward=64, vocab_size=20)).eval()
+    T = 9 + 4 * 12
+    x = torch.randn(1, T, 80)
+    with torch.no_grad():
+        full, lens = m.forward_encoder(x, torch.tensor([T]))
+        h, c = m.encoder.zero_states(1)
+        outs = []
+        s = 0
+        while s + 9 <= T:
+            o, _, h, c = m.encoder(x[:, s: s + 9], torch.tensor([9]), h, c)
+            assert o.shape[1] == 1
+            outs.append(o)
+            s += 4
+        chunked = torch.cat(outs, dim=1)
+    assert full.shape == chunked.shape == (1, int(lens), 32)
+    assert torch.allclose(full, chunked, atol=1e-5), (full - chunked).abs().max()
+
+
+def test_parameter_budget():
+    from recipes.reference_lstm.model import count_parameters
+    assert count_parameters(Transducer(ModelConfig())) <= 5_000_000
+
+
+def test_metadata_fallback(tmp_path):
+    from recipes.reference_lstm.export import add_meta_data_fallback
+    p = tmp_path / "enc.param"
+    p.write_text("7767517\n2 2\nInput in0 0 1 in0\nReLU relu 1 1 in0 out0\n")
+    add_meta_data_fallback(p, {0: 3, 1: 2, 2: 128, 3: 256})
+    add_meta_data_fallback(p, {0: 3, 1: 3, 2: 128, 3: 256})  # replaced, not duplicated
+    lines = p.read_text().splitlines()
+    assert lines[1] == "3 2"
+    assert lines[2].split()[:4] == ["SherpaMetaData", "sherpa_meta_data1", "0", "0"]
+    assert lines[2].split()[4:] == ["0=3", "1=3", "2=128", "3=256"]
+    assert sum(l.startswith("SherpaMetaData") for l in lines) == 1
+    bad = tmp_path / "bad.param"
+    bad.write_text("not a param\n")
+    with pytest.raises(ValueError):
+        add_meta_data_fallback(bad, {0: 3})

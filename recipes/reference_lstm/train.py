@@ -1,0 +1,285 @@
+"""Stage 4: train the streaming LSTM transducer (resumable).
+
+  nohup nice -n 15 python -m recipes.reference_lstm.train > ~/.cache/ncasr-recipe/exp/train.log 2>&1 &
+
+Re-running the same command resumes from $NCASR_RECIPE_EXP/checkpoint-latest.pt
+(default ~/.cache/ncasr-recipe/exp). Writes:
+  checkpoint-latest.pt      model+optimizer+position, every --ckpt-minutes and at epoch ends
+  snapshots/step-*.pt       model weights only (for averaging), every --ckpt-minutes
+  epoch-<E>.pt              model weights at the end of epoch E
+  dev_wer.tsv               epoch/step, dev WER (greedy, 1 symbol per frame)
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .common import corpus_wer, exp_dir, feats_dir, lang_dir, read_tokens, tokens_to_text
+from .compute_features import load_split
+from .model import ModelConfig, Transducer, count_parameters, greedy_decode
+from .rnnt_loss import rnnt_loss
+
+
+def log(*a):
+    print(time.strftime("%H:%M:%S"), *a, flush=True)
+
+
+# ------------------------------------------------------------------ data
+
+class Split:
+    def __init__(self, name, sp, fdir, in_ram=True):
+        arr, items = load_split(name, fdir)
+        self.feats = np.array(arr) if in_ram else arr
+        self.items = items
+        self.texts = [t for _, _, t in items]
+        self.ids = [sp.encode(t) for t in self.texts]
+
+    def __len__(self):
+        return len(self.items)
+
+    def get(self, idxs):
+        fs = [self.feats[self.items[i][0]: self.items[i][0] + self.items[i][1]] for i in idxs]
+        t = max(len(f) for f in fs)
+        x = np.zeros((len(fs), t, 80), np.float32)
+        for k, f in enumerate(fs):
+            x[k, : len(f)] = f
+        lens = torch.tensor([len(f) for f in fs])
+        return torch.from_numpy(x), lens
+
+
+def make_batches(split: Split, max_frames: int, usable):
+    order = sorted(usable, key=lambda i: split.items[i][1])
+    batches, cur, cur_max = [], [], 0
+    for i in order:
+        n = split.items[i][1]
+        if cur and max(cur_max, n) * (len(cur) + 1) > max_frames:
+            batches.append(cur)
+            cur, cur_max = [], 0
+        cur.append(i)
+        cur_max = max(cur_max, n)
+    if cur:
+        batches.append(cur)
+    return batches
+
+
+def spec_augment(x, lens, rng: random.Random):
+    n, t, f = x.shape
+    for k in range(n):
+        for _ in range(2):
+            w = rng.randint(0, 10)
+            f0 = rng.randint(0, f - w)
+            x[k, :, f0: f0 + w] = 0.0 if w == 0 else x[k, :, f0: f0 + w].mean()
+        L = int(lens[k])
+        for _ in range(2):
+            w = rng.randint(0, min(20, max(1, L // 10)))
+            t0 = rng.randint(0, max(0, L - w))
+            x[k, t0: t0 + w, :] = x[k, :L].mean(dim=0)
+    return x
+
+
+# ------------------------------------------------------------------ schedule
+
+def eden_lr(base, step, epoch_f, warmup, lr_steps, lr_epochs):
+    w = min(1.0, (step + 1) / warmup)
+    return base * w * ((step ** 2 + lr_steps ** 2) / lr_steps ** 2) ** -0.25 * \
+        ((epoch_f ** 2 + lr_epochs ** 2) / lr_epochs ** 2) ** -0.25
+
+
+# ------------------------------------------------------------------ eval
+
+@torch.no_grad()
+def evaluate_wer(model, split: Split, tokens, max_utts=None, batch_frames=20000):
+    model.eval()
+    idxs = list(range(len(split)))[: max_utts] if max_utts else list(range(len(split)))
+    pairs = []
+    for b in make_batches(split, batch_frames, idxs):
+        x, lens = split.get(b)
+        enc, el = model.forward_encoder(x, lens)
+        hyps = greedy_decode(model, enc, el)
+        for i, h in zip(b, hyps):
+            pairs.append((split.texts[i], tokens_to_text(tokens, h)))
+    model.train()
+    return corpus_wer(pairs), pairs
+
+
+# ------------------------------------------------------------------ main
+
+def save_atomic(obj, path):
+    path = Path(path)
+    tmp = path.with_suffix(".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--exp", default=str(exp_dir()))
+    ap.add_argument("--feats", default=str(feats_dir()))
+    ap.add_argument("--lang", default=str(lang_dir()))
+    ap.add_argument("--num-epochs", type=int, default=12)
+    ap.add_argument("--max-frames", type=int, default=8000, help="padded input frames per batch")
+    ap.add_argument("--lr", type=float, default=2e-3)
+    ap.add_argument("--warmup", type=int, default=300)
+    ap.add_argument("--lr-steps", type=float, default=3000)
+    ap.add_argument("--lr-epochs", type=float, default=3)
+    ap.add_argument("--clip", type=float, default=5.0)
+    ap.add_argument("--ckpt-minutes", type=float, default=10.0)
+    ap.add_argument("--keep-snapshots", type=int, default=30)
+    ap.add_argument("--dev-every", type=int, default=500, help="quick dev WER every N steps (0: off)")
+    ap.add_argument("--ctc-weight", type=float, default=0.5,
+                    help="auxiliary CTC loss on encoder_out (training-only head, not exported)")
+    ap.add_argument("--spec-aug", type=float, default=0.5, help="probability per batch")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--log-every", type=int, default=50)
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after N steps (benchmarking)")
+    ap.add_argument("--model-config", default="", help="JSON overrides of ModelConfig")
+    args = ap.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(1)
+    import sentencepiece as spm
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(args.lang, "bpe.model"))
+    tokens = read_tokens(os.path.join(args.lang, "tokens.txt"))
+    exp = Path(args.exp)
+    (exp / "snapshots").mkdir(parents=True, exist_ok=True)
+
+    latest = exp / "checkpoint-latest.pt"
+    state = torch.load(latest, map_location="cpu", weights_only=False) if latest.exists() else None
+    if state is not None:
+        cfg = ModelConfig(**state["config"])
+    else:
+        cfg = ModelConfig(vocab_size=sp.get_piece_size(), **json.loads(args.model_config or "{}"))
+    assert cfg.vocab_size == len(tokens)
+    torch.manual_seed(args.seed)
+    model = Transducer(cfg)
+    # auxiliary CTC head on encoder_out: speeds up alignment learning; dropped at export
+    ctc_head = torch.nn.Linear(cfg.encoder_dim, cfg.vocab_size)
+    opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98), eps=1e-8)
+    step, epoch, batch_pos = 0, 0, 0
+    if state is not None:
+        model.load_state_dict(state["model"])
+        if "ctc_head" in state:
+            ctc_head.load_state_dict(state["ctc_head"])
+            opt.add_param_group({"params": list(ctc_head.parameters())})
+            opt.load_state_dict(state["optimizer"])
+        else:  # checkpoint from before the CTC head existed
+            opt.load_state_dict(state["optimizer"])
+            opt.add_param_group({"params": list(ctc_head.parameters())})
+        step, epoch, batch_pos = state["step"], state["epoch"], state["batch_pos"]
+        log(f"resumed from {latest}: epoch {epoch} batch {batch_pos} step {step}")
+    else:
+        opt.add_param_group({"params": list(ctc_head.parameters())})
+    with open(exp / "config.json", "w") as f:
+        json.dump({"model": cfg.to_dict(), "train_args": vars(args)}, f, indent=1)
+    log(f"model parameters: {count_parameters(model):,} (encoder {count_parameters(model.encoder):,}, "
+        f"decoder {count_parameters(model.decoder):,}, joiner {count_parameters(model.joiner):,})")
+
+    t_load = time.time()
+    train = Split("train", sp, args.feats)
+    dev = Split("dev", sp, args.feats)
+    usable = [i for i in range(len(train))
+              if 0 < len(train.ids[i]) <= ((train.items[i][1] - 3) // 2 - 1) // 2]
+    log(f"loaded train {len(train)} ({len(usable)} usable), dev {len(dev)} in {time.time() - t_load:.0f}s")
+    batches = make_batches(train, args.max_frames, usable)
+    total_frames = sum(train.items[i][1] for i in usable)
+    model.train()
+    t_ckpt = time.time()
+    t_start = time.time()
+    acc_loss = acc_tok = acc_frames = acc_ctc = 0.0
+    t_log = time.time()
+
+    def checkpoint(pos, ep):
+        nonlocal t_ckpt
+        save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "config": cfg.to_dict(),
+                     "ctc_head": ctc_head.state_dict(),
+                     "step": step, "epoch": ep, "batch_pos": pos}, latest)
+        save_atomic({"model": model.state_dict(), "config": cfg.to_dict(), "step": step, "epoch": ep},
+                    exp / "snapshots" / f"step-{step:07d}.pt")
+        snaps = sorted((exp / "snapshots").glob("step-*.pt"))
+        for old in snaps[: -args.keep_snapshots]:
+            old.unlink()
+        t_ckpt = time.time()
+        log(f"checkpoint saved: step {step} epoch {ep} batch {pos}")
+
+    while epoch < args.num_epochs:
+        order = list(range(len(batches)))
+        random.Random(args.seed + epoch).shuffle(order)
+        rng = random.Random(args.seed * 1000 + epoch * 7 + batch_pos)
+        for pos in range(batch_pos, len(order)):
+            b = batches[order[pos]]
+            x, xl = train.get(b)
+            if args.spec_aug > 0 and rng.random() < args.spec_aug:
+                x = spec_augment(x, xl, rng)
+            ys = [train.ids[i] for i in b]
+            ul = torch.tensor([len(y) for y in ys])
+            tg = torch.zeros(len(b), int(ul.max()), dtype=torch.long)
+            for k, y in enumerate(ys):
+                tg[k, : len(y)] = torch.tensor(y)
+            ys_in = torch.cat([torch.zeros(len(b), 1, dtype=torch.long), tg], dim=1)
+            epoch_f = epoch + pos / len(order)
+            lr = eden_lr(args.lr, step, epoch_f, args.warmup, args.lr_steps, args.lr_epochs)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            enc, el = model.forward_encoder(x, xl)
+            logits = model.joint_logits(enc, ys_in)
+            loss = rnnt_loss(logits, tg, el, ul, reduction="sum")
+            total = loss
+            if args.ctc_weight > 0:
+                lp = torch.log_softmax(ctc_head(torch.nn.functional.dropout(enc, 0.1)), dim=-1)
+                ctc = torch.nn.functional.ctc_loss(lp.transpose(0, 1), tg, el, ul, blank=0,
+                                                   reduction="sum", zero_infinity=True)
+                total = loss + args.ctc_weight * ctc
+                acc_ctc += float(ctc.detach())
+            opt.zero_grad(set_to_none=True)
+            (total / len(b)).backward()
+            gn = torch.nn.utils.clip_grad_norm_(list(model.parameters()) + list(ctc_head.parameters()), args.clip)
+            if torch.isfinite(gn):
+                opt.step()
+            else:
+                log(f"non-finite grad at step {step}, skipped")
+            step += 1
+            acc_loss += float(loss.detach())
+            acc_tok += float(ul.sum())
+            acc_frames += float(xl.sum())
+            if step % args.log_every == 0:
+                dt = time.time() - t_log
+                log(f"epoch {epoch} batch {pos + 1}/{len(order)} step {step} loss/token {acc_loss / acc_tok:.4f} "
+                    f"ctc/token {acc_ctc / acc_tok:.4f} "
+                    f"lr {lr:.2e} grad {float(gn):.2f} speed {acc_frames / 100 / dt:.1f}x realtime")
+                acc_loss = acc_tok = acc_frames = acc_ctc = 0.0
+                t_log = time.time()
+            if args.dev_every and step % args.dev_every == 0:
+                (w, e, n), _ = evaluate_wer(model, dev, tokens, max_utts=200)
+                log(f"quick dev WER (200 utts) at step {step}: {100 * w:.2f}% ({e}/{n})")
+                with open(exp / "dev_wer.tsv", "a") as f:
+                    f.write(f"step\t{step}\t{epoch_f:.3f}\t{100 * w:.2f}\t200utts\n")
+            if time.time() - t_ckpt > args.ckpt_minutes * 60:
+                checkpoint(pos + 1, epoch)
+            if args.max_steps and step >= args.max_steps:
+                log(f"max steps reached; {time.time() - t_start:.0f}s")
+                return
+        epoch += 1
+        batch_pos = 0
+        checkpoint(0, epoch)
+        save_atomic({"model": model.state_dict(), "config": cfg.to_dict(), "step": step, "epoch": epoch},
+                    exp / f"epoch-{epoch}.pt")
+        (w, e, n), pairs = evaluate_wer(model, dev, tokens)
+        log(f"epoch {epoch} done (step {step}, {total_frames / 360000:.1f} h/epoch): dev WER {100 * w:.2f}% ({e}/{n})")
+        for r, h in pairs[:3]:
+            log(f"  REF: {r}\n           HYP: {h}")
+        with open(exp / "dev_wer.tsv", "a") as f:
+            f.write(f"epoch\t{step}\t{epoch}\t{100 * w:.2f}\tfull\n")
+    log("training finished")
+
+
+if __name__ == "__main__":
+    main()
