@@ -181,9 +181,12 @@ def verify(model: Transducer, paths: dict, feats_list):
                     err = float(np.abs(o - ref).max())
                     rep["encoder_max_abs_err"] = max(rep["encoder_max_abs_err"], err)
                     rep["encoder_max_rel_err"] = max(rep["encoder_max_rel_err"], err / float(np.abs(ref).max()))
-                rep["states_max_abs_err"] = max(rep["states_max_abs_err"],
-                                                float(np.abs(hn.reshape(ht.shape[0], -1) - ht[:, 0].numpy()).max()),
-                                                float(np.abs(cn.reshape(ct.shape[0], -1) - ct[:, 0].numpy()).max()))
+                for a, b in ((hn, ht), (cn, ct)):
+                    ref = b[:, 0].numpy()
+                    err = float(np.abs(a.reshape(ref.shape) - ref).max())
+                    rep["states_max_abs_err"] = max(rep["states_max_abs_err"], err)
+                    rep["states_max_rel_err"] = max(rep.get("states_max_rel_err", 0.0),
+                                                    err / (float(np.abs(ref).max()) + 1e-9))
                 hn = hn.reshape(cfg.num_layers, cfg.encoder_dim)
                 cn = cn.reshape(cfg.num_layers, cfg.rnn_hidden_size)
                 s += OFFSET
