@@ -6,11 +6,12 @@
 """
 
 from ._core import __version__
+from . import bench
 from .audio import load_audio
 from .config import DecodingConfig, EndpointConfig, FeatureConfig, RecognizerConfig
 from .errors import AudioError, ConfigError, ModelError, ModelFileNotFoundError, NcasrError
-from .calibration import HistogramCollector, ScaleTable, Threshold
-from .int8_model import QuantizeReport, quantize
+from .calibration import Calibration, HistogramCollector, ScaleTable, Threshold, calibrate, calibrate_model
+from .int8_model import QuantizeReport, quantize, quantize_model
 from .model_info import BuildInfo, ModelInfo, NetInfo, build_info, inspect_model
 from .recognizer import Recognizer, Result, Stream
 
@@ -18,6 +19,7 @@ __all__ = [
     "__version__",
     "AudioError",
     "BuildInfo",
+    "Calibration",
     "ConfigError",
     "DecodingConfig",
     "EndpointConfig",
@@ -35,8 +37,12 @@ __all__ = [
     "ScaleTable",
     "Stream",
     "Threshold",
+    "bench",
     "build_info",
+    "calibrate",
+    "calibrate_model",
     "inspect_model",
     "load_audio",
     "quantize",
+    "quantize_model",
 ]

@@ -79,12 +79,71 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_quantize(args: argparse.Namespace) -> int:
-    from .int8_model import quantize
+    from .int8_model import quantize, quantize_model
 
-    report = quantize(args.model_dir, args.out_dir, exclude_layers=args.exclude,
-                      exclude_types=args.exclude_type, force=args.force)
+    if args.table and args.calibration:
+        raise ConfigError("give --table or --calibration, not both")
+    if args.auto_exclude is not None and not args.calibration:
+        raise ConfigError("--auto-exclude needs --calibration audio to measure sensitivity")
+    if args.calibration:
+        report = quantize_model(args.model_dir, args.out_dir, args.calibration,
+                                method=args.method, exclude_layers=args.exclude,
+                                exclude_types=args.exclude_type, force=args.force,
+                                progress=not args.json, auto_exclude=args.auto_exclude)
+    else:
+        report = quantize(args.model_dir, args.out_dir, args.table, exclude_layers=args.exclude,
+                          exclude_types=args.exclude_type, force=args.force)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report)
     return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from .calibration import calibrate_model
+
+    result = calibrate_model(args.model_dir, args.audio, method=args.method,
+                             collect=args.collect, percent=args.percent,
+                             num_workers=args.num_workers, mix_to_mono=args.mix_to_mono,
+                             progress=not args.quiet)
+    result.table.save(args.output)
+    print(result)
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _int_list(text: str) -> List[int]:
+    try:
+        values = [int(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}")
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"expected integers >= 1, got {text!r}")
+    return values
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from . import bench
+
+    peers = [] if args.peer == "none" else [args.peer]
+    env = bench.environment(peers)
+    print(bench.header_text(env))
+    print(f"method: {args.decoding_method}; threads: {args.num_threads}; repeat: {args.repeat}; "
+          f"storage: {args.storage}", flush=True)
+    progress = None if args.quiet else (lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))
+    records = bench.run_bench(args.model_dir, args.manifest, threads=args.num_threads,
+                              method=args.decoding_method,
+                              num_active_paths=args.num_active_paths, peers=peers,
+                              storages=args.storage.split(","), repeat=args.repeat,
+                              latency_files=args.latency_files, progress=progress)
+    print()
+    print(bench.markdown(records))
+    if args.json:
+        settings = {"manifest": args.manifest, "method": args.decoding_method,
+                    "threads": args.num_threads, "repeat": args.repeat, "storage": args.storage}
+        with open(args.json, "w", encoding="utf-8") as f:
+            f.write(bench.to_json(records, env, settings))
+    if args.plot:
+        bench.plot(records, args.plot)
+    return 1 if any(r.error and r.backend == "ncasr" for r in records) else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,9 +188,55 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep this layer float (by name; repeatable)")
     p.add_argument("--exclude-type", action="append", default=[], metavar="TYPE",
                    help="keep every layer of this type float, e.g. Gemm")
+    p.add_argument("--table", metavar="TABLE", help="calibration table from 'ncasr calibrate'")
+    p.add_argument("--calibration", nargs="+", metavar="AUDIO",
+                   help="calibrate on these files/folders/manifests first")
+    p.add_argument("--method", default="kl", choices=["kl", "aciq", "minmax", "percentile"],
+                   help="threshold method for --calibration")
+    p.add_argument("--auto-exclude", type=float, metavar="MIN_COSINE",
+                   help="keep the most sensitive layers float until the int8 encoder output's "
+                        "lowest per-chunk cosine to float is at least this (e.g. 0.999)")
     p.add_argument("--force", action="store_true", help="replace a non-empty OUT_DIR")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_quantize)
+
+    p = sub.add_parser("calibrate", help="int8 activation scales from audio (ncnn2table format)")
+    p.add_argument("model_dir")
+    p.add_argument("audio", nargs="+", help="audio files, folders or manifests (.tsv)")
+    p.add_argument("-o", "--output", required=True, metavar="TABLE",
+                   help="scale table to write; keys are <net>/<layer>")
+    p.add_argument("--method", default="kl", choices=["kl", "aciq", "minmax", "percentile"])
+    p.add_argument("--percent", type=float, default=99.99, help="for --method percentile")
+    p.add_argument("--collect", default="two_pass", choices=["two_pass", "online"],
+                   help="two passes as ncnn2table (absmax, then histograms) or one online pass")
+    p.add_argument("--num-workers", type=int, default=0,
+                   help="utterances in parallel (0: one per CPU)")
+    p.add_argument("--mix-to-mono", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_calibrate)
+
+    p = sub.add_parser("bench", help="WER, RTF, size, memory and latency, side by side with "
+                                     "sherpa-ncnn")
+    p.add_argument("model_dir", nargs="+",
+                   help="model folders; DIR:int8 or DIR:float picks the files of one variant")
+    p.add_argument("--manifest", required=True,
+                   help="TSV with a header: path, text and optional duration/id/speaker")
+    p.add_argument("--num-threads", type=_int_list, default=[1], metavar="N[,N...]")
+    p.add_argument("--decoding-method", default="greedy_search",
+                   choices=["greedy_search", "modified_beam_search"])
+    p.add_argument("--num-active-paths", type=int, default=4)
+    p.add_argument("--peer", default="sherpa-ncnn", choices=["sherpa-ncnn", "none"],
+                   help="the other runtime measured in the same run when installed")
+    p.add_argument("--storage", default="fp16",
+                   help="weight storage of float models: fp16 (ncnn's default), fp32, or both "
+                        "as fp16,fp32 (the peer runs fp16 only)")
+    p.add_argument("--repeat", type=int, default=3, help="runs per row, interleaved")
+    p.add_argument("--latency-files", type=int, default=3,
+                   help="files also fed live in 0.1 s chunks for the latency columns")
+    p.add_argument("--json", metavar="OUT", help="write every record as JSON")
+    p.add_argument("--plot", metavar="OUT.png", help="WER-vs-RTF and size plot (needs matplotlib)")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(func=_cmd_bench)
     return parser
 
 

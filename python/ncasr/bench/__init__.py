@@ -1,0 +1,15 @@
+"""Measure recognizers: WER, RTF, size, load time, memory and latency, for every model
+variant and thread count, side by side with sherpa-ncnn when it is installed.
+
+    records = ncasr.bench.run_bench(["model/", "model-int8/"], "test.tsv", threads=[1, 2])
+    print(ncasr.bench.markdown(records))
+"""
+
+from .manifest import ManifestEntry, ManifestError, read_manifest, write_manifest
+from .report import environment, header_text, markdown, plot, to_json
+from .runner import BenchRecord, Target, run_bench
+from .wer import EditCounts, align_words, normalize_text, word_error_rate
+
+__all__ = ["run_bench", "BenchRecord", "Target", "markdown", "to_json", "plot", "environment",
+           "header_text", "read_manifest", "write_manifest", "ManifestEntry", "ManifestError",
+           "normalize_text", "align_words", "word_error_rate", "EditCounts"]

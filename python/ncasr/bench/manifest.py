@@ -1,0 +1,112 @@
+"""Evaluation manifests: a UTF-8 TSV file with a header row.
+
+    path<TAB>duration<TAB>text
+    wav/utt1.wav<TAB>2.310<TAB>hello world
+
+Columns: ``path`` and ``text`` are required, ``duration`` (seconds), ``id`` and ``speaker``
+are optional, in any order; any other column name is an error. Relative paths are relative
+to the manifest's folder. Blank lines and lines starting with ``#`` are skipped. When
+``text`` is the last column it may itself contain tabs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional
+
+from ..errors import NcasrError
+
+__all__ = ["ManifestEntry", "ManifestError", "read_manifest", "write_manifest"]
+
+KNOWN_COLUMNS = ("path", "duration", "text", "id", "speaker")
+REQUIRED_COLUMNS = ("path", "text")
+
+
+class ManifestError(NcasrError, ValueError):
+    """A manifest that cannot be used; the message names the file and line."""
+
+    def __init__(self, path, line: int, reason: str):
+        self.path, self.line, self.reason = os.fspath(path), line, reason
+        super().__init__(f"{self.path}:{line}: {reason}")
+
+    def __reduce__(self):
+        return (type(self), (self.path, self.line, self.reason))
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    path: str  # absolute
+    text: str
+    duration: Optional[float] = None
+    id: str = ""
+    speaker: str = ""
+    line: int = 0  # where it came from, for messages
+
+
+def read_manifest(path, *, check_files: bool = True) -> List[ManifestEntry]:
+    """Entries of the manifest at ``path``; raises ManifestError on the first bad line."""
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ManifestError(path, 0, "manifest file not found") from None
+    except UnicodeDecodeError as e:
+        raise ManifestError(path, 0, f"not UTF-8 text ({e.reason})") from None
+    lines = raw.splitlines()
+    if not lines or not lines[0].strip():
+        raise ManifestError(path, 1, "empty manifest: the first line must be a header such as "
+                                     "'path<TAB>duration<TAB>text'")
+    columns = [c.strip() for c in lines[0].split("\t")]
+    for c in columns:
+        if c not in KNOWN_COLUMNS:
+            raise ManifestError(path, 1, f"unknown column {c!r} in the header "
+                                         f"(known: {', '.join(KNOWN_COLUMNS)})")
+    for c in REQUIRED_COLUMNS:
+        if c not in columns:
+            raise ManifestError(path, 1, f"the header has no {c!r} column")
+    if len(set(columns)) != len(columns):
+        raise ManifestError(path, 1, "a column appears twice in the header")
+    text_last = columns[-1] == "text"
+    entries = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t", len(columns) - 1) if text_last else line.split("\t")
+        if len(fields) != len(columns):
+            raise ManifestError(path, number, f"expected {len(columns)} tab-separated fields "
+                                              f"({', '.join(columns)}), found {len(fields)}")
+        row = dict(zip(columns, fields))
+        if not row["path"].strip():
+            raise ManifestError(path, number, "empty path")
+        audio = Path(row["path"].strip())
+        if not audio.is_absolute():
+            audio = path.parent / audio
+        if check_files and not audio.is_file():
+            raise ManifestError(path, number, f"audio file not found: {audio}")
+        duration = None
+        if row.get("duration", "").strip():
+            try:
+                duration = float(row["duration"])
+            except ValueError:
+                raise ManifestError(path, number,
+                                    f"duration {row['duration']!r} is not a number") from None
+            if not duration >= 0:
+                raise ManifestError(path, number, f"duration {duration} is negative or NaN")
+        entries.append(ManifestEntry(str(audio), row["text"].strip(), duration,
+                                     row.get("id", "").strip(), row.get("speaker", "").strip(),
+                                     number))
+    if not entries:
+        raise ManifestError(path, len(lines), "no utterances after the header")
+    return entries
+
+
+def write_manifest(path, entries) -> None:
+    """Write (path, duration, text) rows with a header; paths are written as given."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("path\tduration\ttext\n")
+        for p, d, t in entries:
+            if "\n" in t or "\t" in t:
+                raise ValueError(f"text may not contain tabs or newlines: {t!r}")
+            f.write(f"{os.fspath(p)}\t{float(d):.3f}\t{t}\n")

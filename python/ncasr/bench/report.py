@@ -1,0 +1,118 @@
+"""Benchmark output: the environment header, a markdown table, JSON and a PNG plot."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from dataclasses import asdict
+from typing import List, Optional, Sequence
+
+from ..model_info import build_info
+from .runner import BenchRecord
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.lower().startswith(("model name", "hardware", "cpu model")):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def environment(peers: Sequence[str] = ()) -> dict:
+    """What a reader needs to judge the numbers: CPU, versions, SIMD paths."""
+    from importlib import metadata
+
+    from .. import _core
+
+    info = build_info()
+    env = {"cpu": cpu_model(), "cpu_count": os.cpu_count(), "machine": platform.machine(),
+           "python": platform.python_version(), "ncasr": info.ncasr_version,
+           "ncnn": info.ncnn_version, "simd": list(info.simd_active),
+           "kernel_path": _core.kernel_path(), "peers": {}}
+    for p in peers:
+        try:
+            env["peers"][p] = metadata.version(p)
+        except metadata.PackageNotFoundError:
+            env["peers"][p] = None
+    return env
+
+
+def header_text(env: dict) -> str:
+    peers = ", ".join(f"{k} {v}" if v else f"{k} (not installed)" for k, v in env["peers"].items())
+    return (f"CPU: {env['cpu']} ({env['cpu_count']} cores, {env['machine']}); "
+            f"ncasr {env['ncasr']}, ncnn {env['ncnn']}, Python {env['python']}; "
+            f"SIMD: {', '.join(env['simd'])} (kernels: {env['kernel_path']})"
+            + (f"; peers: {peers}" if peers else ""))
+
+
+def _f(v: Optional[float], fmt: str) -> str:
+    return "" if v is None else format(v, fmt)
+
+
+def markdown(records: List[BenchRecord]) -> str:
+    cols = ("model", "precision", "backend", "threads", "WER % (S/D/I)", "RTF median (min-max)",
+            "ncasr/peer RTF", "size MB", "load s", "peak RSS MB", "final latency ms",
+            "first partial ms")
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in records:
+        if r.error:
+            cells = [r.model, r.precision, r.backend, str(r.threads), f"error: {r.error}"] + [""] * 7
+        else:
+            cells = [r.model, r.precision, r.backend, str(r.threads),
+                     f"{100 * r.wer:.2f} ({r.substitutions}/{r.deletions}/{r.insertions})"
+                     + ("" if r.stable else " unstable"),
+                     f"{r.rtf_median:.4f} ({r.rtf_min:.4f}-{r.rtf_max:.4f})",
+                     _f(r.rtf_ratio_vs_peer, ".2f"), f"{r.size_bytes['total'] / 1e6:.2f}",
+                     _f(r.load_s, ".2f"), _f(r.peak_rss_mb, ".0f"),
+                     _f(None if r.latency_final_s is None else 1000 * r.latency_final_s, ".0f"),
+                     _f(None if r.latency_first_partial_s is None
+                        else 1000 * r.latency_first_partial_s, ".0f")]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def to_json(records: List[BenchRecord], env: dict, settings: dict) -> str:
+    return json.dumps({"environment": env, "settings": settings,
+                       "records": [asdict(r) for r in records]}, indent=1)
+
+
+def plot(records: List[BenchRecord], path: str) -> None:
+    """WER vs RTF scatter and model size bars, written headless to ``path`` (PNG)."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise ImportError("plots need matplotlib: pip install 'ncasr[plot]'") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ok = [r for r in records if not r.error]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for r in ok:
+        ax1.scatter(r.rtf_median, 100 * r.wer, marker="o" if r.backend == "ncasr" else "s")
+        ax1.annotate(f"{r.model} {r.precision}\n{r.backend} ×{r.threads}",
+                     (r.rtf_median, 100 * r.wer), fontsize=7, xytext=(4, 4),
+                     textcoords="offset points")
+    ax1.set_xlabel("real-time factor (lower is faster)")
+    ax1.set_ylabel("WER %")
+    ax1.set_title("accuracy vs speed")
+    ax1.grid(alpha=0.3)
+    sizes = {}
+    for r in ok:
+        sizes[f"{r.model}\n{r.precision}"] = r.size_bytes
+    names = list(sizes)
+    bottom = [0.0] * len(names)
+    for net in ("encoder", "decoder", "joiner"):
+        vals = [sizes[n].get(net, 0) / 1e6 for n in names]
+        ax2.bar(names, vals, bottom=bottom, label=net)
+        bottom = [b + v for b, v in zip(bottom, vals)]
+    ax2.set_ylabel("MB on disk")
+    ax2.set_title("model size")
+    ax2.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

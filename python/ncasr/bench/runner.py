@@ -1,0 +1,201 @@
+"""Plan, run and aggregate benchmark runs: every model variant × backend × thread count,
+interleaved (A B A B …) so drift on a shared machine hits every row alike."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence
+
+from ..errors import ConfigError
+from ..model_info import inspect_model
+from .manifest import ManifestEntry, read_manifest
+from .wer import word_error_rate
+
+WORKER = Path(__file__).with_name("worker.py")
+PEERS = ("sherpa-ncnn",)
+STORAGES = ("fp16", "fp32")
+
+
+@dataclass(frozen=True)
+class Target:
+    """One model folder, one file variant ("" = whatever the folder holds, "float", "int8")."""
+
+    model_dir: str
+    variant: str = ""
+
+    @classmethod
+    def parse(cls, spec: str) -> "Target":
+        """``DIR`` or ``DIR:int8`` / ``DIR:float``."""
+        head, sep, tail = spec.rpartition(":")
+        if sep and tail in ("int8", "float"):
+            return cls(os.fspath(head), tail)
+        return cls(os.fspath(spec), "")
+
+
+@dataclass
+class BenchRecord:
+    """Aggregated numbers for one model variant × backend × thread count."""
+
+    model: str
+    model_dir: str
+    variant: str
+    precision: str  # fp32 / fp16 (weight storage) or int8 (int8 files)
+    backend: str
+    threads: int
+    method: str
+    utterances: int = 0
+    audio_s: float = 0.0
+    ref_words: int = 0
+    substitutions: int = 0
+    deletions: int = 0
+    insertions: int = 0
+    wer: Optional[float] = None
+    rtf_median: Optional[float] = None
+    rtf_min: Optional[float] = None
+    rtf_max: Optional[float] = None
+    rtf_runs: List[float] = field(default_factory=list)
+    rtf_ratio_vs_peer: Optional[float] = None  # ncasr rows: this RTF / the peer's, same model
+    load_s: Optional[float] = None
+    peak_rss_mb: Optional[float] = None
+    latency_final_s: Optional[float] = None  # median over files and runs
+    latency_first_partial_s: Optional[float] = None
+    size_bytes: Dict[str, int] = field(default_factory=dict)  # encoder/decoder/joiner/total
+    hypotheses: List[str] = field(default_factory=list)
+    stable: bool = True  # every run gave the same hypotheses
+    error: Optional[str] = None
+
+
+def _net_files(target: Target) -> dict:
+    info = inspect_model(target.model_dir, target.variant)
+    files = {"tokens": info.tokens}
+    sizes = {}
+    for name in ("encoder", "decoder", "joiner"):
+        net = getattr(info, name)
+        files[f"{name}_param"], files[f"{name}_bin"] = net.param, net.bin
+        sizes[name] = os.path.getsize(net.param) + (os.path.getsize(net.bin) if net.bin else 0)
+    sizes["total"] = sum(sizes.values())
+    return {"files": files, "sizes": sizes,
+            "int8": ".int8." in os.path.basename(info.encoder.param)}
+
+
+def peer_available(name: str) -> bool:
+    if name not in PEERS:
+        raise ConfigError(f"unknown peer {name!r}; known: {', '.join(PEERS)}")
+    import importlib.util
+
+    return importlib.util.find_spec(name.replace("-", "_")) is not None
+
+
+def run_worker(job: dict) -> dict:
+    """One fresh process, one backend, every file; returns the worker's JSON."""
+    env = dict(os.environ)
+    # The worker is run by file path; make sure it finds the same ncasr as this process.
+    pkg_root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_root, env.get("PYTHONPATH", "")) if p)
+    proc = subprocess.run([sys.executable, str(WORKER)], input=json.dumps(job),
+                          capture_output=True, text=True, env=env)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        tail = (proc.stderr or "").strip().splitlines()[-3:]
+        return {"error": f"worker exited with status {proc.returncode}: " + " | ".join(tail)}
+    return json.loads(lines[-1])
+
+
+def run_bench(models: Sequence[str], manifest, *, threads: Sequence[int] = (1,),
+              method: str = "greedy_search", num_active_paths: int = 4,
+              peers: Sequence[str] = PEERS, storages: Sequence[str] = ("fp16",),
+              repeat: int = 1, latency_files: int = 3, chunk_s: float = 0.1,
+              progress: Optional[Callable[[str], None]] = None) -> List[BenchRecord]:
+    """Benchmark ``models`` (folder paths, optionally ``:int8``/``:float``) on the
+    utterances of ``manifest`` (a path or a list of ManifestEntry). See ``ncasr bench -h``."""
+    entries: List[ManifestEntry] = (read_manifest(manifest)
+                                    if isinstance(manifest, (str, os.PathLike)) else list(manifest))
+    if not entries:
+        raise ConfigError("the manifest has no utterances")
+    if repeat < 1:
+        raise ConfigError(f"repeat must be >= 1, got {repeat}")
+    if not threads or any(int(t) < 1 for t in threads):
+        raise ConfigError(f"thread counts must be >= 1, got {list(threads)}")
+    for s in storages:
+        if s not in STORAGES:
+            raise ConfigError(f"storage must be one of {STORAGES}, got {s!r}")
+    active_peers = [p for p in peers if peer_available(p)]
+
+    plans = []  # (record, job)
+    for spec in models:
+        target = Target.parse(spec)
+        found = _net_files(target)
+        for storage in storages:
+            precision = "int8" if found["int8"] else storage
+            backends = ["ncasr"] + (active_peers if storage == "fp16" else [])
+            for t in threads:
+                for backend in backends:
+                    rec = BenchRecord(model=Path(target.model_dir).name or target.model_dir,
+                                      model_dir=target.model_dir, variant=target.variant,
+                                      precision=precision, backend=backend, threads=int(t),
+                                      method=method, size_bytes=found["sizes"])
+                    job = {"backend": backend, "model_dir": target.model_dir,
+                           "variant": target.variant, "files": found["files"],
+                           "threads": int(t), "method": method,
+                           "num_active_paths": num_active_paths,
+                           "fp16_storage": storage == "fp16",
+                           "files_to_decode": [e.path for e in entries],
+                           "latency_files": latency_files, "chunk_s": chunk_s}
+                    plans.append((rec, job))
+
+    runs: Dict[int, List[dict]] = {i: [] for i in range(len(plans))}
+    for r in range(repeat):
+        for i, (rec, job) in enumerate(plans):
+            if progress:
+                progress(f"run {r + 1}/{repeat}: {rec.model} {rec.precision} {rec.backend} "
+                         f"{rec.threads} thread(s)")
+            runs[i].append(run_worker(job))
+
+    refs = [e.text for e in entries]
+    records = []
+    for i, (rec, _) in enumerate(plans):
+        _aggregate(rec, runs[i], refs)
+        records.append(rec)
+    _peer_ratios(records)
+    return records
+
+
+def _aggregate(rec: BenchRecord, runs: List[dict], refs: List[str]) -> None:
+    errors = [r["error"] for r in runs if "error" in r]
+    if errors:
+        rec.error = errors[0]
+        return
+    first = runs[0]
+    rec.hypotheses = first["hyps"]
+    rec.stable = all(r["hyps"] == first["hyps"] for r in runs)
+    counts = word_error_rate(refs, rec.hypotheses)
+    rec.utterances = len(refs)
+    rec.audio_s = sum(first["audio_s"])
+    rec.ref_words, rec.wer = counts.ref_words, counts.wer
+    rec.substitutions, rec.deletions, rec.insertions = (counts.substitutions, counts.deletions,
+                                                        counts.insertions)
+    rec.rtf_runs = [sum(r["decode_s"]) / sum(r["audio_s"]) for r in runs]
+    rec.rtf_median = statistics.median(rec.rtf_runs)
+    rec.rtf_min, rec.rtf_max = min(rec.rtf_runs), max(rec.rtf_runs)
+    rec.load_s = statistics.median(r["load_s"] for r in runs)
+    rec.peak_rss_mb = max(r["peak_rss_mb"] for r in runs)
+    finals = [v for r in runs for v in r["latency_final_s"]]
+    partials = [v for r in runs for v in r["latency_first_partial_s"]]
+    rec.latency_final_s = statistics.median(finals) if finals else None
+    rec.latency_first_partial_s = statistics.median(partials) if partials else None
+
+
+def _peer_ratios(records: List[BenchRecord]) -> None:
+    peer = {(r.model_dir, r.variant, r.precision, r.threads): r.rtf_median
+            for r in records if r.backend != "ncasr" and r.rtf_median}
+    for r in records:
+        if r.backend == "ncasr" and r.rtf_median is not None:
+            p = peer.get((r.model_dir, r.variant, r.precision, r.threads))
+            if p:
+                r.rtf_ratio_vs_peer = r.rtf_median / p

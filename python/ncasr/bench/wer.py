@@ -1,0 +1,95 @@
+"""Word error rate: a documented text normaliser and a word-level Levenshtein alignment.
+
+Normaliser (applied to references and hypotheses alike): upper case; hyphens and other dashes
+become spaces; every character that is not a letter, a digit, an apostrophe or white space is
+removed; runs of white space collapse to one space. So "Don't stop - it's well-known!" becomes
+"DON'T STOP IT'S WELL KNOWN".
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import Iterable, List, Sequence, Tuple
+
+__all__ = ["normalize_text", "EditCounts", "align_words", "word_error_rate"]
+
+_DASHES = re.compile(r"[-\u2010-\u2015\u2212]")
+_APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc]")
+
+
+def normalize_text(text: str) -> str:
+    """The scoring form of ``text`` (see the module docstring)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _APOSTROPHES.sub("'", text)
+    text = _DASHES.sub(" ", text).upper()
+    kept = "".join(ch for ch in text
+                   if ch == "'" or ch.isspace() or unicodedata.category(ch)[0] in "LN")
+    return " ".join(kept.split())
+
+
+@dataclass(frozen=True)
+class EditCounts:
+    """Edit operations turning a reference into a hypothesis, counted in words."""
+
+    substitutions: int = 0
+    deletions: int = 0
+    insertions: int = 0
+    ref_words: int = 0
+
+    @property
+    def errors(self) -> int:
+        return self.substitutions + self.deletions + self.insertions
+
+    @property
+    def wer(self) -> float:
+        """errors / reference words; an empty reference scores 0 with no hypothesis words
+        and 1.0 per inserted word otherwise (so it is never a division by zero)."""
+        if self.ref_words == 0:
+            return float(self.insertions)
+        return self.errors / self.ref_words
+
+    def __add__(self, other: "EditCounts") -> "EditCounts":
+        return EditCounts(self.substitutions + other.substitutions,
+                          self.deletions + other.deletions,
+                          self.insertions + other.insertions,
+                          self.ref_words + other.ref_words)
+
+
+def align_words(ref: Sequence[str], hyp: Sequence[str]) -> EditCounts:
+    """Minimum-edit alignment of two word lists. Among alignments with the fewest errors the
+    one with the most substitutions is kept (fewer, larger S than D+I pairs), as sclite does."""
+    n, m = len(ref), len(hyp)
+    # cost[j] = (errors, -substitutions, deletions, insertions) for ref[:i] vs hyp[:j]
+    prev: List[Tuple[int, int, int, int]] = [(j, 0, 0, j) for j in range(m + 1)]
+    for i in range(1, n + 1):
+        cur = [(i, 0, i, 0)]
+        for j in range(1, m + 1):
+            if ref[i - 1] == hyp[j - 1]:
+                best = prev[j - 1]
+            else:
+                e, ns, d, ins = prev[j - 1]
+                best = (e + 1, ns - 1, d, ins)
+            e, ns, d, ins = prev[j]
+            best = min(best, (e + 1, ns, d + 1, ins))
+            e, ns, d, ins = cur[j - 1]
+            best = min(best, (e + 1, ns, d, ins + 1))
+            cur.append(best)
+        prev = cur
+    errors, neg_sub, dels, ins = prev[m]
+    return EditCounts(-neg_sub, dels, ins, n)
+
+
+def word_error_rate(refs: Iterable[str], hyps: Iterable[str], *, normalize: bool = True
+                    ) -> EditCounts:
+    """Corpus totals over paired reference and hypothesis texts."""
+    refs, hyps = list(refs), list(hyps)
+    if len(refs) != len(hyps):
+        raise ValueError(f"{len(refs)} references but {len(hyps)} hypotheses")
+    total = EditCounts()
+    for r, h in zip(refs, hyps):
+        if normalize:
+            r, h = normalize_text(r), normalize_text(h)
+        total = total + align_words(r.split(), h.split())
+    return total

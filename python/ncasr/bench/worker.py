@@ -1,0 +1,170 @@
+"""One timed benchmark run in a fresh process: load one backend, decode a list of files.
+
+Run by ``ncasr.bench`` as ``python worker.py`` (a file path, not ``-m``, so a sherpa-ncnn run
+never imports ncasr and its peak RSS is its own). Reads a job as JSON on stdin, prints one
+JSON result line on stdout. Kept free of ncasr imports on purpose.
+
+Per run:
+* load time: constructing the recognizer (reading and preparing the three nets);
+* a warm-up decode of the first file, excluded from every number;
+* RTF: each file decoded in one call (samples, 0.5 s of silence, input finished), the time
+  summed over files and divided by the summed audio duration;
+* latency (first ``latency_files`` files, fed in ``chunk_s`` chunks as if live):
+  first partial = audio time from speech onset to the end of the chunk after which the text
+  is first non-empty, plus that chunk's decode time; final = time from the last real chunk to
+  the final result (tail silence, input finished, flush). Speech onset: the first 10 ms frame
+  within 30 dB of the loudest frame.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import numpy as np
+import soundfile as sf
+
+TAIL_PADDING_S = 0.5
+
+
+class NcasrBackend:
+    def __init__(self, job):
+        import ncasr
+
+        self.ncasr = ncasr
+        self.rec = ncasr.Recognizer.from_dir(
+            job["model_dir"], variant=job["variant"], num_threads=job["threads"],
+            method=job["method"], num_active_paths=job["num_active_paths"],
+            use_fp16_storage=job["fp16_storage"],
+            zipformer_encoder_fp16_weights=job["fp16_storage"])
+
+    def new(self):
+        return self.rec.create_stream()
+
+    def feed(self, s, rate, x):
+        s.accept_waveform(rate, x)
+        self.rec.decode(s)
+
+    def finish(self, s, rate):
+        s.accept_waveform(rate, np.zeros(int(TAIL_PADDING_S * rate), np.float32))
+        s.input_finished()
+        self.rec.decode(s)
+
+    def text(self, s):
+        return self.rec.result(s).text
+
+
+class SherpaNcnnBackend:
+    def __init__(self, job):
+        import sherpa_ncnn
+
+        files = job["files"]
+        self.make = lambda: sherpa_ncnn.Recognizer(
+            tokens=files["tokens"], encoder_param=files["encoder_param"],
+            encoder_bin=files["encoder_bin"], decoder_param=files["decoder_param"],
+            decoder_bin=files["decoder_bin"], joiner_param=files["joiner_param"],
+            joiner_bin=files["joiner_bin"], num_threads=job["threads"],
+            decoding_method=job["method"], num_active_paths=job["num_active_paths"])
+        self.rec = self.make()
+
+    def new(self):
+        # The Recognizer wrapper owns one stream; its reset() only restarts a segment after
+        # an endpoint (features and "input finished" stay), so each file gets a new stream.
+        self.rec.stream = self.rec.recognizer.create_stream()
+        return self.rec
+
+    def feed(self, s, rate, x):
+        s.accept_waveform(rate, x)  # decodes every ready chunk inside
+
+    def finish(self, s, rate):
+        s.accept_waveform(rate, np.zeros(int(TAIL_PADDING_S * rate), np.float32))
+        s.input_finished()
+
+    def text(self, s):
+        return s.text
+
+
+BACKENDS = {"ncasr": NcasrBackend, "sherpa-ncnn": SherpaNcnnBackend}
+
+
+def speech_onset(x: np.ndarray, rate: int) -> float:
+    hop = max(1, rate // 100)
+    n = x.size // hop
+    if n == 0:
+        return 0.0
+    energy = (x[: n * hop].astype(np.float64).reshape(n, hop) ** 2).mean(axis=1)
+    loud = energy >= energy.max() * 1e-3  # within 30 dB of the loudest frame
+    return float(np.argmax(loud) * hop / rate)
+
+
+def peak_rss_mb() -> float:
+    # VmHWM is this process image's own peak (ru_maxrss is inherited across fork).
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run(job) -> dict:
+    audio = []
+    for path in job["files_to_decode"]:
+        x, rate = sf.read(path, dtype="float32", always_2d=True)
+        audio.append((np.ascontiguousarray(x[:, 0]), rate))
+    t0 = time.perf_counter()
+    backend = BACKENDS[job["backend"]](job)
+    load_s = time.perf_counter() - t0
+
+    def one_call(x, rate):
+        s = backend.new()
+        backend.feed(s, rate, x)
+        backend.finish(s, rate)
+        return backend.text(s)
+
+    one_call(*audio[0])  # warm-up
+    hyps, decode_s, audio_s = [], [], []
+    for x, rate in audio:
+        t = time.perf_counter()
+        text = one_call(x, rate)
+        decode_s.append(time.perf_counter() - t)
+        hyps.append(text)
+        audio_s.append(x.size / rate)
+
+    first_partial, final = [], []
+    for x, rate in audio[: job["latency_files"]]:
+        step = max(1, int(job["chunk_s"] * rate))
+        onset = speech_onset(x, rate)
+        s = backend.new()
+        seen = None
+        for start in range(0, x.size, step):
+            t = time.perf_counter()
+            backend.feed(s, rate, x[start:start + step])
+            spent = time.perf_counter() - t
+            if seen is None and backend.text(s).strip():
+                seen = max(0.0, min(x.size, start + step) / rate - onset) + spent
+        t = time.perf_counter()
+        backend.finish(s, rate)
+        text = backend.text(s)
+        final.append(time.perf_counter() - t)
+        if seen is None and text.strip():
+            seen = max(0.0, x.size / rate - onset) + final[-1]
+        if seen is not None:
+            first_partial.append(seen)
+    return {"load_s": load_s, "hyps": hyps, "decode_s": decode_s, "audio_s": audio_s,
+            "latency_first_partial_s": first_partial, "latency_final_s": final,
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def main() -> int:
+    job = json.loads(sys.stdin.read())
+    try:
+        out = run(job)
+    except Exception as e:  # reported to the parent, which records it in the row
+        out = {"error": f"{type(e).__name__}: {e}"}
+    sys.stdout.write(json.dumps(out) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

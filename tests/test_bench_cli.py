@@ -1,0 +1,80 @@
+"""`ncasr bench` end to end: every JSON field present, WER consistent with `ncasr transcribe`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields
+
+import pytest
+
+from ncasr.bench import BenchRecord, Target, word_error_rate
+from ncasr.cli import main
+from conftest import fixture_dir
+
+REFERENCES = ["the quick brown fox", "hello world", "numbers one two three"]
+
+
+@pytest.fixture
+def manifest(tmp_path, test_wavs):
+    path = tmp_path / "three.tsv"
+    rows = "".join(f"{w}\t{t}\n" for w, t in zip(test_wavs[:3], REFERENCES))
+    path.write_text("path\ttext\n" + rows, encoding="utf-8")
+    return path
+
+
+def test_bench_json_and_wer_match_transcribe(tmp_path, manifest, test_wavs, capsys):
+    model = fixture_dir("lstm-small")
+    out = tmp_path / "bench.json"
+    rc = main(["bench", str(model), "--manifest", str(manifest), "--repeat", "2",
+               "--latency-files", "1", "--json", str(out), "--quiet"])
+    printed = capsys.readouterr().out
+    assert rc == 0, printed
+    assert "| model | precision | backend |" in printed and "CPU:" in printed
+    data = json.loads(out.read_text())
+    assert {"cpu", "ncasr", "ncnn", "simd"} <= set(data["environment"])
+    records = data["records"]
+    assert {r["backend"] for r in records} == {"ncasr", "sherpa-ncnn"}
+    names = {f.name for f in fields(BenchRecord)}
+    for r in records:
+        assert set(r) == names
+        assert r["error"] is None, r["error"]
+        assert r["utterances"] == 3 and len(r["rtf_runs"]) == 2
+        assert r["rtf_min"] <= r["rtf_median"] <= r["rtf_max"]
+        assert r["size_bytes"]["total"] == sum(r["size_bytes"][n] for n in
+                                               ("encoder", "decoder", "joiner"))
+        assert r["peak_rss_mb"] > 0 and r["load_s"] > 0
+        assert r["latency_final_s"] is not None and r["latency_final_s"] >= 0
+    ours = next(r for r in records if r["backend"] == "ncasr")
+    peer = next(r for r in records if r["backend"] == "sherpa-ncnn")
+    assert ours["rtf_ratio_vs_peer"] == pytest.approx(ours["rtf_median"] / peer["rtf_median"])
+    assert ours["hypotheses"] == peer["hypotheses"]  # same model, same tokens
+
+    # Score `ncasr transcribe --json` separately: the same WER.
+    assert main(["transcribe", str(model), *map(str, test_wavs[:3]), "--json"]) == 0
+    lines = [json.loads(l) for l in capsys.readouterr().out.splitlines() if l.startswith("{")]
+    separate = word_error_rate(REFERENCES, [l["text"] for l in lines])
+    assert ours["wer"] == pytest.approx(separate.wer)
+    assert (ours["substitutions"], ours["deletions"], ours["insertions"]) == (
+        separate.substitutions, separate.deletions, separate.insertions)
+
+
+def test_bench_reports_a_bad_manifest_with_its_line(tmp_path, capsys):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("path\ttext\nmissing.wav\thello\n")
+    assert main(["bench", str(fixture_dir("lstm-small")), "--manifest", str(bad)]) == 2
+    assert f"{bad}:2: audio file not found" in capsys.readouterr().err
+
+
+def test_bench_fp32_storage_rows_have_no_peer(manifest):
+    from ncasr.bench import run_bench
+
+    records = run_bench([str(fixture_dir("lstm-small"))], manifest, storages=["fp32"],
+                        latency_files=0)
+    assert [(r.backend, r.precision) for r in records] == [("ncasr", "fp32")]
+    assert records[0].latency_final_s is None and records[0].wer is not None
+
+
+def test_target_spec():
+    assert Target.parse("/m/dir:int8") == Target("/m/dir", "int8")
+    assert Target.parse("/m/dir") == Target("/m/dir", "")
+    assert Target.parse("c:/x") == Target("c:/x", "")
