@@ -5,9 +5,13 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <tuple>
 
 #include "calibrate/activation_runner.h"
+#include "calibrate/calibrator.h"
+#include "common/errors.h"
 
 namespace py = pybind11;
 
@@ -49,7 +53,75 @@ void bind_calibrate(py::module_& m) {
             return py::make_tuple(absmax, count);
           },
           py::arg("samples"), py::arg("sample_rate"),
-          "Per target: the largest |input| seen on this utterance, and how many times it ran.");
+          "Per target: the largest |input| seen on this utterance, and how many times it ran.")
+      .def(
+          "input_shapes",
+          [](const ActivationRunner& r, py::array_t<float, py::array::c_style | py::array::forcecast> x,
+             int rate) {
+            // (dims, w, h, c) of each target's input; None if it never ran, dims -1 if it varied.
+            std::vector<std::array<int, 4>> shapes(r.targets().size(), {0, 0, 0, 0});
+            {
+              py::gil_scoped_release release;
+              r.run(x.data(), static_cast<size_t>(x.size()), rate, [&](size_t t, const ncnn::Mat& m) {
+                const std::array<int, 4> s = {m.dims, m.w, m.h, m.c};
+                if (shapes[t][0] == 0) shapes[t] = s;
+                else if (shapes[t] != s && !(shapes[t][0] == m.dims && shapes[t][1] == m.w))
+                  shapes[t][0] = -1;  // dims or row width changed between calls
+              });
+            }
+            py::list out;
+            for (const auto& s : shapes) {
+              if (s[0] == 0) out.append(py::none());
+              else out.append(py::make_tuple(s[0], s[1], s[2], s[3]));
+            }
+            return out;
+          },
+          py::arg("samples"), py::arg("sample_rate"),
+          "Per target: the (dims, w, h, c) of its input on this utterance; None if it never ran.");
+
+  using Audio = py::array_t<float, py::array::c_style | py::array::forcecast>;
+  m.def(
+      "calibrate",
+      [](const std::string& dir, const std::vector<std::tuple<Audio, int, std::string>>& utterances,
+         const std::string& method, const std::string& collect, int bins, double percent,
+         int num_workers, int num_threads, float tail_padding, py::object progress) {
+        CalibrationOptions o;
+        o.method = method;
+        o.collect = collect;
+        o.bins = bins;
+        o.percent = percent;
+        o.num_workers = num_workers;
+        o.tail_padding = tail_padding;
+        std::vector<CalibrationAudio> audio;
+        for (const auto& [x, rate, name] : utterances) {
+          if (x.ndim() != 1) throw AudioError(name + ": calibration audio must be 1-D (mono)");
+          audio.push_back({x.data(), static_cast<size_t>(x.size()), rate, name});
+        }
+        CalibrationProgress report;
+        if (!progress.is_none())
+          report = [&progress](size_t done, size_t total) {
+            py::gil_scoped_acquire gil;
+            progress(done, total);
+          };
+        CalibrationResult r;
+        {
+          py::gil_scoped_release release;
+          ActivationRunner runner(ModelFiles::find(dir, "float"), num_threads);
+          r = calibrate(runner, audio, o, report);
+        }
+        return py::dict(py::arg("table") = r.table, py::arg("zero_inputs") = r.zero_inputs,
+                        py::arg("never_ran") = r.never_ran, py::arg("utterances") = r.utterances,
+                        py::arg("encoder_chunks") = r.encoder_chunks,
+                        py::arg("audio_seconds") = r.audio_seconds);
+      },
+      py::arg("model_dir"), py::arg("utterances"), py::arg("method") = "kl",
+      py::arg("collect") = "two_pass", py::arg("bins") = 2048, py::arg("percent") = 99.99,
+      py::arg("num_workers") = 1, py::arg("num_threads") = 1, py::arg("tail_padding") = 0.5f,
+      py::arg("progress") = py::none(),
+      "Scale table of every int8-candidate layer input (keys '<net>/<layer>') from utterances "
+      "[(samples, sample_rate, name)] run through the streaming pipeline.");
+  m.def("table_for_net", &table_for_net, py::arg("table"), py::arg("net"),
+        "The rows of one net with the '<net>/' prefix removed.");
 }
 
 }  // namespace ncasr

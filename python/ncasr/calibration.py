@@ -20,15 +20,22 @@ by histograms and counted (``zeros``); a value lands in bin
 
 from __future__ import annotations
 
+import os
+
+import time
 from contextlib import contextmanager
-from typing import Iterator, List, NamedTuple, Optional
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, List, NamedTuple, Optional
 
 import numpy as np
 
 from . import _core
-from .errors import NcasrError
+from .errors import ConfigError, NcasrError
 
 __all__ = [
+    "Calibration",
+    "calibrate",
+    "calibrate_model",
     "AbsHistogram",
     "AbsMax",
     "HistogramCollector",
@@ -48,6 +55,7 @@ __all__ = [
     "percentile_threshold",
     "quantize_per_channel",
     "set_kernel_path",
+    "table_for_net",
 ]
 
 ScaleTable = _core.ScaleTable
@@ -167,3 +175,86 @@ def activation_scale_table(collector: HistogramCollector, method: str = "kl", pe
                 continue
             raise
     return out
+
+
+METHODS = ("kl", "aciq", "minmax", "percentile")
+
+
+@dataclass
+class Calibration:
+    """What a calibration run produced and what it could not calibrate."""
+
+    table: ScaleTable  # keys "<net>/<layer>"; table_for_net() gives one net's rows
+    zero_inputs: List[str] = field(default_factory=list)  # input always 0: keep float
+    never_ran: List[str] = field(default_factory=list)  # the audio never reached them
+    utterances: int = 0
+    audio_seconds: float = 0.0
+    seconds: float = 0.0  # wall time
+
+    def __str__(self) -> str:
+        lines = [f"{len(self.table)} activation scales from {self.utterances} utterances "
+                 f"({self.audio_seconds:.1f} s of audio) in {self.seconds:.1f} s"]
+        if self.zero_inputs:
+            lines.append(f"input always zero (kept float): {', '.join(self.zero_inputs)}")
+        if self.never_ran:
+            lines.append(f"never reached by the audio (kept float): {', '.join(self.never_ran)}")
+        return "\n".join(lines)
+
+
+def table_for_net(table: ScaleTable, net: str) -> ScaleTable:
+    """One net's rows under ncnn's bare layer names (what ncnn2int8 reads for that net)."""
+    return _core.table_for_net(table, net)
+
+
+def _tqdm_progress(enabled: bool) -> Optional[Callable[[int, int], None]]:
+    if not enabled:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    bar = {}
+
+    def update(done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, unit="utt", desc="calibrating", leave=False)
+        bar["bar"].update(done - bar["bar"].n)
+        if done == total:
+            bar["bar"].close()
+
+    return update
+
+
+def calibrate_model(model_dir, audio, *, method: str = "kl", collect: str = "two_pass",
+                    bins: int = 2048, percent: float = 99.99, num_workers: int = 0,
+                    num_threads: int = 1, sample_rate: Optional[int] = None,
+                    mix_to_mono: bool = False, progress=True) -> Calibration:
+    """Run ``audio`` through the model's streaming pipeline (greedy decoding feeding decoder
+    and joiner) and compute an int8 activation scale for the input of every layer that can
+    run in int8 (InnerProduct, Convolution*, in encoder, decoder and joiner).
+
+    ``audio``: files, folders, manifests (.tsv), arrays or (array, rate) pairs.
+    ``method``: kl (ncnn2table's), aciq, minmax or percentile (``percent``).
+    ``collect``: two_pass (absmax, then histograms over [0, absmax], as ncnn2table) or
+    online (one pass, power-of-two ranges). ``num_workers``: utterances in parallel
+    (0: one per CPU). ``progress``: True for a tqdm bar (if tqdm is installed), False, or
+    a callable(done, total).
+    """
+    from .audio_sources import gather_audio
+
+    if method not in METHODS:
+        raise ConfigError(f"method must be one of {METHODS}, got {method!r}")
+    utterances = gather_audio(audio, sample_rate=sample_rate, mix_to_mono=mix_to_mono)
+    workers = num_workers or os.cpu_count() or 1
+    report = progress if callable(progress) else _tqdm_progress(bool(progress))
+    t0 = time.perf_counter()
+    r = _core.calibrate(os.fspath(model_dir), utterances, method, collect, bins, percent,
+                        workers, num_threads, 0.5, report)
+    return Calibration(table=r["table"], zero_inputs=list(r["zero_inputs"]),
+                       never_ran=list(r["never_ran"]), utterances=r["utterances"],
+                       audio_seconds=r["audio_seconds"], seconds=time.perf_counter() - t0)
+
+
+def calibrate(model_dir, audio, *, method: str = "kl", **options) -> ScaleTable:
+    """The scale table of :func:`calibrate_model` (keys ``<net>/<layer>``)."""
+    return calibrate_model(model_dir, audio, method=method, **options).table
