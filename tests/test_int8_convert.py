@@ -1,4 +1,5 @@
-"""The int8 converter (first stage: LSTM and constant-Gemm weights, no calibration)."""
+"""The int8 converter: LSTM, Gemm and (T, C) InnerProduct without calibration; Convolution
+with a calibration table (quantize_model)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import soundfile as sf
 
 import ncasr
 from ncasr import _core
-from ncasr.int8_model import quantize
+from ncasr.int8_model import quantize, quantize_model
 from conftest import SMALL_MODELS, fixture_dir
 from helpers.knf import knf_fbank
 
@@ -38,6 +39,13 @@ def converted(float_models, tmp_path_factory):
             for name, d in float_models.items()}
 
 
+@pytest.fixture(scope="module")
+def calibrated(float_models, tmp_path_factory, test_wavs):
+    return {name: quantize_model(d, tmp_path_factory.mktemp(name + "-cal") / "out",
+                                 test_wavs[:3], progress=False, auto_exclude=MIN_COSINE)
+            for name, d in float_models.items()}
+
+
 def test_every_input_blob_is_accounted_for(float_models, converted):
     for name, report in converted.items():
         for net, summary in report.nets.items():
@@ -49,7 +57,7 @@ def test_every_input_blob_is_accounted_for(float_models, converted):
             assert [l["blobs_in"] for l in layers] == [len(l["blobs"]) for l in wm["layers"]]
             assert sum(l["bytes_in"] for l in layers) == summary["bytes_in"] == wm["file_bytes"]
             for l in layers:  # what stays float is copied byte for byte
-                if l["action"] != "int8":
+                if not l["action"].startswith("int8"):
                     assert l["bytes_out"] == l["bytes_in"], l
 
 
@@ -70,22 +78,50 @@ def test_quantized_layers_and_sizes(converted):
     assert lstm_blobs and all(s[:4] == ["int8", "fp32", "int8", "fp32"] for s in lstm_blobs)
 
 
+def test_innerproduct_on_rows_becomes_int8_gemm(converted):
+    for name, report in converted.items():
+        ip = [l for l in report.layers if l["type"] == "InnerProduct" and l["net"] == "encoder"]
+        gemm = [l for l in ip if l["action"] == "int8 as Gemm"]
+        if name != "lstm-small":
+            assert len(gemm) >= 0.5 * len(ip) > 0, name
+        for l in gemm:  # int8 weights: a half of fp16 bytes, a quarter of fp32
+            assert l["bytes_out"] < 0.55 * l["bytes_in"], l
+        out = ncasr.inspect_model(report.out_dir)
+        assert out.encoder.layer_types.get("InnerProduct", 0) == len(ip) - len(gemm)
+
+
+def test_calibrated_conversion_quantizes_convolutions(calibrated):
+    for name, report in calibrated.items():
+        convs = [l for l in report.layers if l["type"] == "Convolution"]
+        int8 = [l for l in convs if l["action"] == "int8"]
+        kept = [l for l in convs if l["action"] != "int8"]
+        assert int8, name
+        assert all(l["action"].startswith("kept float: sensitive") for l in kept), kept
+        auto = report.calibration["auto_exclude"]
+        assert sorted(auto["excluded"]) == sorted(l["name"] for l in kept)
+        assert auto["min_cosine"] >= MIN_COSINE
+        assert report.calibration["scales"] > 0
+        table = ncasr.ScaleTable.load(f"{report.out_dir}/calibration.table")
+        assert all(f"encoder/{l['name']}" in table.keys() for l in convs if l["net"] == "encoder")
+
+
+@pytest.mark.parametrize("variant", ["converted", "calibrated"])
 @pytest.mark.parametrize("name", SMALL_MODELS)
-def test_int8_encoder_tracks_float(name, float_models, converted, test_wavs):
+def test_int8_encoder_tracks_float(name, variant, float_models, request, test_wavs):
     samples, rate = sf.read(test_wavs[1], dtype="float32")
     feats = knf_fbank(samples, rate)
     ref = ncasr.Recognizer.from_dir(float_models[name], use_fp16_storage=False)
-    q = ncasr.Recognizer.from_dir(converted[name].out_dir, use_fp16_storage=False)
+    report = request.getfixturevalue(variant)[name]
+    q = ncasr.Recognizer.from_dir(report.out_dir, use_fp16_storage=False)
     for i, (a, b) in enumerate(zip(ref._r.encode(feats), q._r.encode(feats))):
         cos = float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b)))
         assert cos >= MIN_COSINE, f"{name} chunk {i}: cosine {cos:.5f}"
     assert len(q.transcribe(samples, rate).token_ids) > 0
 
 
-def test_sherpa_ncnn_decodes_our_int8_lstm_identically(converted, test_wavs):
-    from helpers.oracle import sherpa_decode
-
-    out = converted["lstm-small"].out_dir
+@pytest.mark.parametrize("name", SMALL_MODELS)
+def test_sherpa_ncnn_decodes_our_int8_models_identically(name, calibrated, test_wavs):
+    out = calibrated[name].out_dir
     samples, rate = sf.read(test_wavs[0], dtype="float32")
     import sherpa_ncnn
     from pathlib import Path
@@ -124,6 +160,48 @@ def test_corrupted_model_writes_nothing(float_models, tmp_path):
     assert not (tmp_path / "out").exists()
     assert sorted(p.name for p in bad.iterdir()) == before
     assert not list(tmp_path.glob(".ncasr-quantize-*"))
+
+
+def test_sensitivity_ranks_worst_first_and_auto_exclude_starts_there(float_models, test_wavs):
+    from ncasr.sensitivity import auto_exclude, measure_sensitivity
+
+    model = float_models["lstm-small"]
+    table = ncasr.calibrate(model, test_wavs[:2], progress=False)
+    report = measure_sensitivity(model, test_wavs[:2], table, types=["Convolution"])
+    cos = [l.min_cosine for l in report.layers]
+    assert len(cos) == 3 and cos == sorted(cos) and all(0.9 < c <= 1.0 for c in cos)
+    assert all(0.0 <= l.token_agreement <= 1.0 and l.rel_error >= 0 for l in report.layers)
+    auto = auto_exclude(model, test_wavs[:2], table, min_cosine=0.99999)
+    assert auto["exclude"][0] == report.layers[0].name
+    assert auto_exclude(model, test_wavs[:2], table, min_cosine=0.5)["exclude"] == []
+
+
+def test_cli_quantize_with_calibration_and_auto_exclude(float_models, tmp_path, test_wavs, capsys):
+    from ncasr.cli import main
+
+    out = tmp_path / "q"
+    assert main(["quantize", str(float_models["conv-emformer-small"]), str(out), "--calibration",
+                 str(test_wavs[0]), str(test_wavs[1]), "--auto-exclude", "0.999", "--json"]) == 0
+    import json
+
+    report = json.loads(capsys.readouterr().out)
+    assert report["calibration"]["auto_exclude"]["min_cosine"] >= 0.999
+    assert (out / "calibration.table").is_file()
+    assert main(["quantize", str(float_models["lstm-small"]), str(tmp_path / "r"),
+                 "--table", str(out / "calibration.table")]) == 2
+    assert "names layers this model lacks" in capsys.readouterr().err
+
+
+def test_bad_tables_are_refused(float_models, tmp_path):
+    table = ncasr.ScaleTable()
+    with pytest.raises(ncasr.ConfigError, match="no activation scales"):
+        quantize(float_models["lstm-small"], tmp_path / "a", table)
+    table["encoder/no_such_layer"] = [10.0]
+    with pytest.raises(ncasr.ConfigError, match="names layers this model lacks: encoder/no_such_layer"):
+        quantize(float_models["lstm-small"], tmp_path / "b", table)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    with pytest.raises(ncasr.ConfigError, match="either calibration_audio or a table"):
+        quantize_model(float_models["lstm-small"], tmp_path / "c")
 
 
 def test_excluded_layers_stay_float(float_models, tmp_path):

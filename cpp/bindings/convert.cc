@@ -13,11 +13,13 @@ void bind_convert(py::module_& m) {
       "convert_net_int8",
       [](const std::string& param_in, const std::string& bin_in, const std::string& param_out,
          const std::string& bin_out, const std::set<std::string>& exclude_layers,
-         const std::set<std::string>& exclude_types) {
+         const std::set<std::string>& exclude_types, const std::map<std::string, int>& row_input_widths,
+         const std::map<std::string, float>& input_scales) {
         ConvertReport r;
         {
           py::gil_scoped_release release;
-          r = convert_net_int8(param_in, bin_in, param_out, bin_out, {exclude_layers, exclude_types});
+          r = convert_net_int8(param_in, bin_in, param_out, bin_out,
+                               {exclude_layers, exclude_types, row_input_widths, input_scales});
         }
         py::list layers;
         for (const auto& l : r.layers)
@@ -29,7 +31,9 @@ void bind_convert(py::module_& m) {
       },
       py::arg("param_in"), py::arg("bin_in"), py::arg("param_out"), py::arg("bin_out"),
       py::arg("exclude_layers") = std::set<std::string>(),
-      py::arg("exclude_types") = std::set<std::string>());
+      py::arg("exclude_types") = std::set<std::string>(),
+      py::arg("row_input_widths") = std::map<std::string, int>(),
+      py::arg("input_scales") = std::map<std::string, float>());
 }
 
 }  // namespace ncasr

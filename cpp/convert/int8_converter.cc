@@ -145,6 +145,62 @@ std::string convert_gemm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
   return "";
 }
 
+void append_tagged_floats(std::vector<unsigned char>* out, const std::vector<float>& v) {
+  const uint32_t fp32_flag = 0;  // ModelBin type 0 reads a 4-byte flag; 0 means raw fp32
+  append(out, &fp32_flag, 4);
+  append_raw_floats(out, v);
+}
+
+// InnerProduct y = W x + b on each row of a (T, K) input == Gemm(A = input, B = W, C = b)
+// with transB (W is N rows of K), then that Gemm's int8 form.
+std::string convert_innerproduct(ParamLayer* l, const std::vector<WeightBlob>& blobs,
+                                 const std::vector<unsigned char>& bin, std::vector<unsigned char>* out,
+                                 int row_width) {
+  if (int_param(*l, "8", 0) != 0) return "already int8";
+  const int N = int_param(*l, "0", 0), bias = int_param(*l, "1", 0);
+  const long long size = int_param(*l, "2", 0);
+  if (N <= 0 || size % N != 0 || blobs.empty() || !is_float(blobs[0]) ||
+      blobs[0].elements != size || (bias && (blobs.size() < 2 || blobs[1].elements != N)))
+    return "unexpected weight layout";
+  const int K = static_cast<int>(size / N);
+  if (row_width != K)
+    return "input is not a (T, C) matrix, and ncnn's int8 InnerProduct is slower than float on x86";
+  if (int_param(*l, "9", 0) != 0) return "fused activation (an int8 Gemm has none)";
+  std::vector<int8_t> q;
+  const float scale = quantize_rows(decode(bin, blobs[0]), static_cast<size_t>(size), &q)[0];
+  append_int8_blob(out, q);
+  if (bias) append_tagged_floats(out, decode(bin, blobs[1]));
+  append_raw_floats(out, {scale});
+  l->type = "Gemm";
+  l->params = {"0=1.000000e+00", "1=1.000000e+00", "2=0", "3=1", "4=0", "5=1", "6=1", "7=0",
+               "8=" + std::to_string(N), "9=" + std::to_string(K),
+               std::string("10=") + (bias ? "4" : "-1"), "18=2"};
+  return "";
+}
+
+// Convolution: int8 weights with one scale per output channel, the calibrated input scale.
+std::string convert_convolution(ParamLayer* l, const std::vector<WeightBlob>& blobs,
+                                const std::vector<unsigned char>& bin, std::vector<unsigned char>* out,
+                                const std::map<std::string, float>& input_scales) {
+  if (int_param(*l, "8", 0) != 0) return "already int8";
+  if (int_param(*l, "19", 0) != 0) return "dynamic weight";
+  const auto scale = input_scales.find(l->name);
+  if (scale == input_scales.end()) return "no calibrated input scale";
+  const int N = int_param(*l, "0", 0), bias = int_param(*l, "5", 0);
+  const long long size = int_param(*l, "6", 0);
+  if (N <= 0 || size % N != 0 || blobs.empty() || !is_float(blobs[0]) ||
+      blobs[0].elements != size || (bias && (blobs.size() < 2 || blobs[1].elements != N)))
+    return "unexpected weight layout";
+  std::vector<int8_t> q;
+  const std::vector<float> w_scales = quantize_rows(decode(bin, blobs[0]), static_cast<size_t>(size / N), &q);
+  append_int8_blob(out, q);
+  for (size_t i = 1; i < blobs.size(); ++i) copy_blob(bin, blobs[i], out);  // bias stays float
+  append_raw_floats(out, w_scales);
+  append_raw_floats(out, {scale->second});
+  set_param(l, "8", 2);
+  return "";
+}
+
 void write_atomically(const std::string& path, const void* data, size_t n) {
   const std::filesystem::path p(path);
   const auto tmp = p.parent_path() / (".tmp-" + p.filename().string());
@@ -187,9 +243,14 @@ ConvertReport convert_net_int8(const std::string& param_in, const std::string& b
       why = convert_lstm(&layer, blobs, bin, &out);
     } else if (layer.type == "Gemm") {
       why = convert_gemm(&layer, blobs, bin, &out);
-    } else if (layer.type == "InnerProduct" || layer.type == "Convolution" ||
-               layer.type == "ConvolutionDepthWise") {
-      why = "needs calibrated activation scales";
+    } else if (layer.type == "InnerProduct") {
+      const auto width = options.row_input_widths.find(layer.name);
+      why = convert_innerproduct(&layer, blobs, bin, &out,
+                                 width == options.row_input_widths.end() ? 0 : width->second);
+    } else if (layer.type == "Convolution") {
+      why = convert_convolution(&layer, blobs, bin, &out, options.input_scales);
+    } else if (layer.type == "ConvolutionDepthWise") {
+      why = "ncnn's int8 depthwise kernel is SSE-only on x86; not yet measured faster";
     } else {
       why = "no int8 kernel";
     }
@@ -198,7 +259,7 @@ ConvertReport convert_net_int8(const std::string& param_in, const std::string& b
       for (const auto& b : blobs) copy_blob(bin, b, &out);
       c.action = "kept float: " + why;
     } else {
-      c.action = "int8";
+      c.action = layer.type == c.type ? "int8" : "int8 as " + layer.type;
       ++report.quantized;
     }
     c.bytes_out = static_cast<long long>(out.size() - start);

@@ -1,9 +1,15 @@
 #pragma once
-// Writes an int8 version of one ncnn net. This first stage quantizes the layers whose
-// int8 kernels need no calibration data (weights int8, activations quantized at run time):
+// Writes an int8 version of one ncnn net, choosing per layer type the int8 form that is
+// correct and faster than float on x86 and ARM:
 //   LSTM  - W_xc and W_hc per gate row (8=2); bias and the W_hr projection stay float;
-//   Gemm  - a constant B (pnnx's Linear) per tensor, as ncnn's int8 Gemm reads it (18=2).
+//           activations are quantized per time step at run time (no calibration);
+//   Gemm  - a constant B (pnnx's Linear) per tensor, as ncnn's int8 Gemm reads it (18=2);
+//   InnerProduct on a (T, C) input - rewritten as that int8 Gemm: ncnn's int8 InnerProduct
+//           is SSE-only on x86 (~4.5x slower than float) while int8 Gemm uses VNNI/AVX2 and
+//           quantizes each input row at run time (no calibration);
+//   Convolution - int8 weights per output channel and the calibrated input scale (8=2).
 // Every other blob is copied byte for byte; the report accounts for each input blob.
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -13,6 +19,11 @@ namespace ncasr {
 struct ConvertOptions {
   std::set<std::string> exclude_layers;  // by layer name
   std::set<std::string> exclude_types;   // by layer type, e.g. "Gemm"
+  // Row width of InnerProduct inputs that are (T, C) matrices (seen by a probe run): only
+  // a layer whose rows are its num_input wide can become a Gemm with the same output shape.
+  std::map<std::string, int> row_input_widths;
+  // Calibrated input scales (127 / threshold) by layer name, for Convolution.
+  std::map<std::string, float> input_scales;
 };
 
 struct LayerConversion {

@@ -1,10 +1,14 @@
 """Write an int8 model folder from a float one (``ncasr.quantize``).
 
-This stage quantizes what needs no calibration audio: LSTM weights (per gate row) and
-constant Gemm weights, with activations quantized at run time by ncnn's int8 kernels.
-Layers that need calibrated activation scales (InnerProduct, Convolution) stay float
-until calibration lands. The input folder is never modified; the output folder is written
-next to its destination and renamed into place only when complete.
+Per layer type, the int8 form that is correct and measured faster than float:
+- LSTM: weights per gate row; activations quantized per time step at run time.
+- Gemm (pnnx's Linear) and InnerProduct on (T, C) inputs, rewritten as Gemm: weights per
+  tensor; input rows quantized at run time (ncnn's int8 InnerProduct is SSE-only on x86
+  and several times slower than float, its int8 Gemm uses AVX2/VNNI).
+- Convolution: weights per output channel; the input scale comes from a calibration
+  table (``ncasr.calibrate``), so it is quantized only when a table is given.
+Everything else stays float. The input folder is never modified; the output folder is
+written next to its destination and renamed into place only when complete.
 """
 
 from __future__ import annotations
@@ -12,14 +16,17 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass, field
+import time
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Dict, Iterable, List
+from typing import Dict, Iterable, List, Optional
+
+import numpy as np
 
 from . import _core
 from .errors import ConfigError, ModelError
 
-__all__ = ["quantize", "QuantizeReport"]
+__all__ = ["quantize", "quantize_model", "QuantizeReport"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,8 @@ class QuantizeReport:
     out_dir: str
     nets: Dict[str, dict] = field(default_factory=dict)  # net -> {bytes_in, bytes_out, quantized, file}
     layers: List[dict] = field(default_factory=list)  # {net, name, type, action, bytes_in, bytes_out}
+    calibration: Optional[dict] = None  # quantize_model: what calibration saw and produced
+    seconds: float = 0.0  # wall time, calibration included
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -41,19 +50,70 @@ class QuantizeReport:
                          f"({d['bytes_out'] / d['bytes_in']:.0%}), {d['quantized']} layers int8")
         kept: Dict[str, int] = {}
         for l in self.layers:
-            if l["action"] != "int8":
+            if not l["action"].startswith("int8"):
                 kept[f"{l['type']} ({l['action']})"] = kept.get(f"{l['type']} ({l['action']})", 0) + 1
         for what, n in sorted(kept.items()):
             lines.append(f"  kept float: {n} x {what}")
+        if self.calibration:
+            c = self.calibration
+            lines.append(f"  calibration: {c['method']}, {c['utterances']} utterances, "
+                         f"{c['audio_seconds']:.1f} s of audio, {c['scales']} scales, "
+                         f"{c['seconds']:.1f} s")
+            if c.get("auto_exclude"):
+                a = c["auto_exclude"]
+                lines.append(f"  auto-exclude (min cosine >= {a['budget']}): kept "
+                             f"{len(a['excluded'])} layer(s) float, reached {a['min_cosine']:.5f}")
+        lines.append(f"  took {self.seconds:.1f} s")
         return "\n".join(lines)
 
 
-def quantize(model_dir, out_dir, *, exclude_layers: Iterable[str] = (),
+def _row_input_widths(model_dir: str) -> Dict[str, Dict[str, int]]:
+    """Per net, the row width of every InnerProduct whose input is a (T, C) matrix, seen by
+    running two seconds of a deterministic test signal through the streaming pipeline
+    (shapes do not depend on what is said)."""
+    runner = _core.ActivationRunner(model_dir)
+    t = np.arange(32000, dtype=np.float32) / 16000
+    probe = (0.3 * np.sin(2 * np.pi * (200 + 400 * t) * t)
+             + 0.05 * np.random.default_rng(0).standard_normal(t.size)).astype(np.float32)
+    widths: Dict[str, Dict[str, int]] = {"encoder": {}, "decoder": {}, "joiner": {}}
+    for target, shape in zip(runner.targets, runner.input_shapes(probe, 16000)):
+        if target["type"] == "InnerProduct" and shape is not None and shape[0] == 2:
+            widths[target["net"]][target["layer"]] = shape[1]
+    return widths
+
+
+def _input_scales(table, model_dir: str) -> Dict[str, Dict[str, float]]:
+    """Per net, the activation scales of a calibration table (keys "<net>/<layer>"),
+    checked against the model's layers."""
+    from .calibration import ScaleTable
+
+    if isinstance(table, (str, os.PathLike)):
+        table = ScaleTable.load(os.fspath(table))
+    keys = [k for k in table.keys() if "_param_" not in k]
+    if not keys:
+        raise ConfigError("the calibration table has no activation scales")
+    known = {f"{t['net']}/{t['layer']}" for t in _core.ActivationRunner(model_dir).targets}
+    unknown = [k for k in keys if k not in known]
+    if unknown:
+        raise ConfigError(f"the calibration table names layers this model lacks: "
+                          f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''} "
+                          "(keys are <net>/<layer>, as ncasr.calibrate writes them)")
+    scales: Dict[str, Dict[str, float]] = {"encoder": {}, "decoder": {}, "joiner": {}}
+    for k in keys:
+        net, layer = k.split("/", 1)
+        scales[net][layer] = float(table[k])  # activation rows hold one value
+    return scales
+
+
+def quantize(model_dir, out_dir, table=None, *, exclude_layers: Iterable[str] = (),
              exclude_types: Iterable[str] = (), force: bool = False) -> QuantizeReport:
     """Write an int8 copy of the model in ``model_dir`` to ``out_dir``.
 
-    Refuses a non-empty ``out_dir`` unless ``force``; never writes into ``model_dir``.
+    ``table``: a calibration ScaleTable (or its file) from ``ncasr.calibrate``; without
+    one, Convolution layers stay float. Refuses a non-empty ``out_dir`` unless ``force``;
+    never writes into ``model_dir``.
     """
+    t0 = time.perf_counter()
     src = Path(model_dir).resolve()
     dst = Path(out_dir).resolve()
     files = _core.inspect_model(str(src), "float")  # validates the whole input model first
@@ -61,6 +121,9 @@ def quantize(model_dir, out_dir, *, exclude_layers: Iterable[str] = (),
         raise ConfigError(f"{dst}: the output folder must not be the model folder or inside it")
     if dst.exists() and any(dst.iterdir()) and not force:
         raise ConfigError(f"{dst}: output folder is not empty (pass force=True / --force)")
+    widths = _row_input_widths(str(src))
+    scales = (_input_scales(table, str(src)) if table is not None
+              else {"encoder": {}, "decoder": {}, "joiner": {}})
     dst.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".ncasr-quantize-", dir=dst.parent))
     nets, layers = {}, []
@@ -73,7 +136,7 @@ def quantize(model_dir, out_dir, *, exclude_layers: Iterable[str] = (),
             out_stem = stem.replace(".ncnn", ".ncnn.int8") if ".ncnn" in stem else stem + ".int8"
             r = _core.convert_net_int8(param, bin_, str(work / f"{out_stem}.param"),
                                        str(work / f"{out_stem}.bin"), set(exclude_layers),
-                                       set(exclude_types))
+                                       set(exclude_types), widths[net], scales[net])
             if r["quantized"] == 0:  # nothing changed: keep the float file under its own name
                 (work / f"{out_stem}.param").unlink()
                 (work / f"{out_stem}.bin").unlink()
@@ -92,4 +155,60 @@ def quantize(model_dir, out_dir, *, exclude_layers: Iterable[str] = (),
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    return QuantizeReport(model_dir=str(src), out_dir=str(dst), nets=nets, layers=layers)
+    return QuantizeReport(model_dir=str(src), out_dir=str(dst), nets=nets, layers=layers,
+                          seconds=time.perf_counter() - t0)
+
+
+def quantize_model(model_dir, out_dir, calibration_audio=None, *, method: str = "kl",
+                   table=None, exclude_layers: Iterable[str] = (),
+                   exclude_types: Iterable[str] = (), force: bool = False,
+                   progress=True, num_workers: int = 0,
+                   auto_exclude: Optional[float] = None) -> QuantizeReport:
+    """Calibrate on ``calibration_audio`` (files, folders, manifests or arrays; see
+    ``ncasr.calibrate``) unless a ``table`` is given, then write the int8 model to
+    ``out_dir`` with the table saved beside it as ``calibration.table``.
+
+    ``auto_exclude``: a budget on the lowest per-chunk cosine between int8 and float encoder
+    outputs (e.g. 0.999); the most sensitive layers (``ncasr.sensitivity``) stay float until
+    the model meets it, measured on up to two calibration utterances."""
+    from .calibration import calibrate_model
+
+    if (calibration_audio is None) == (table is None):
+        raise ConfigError("give either calibration_audio or a table")
+    t0 = time.perf_counter()
+    info = None
+    if table is None:
+        cal = calibrate_model(model_dir, calibration_audio, method=method, progress=progress,
+                              num_workers=num_workers)
+        table = cal.table
+        info = {"method": method, "utterances": cal.utterances,
+                "audio_seconds": cal.audio_seconds, "scales": len(cal.table),
+                "zero_inputs": cal.zero_inputs, "never_ran": cal.never_ran,
+                "seconds": cal.seconds}
+    exclude_layers = list(exclude_layers)
+    auto = None
+    if auto_exclude is not None:
+        from . import sensitivity
+
+        if calibration_audio is None:
+            raise ConfigError("auto_exclude needs calibration_audio to measure sensitivity")
+        auto = sensitivity.auto_exclude(model_dir, calibration_audio, table,
+                                        min_cosine=auto_exclude)
+        exclude_layers += [n for n in auto["exclude"] if n not in exclude_layers]
+    report = quantize(model_dir, out_dir, table, exclude_layers=exclude_layers,
+                      exclude_types=exclude_types, force=force)
+    if auto is not None:
+        worst = {l.name: l for l in auto["sensitivity"].layers}
+        for l in report.layers:
+            if l["name"] in auto["exclude"]:
+                l["action"] = (f"kept float: sensitive (min cosine {worst[l['name']].min_cosine:.5f} "
+                               "when it alone is int8)")
+        info = dict(info or {}, auto_exclude={"budget": auto_exclude,
+                                              "excluded": auto["exclude"],
+                                              "min_cosine": auto["min_cosine"],
+                                              "sensitivity": auto["sensitivity"].to_dict()})
+    if not isinstance(table, (str, os.PathLike)):
+        table.save(str(Path(report.out_dir) / "calibration.table"))
+    else:
+        shutil.copyfile(table, Path(report.out_dir) / "calibration.table")
+    return replace(report, calibration=info, seconds=time.perf_counter() - t0)
