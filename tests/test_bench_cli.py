@@ -74,6 +74,14 @@ def test_bench_fp32_storage_rows_have_no_peer(manifest):
     assert records[0].latency_final_s is None and records[0].wer is not None
 
 
+def test_bench_plot_is_a_png(tmp_path, manifest):
+    png = tmp_path / "bench.png"
+    assert main(["bench", str(fixture_dir("lstm-small")), "--manifest", str(manifest),
+                 "--repeat", "1", "--latency-files", "0", "--peer", "none", "--quiet",
+                 "--plot", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
+
+
 def test_target_spec():
     assert Target.parse("/m/dir:int8") == Target("/m/dir", "int8")
     assert Target.parse("/m/dir") == Target("/m/dir", "")

@@ -124,6 +124,11 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
 
     peers = [] if args.peer == "none" else [args.peer]
+    if args.plot:
+        import importlib.util
+
+        if importlib.util.find_spec("matplotlib") is None:
+            raise ConfigError("--plot needs matplotlib: pip install 'ncasr[plot]'")
     env = bench.environment(peers)
     print(bench.header_text(env))
     print(f"method: {args.decoding_method}; threads: {args.num_threads}; repeat: {args.repeat}; "

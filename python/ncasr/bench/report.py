@@ -103,13 +103,14 @@ def plot(records: List[BenchRecord], path: str) -> None:
     ax1.grid(alpha=0.3)
     sizes = {}
     for r in ok:
-        sizes[f"{r.model}\n{r.precision}"] = r.size_bytes
+        sizes[f"{r.model} {r.precision}"] = r.size_bytes
     names = list(sizes)
     bottom = [0.0] * len(names)
     for net in ("encoder", "decoder", "joiner"):
         vals = [sizes[n].get(net, 0) / 1e6 for n in names]
         ax2.bar(names, vals, bottom=bottom, label=net)
         bottom = [b + v for b, v in zip(bottom, vals)]
+    ax2.tick_params(axis="x", labelrotation=30, labelsize=8)
     ax2.set_ylabel("MB on disk")
     ax2.set_title("model size")
     ax2.legend()
