@@ -90,6 +90,14 @@ def test_innerproduct_on_rows_becomes_int8_gemm(converted):
         assert out.encoder.layer_types.get("InnerProduct", 0) == len(ip) - len(gemm)
 
 
+def test_pointwise_conv1d_becomes_int8_gemm(converted):
+    for name in ("zipformer-small", "conv-emformer-small"):
+        conv1d = [l for l in converted[name].layers if l["type"] == "Convolution1D"]
+        assert conv1d and all(l["action"] == "int8 as Gemm" for l in conv1d), name
+        out = ncasr.inspect_model(converted[name].out_dir)
+        assert "Convolution1D" not in out.encoder.layer_types
+
+
 def test_calibrated_conversion_quantizes_convolutions(calibrated):
     for name, report in calibrated.items():
         convs = [l for l in report.layers if l["type"] == "Convolution"]

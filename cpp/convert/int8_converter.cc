@@ -178,6 +178,35 @@ std::string convert_innerproduct(ParamLayer* l, const std::vector<WeightBlob>& b
   return "";
 }
 
+// A pointwise Convolution1D (kernel 1, stride 1, no padding) on a (C_in rows, T columns)
+// input is W (C_out x C_in) times the input: a Gemm with the weights as constant A (one
+// int8 scale per output channel) and the input as B (quantized per call at run time), whose
+// (C_out, T) output is the convolution's. Zipformer and Conv-Emformer use only these.
+std::string convert_pointwise_conv1d(ParamLayer* l, const std::vector<WeightBlob>& blobs,
+                                     const std::vector<unsigned char>& bin, std::vector<unsigned char>* out) {
+  if (int_param(*l, "19", 0) != 0) return "dynamic weight";
+  if (int_param(*l, "1", 0) != 1 || int_param(*l, "2", 1) != 1 || int_param(*l, "3", 1) != 1 ||
+      int_param(*l, "4", 0) != 0 || int_param(*l, "15", int_param(*l, "4", 0)) != 0)
+    return "not pointwise (kernel 1, stride 1, no padding); no int8 kernel yet";
+  if (int_param(*l, "9", 0) != 0) return "fused activation (an int8 Gemm has none)";
+  const int M = int_param(*l, "0", 0), bias = int_param(*l, "5", 0);
+  const long long size = int_param(*l, "6", 0);
+  if (M <= 0 || size % M != 0 || blobs.empty() || !is_float(blobs[0]) ||
+      blobs[0].elements != size || (bias && (blobs.size() < 2 || blobs[1].elements != M)))
+    return "unexpected weight layout";
+  const int K = static_cast<int>(size / M);
+  std::vector<int8_t> q;
+  const std::vector<float> scales = quantize_rows(decode(bin, blobs[0]), static_cast<size_t>(K), &q);
+  append_int8_blob(out, q);
+  if (bias) append_tagged_floats(out, decode(bin, blobs[1]));
+  append_raw_floats(out, scales);
+  l->type = "Gemm";
+  l->params = {"0=1.000000e+00", "1=1.000000e+00", "2=0", "3=0", "4=1", "5=0", "6=1",
+               "7=" + std::to_string(M), "8=0", "9=" + std::to_string(K),
+               std::string("10=") + (bias ? "1" : "-1"), "18=2"};
+  return "";
+}
+
 // Convolution: int8 weights with one scale per output channel, the calibrated input scale.
 std::string convert_convolution(ParamLayer* l, const std::vector<WeightBlob>& blobs,
                                 const std::vector<unsigned char>& bin, std::vector<unsigned char>* out,
@@ -249,6 +278,8 @@ ConvertReport convert_net_int8(const std::string& param_in, const std::string& b
                                  width == options.row_input_widths.end() ? 0 : width->second);
     } else if (layer.type == "Convolution") {
       why = convert_convolution(&layer, blobs, bin, &out, options.input_scales);
+    } else if (layer.type == "Convolution1D") {
+      why = convert_pointwise_conv1d(&layer, blobs, bin, &out);
     } else if (layer.type == "ConvolutionDepthWise") {
       why = "ncnn's int8 depthwise kernel is SSE-only on x86; not yet measured faster";
     } else {

@@ -7,6 +7,8 @@
 //   InnerProduct on a (T, C) input - rewritten as that int8 Gemm: ncnn's int8 InnerProduct
 //           is SSE-only on x86 (~4.5x slower than float) while int8 Gemm uses VNNI/AVX2 and
 //           quantizes each input row at run time (no calibration);
+//   Convolution1D, pointwise (kernel 1) - rewritten as an int8 Gemm with the weights as
+//           constant A (per output channel) and the input quantized at run time;
 //   Convolution - int8 weights per output channel and the calibrated input scale (8=2).
 // Every other blob is copied byte for byte; the report accounts for each input blob.
 #include <map>
