@@ -4,6 +4,7 @@ with a calibration table (quantize_model)."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -198,6 +199,38 @@ def test_cli_quantize_with_calibration_and_auto_exclude(float_models, tmp_path, 
     assert main(["quantize", str(float_models["lstm-small"]), str(tmp_path / "r"),
                  "--table", str(out / "calibration.table")]) == 2
     assert "names layers this model lacks" in capsys.readouterr().err
+
+
+def test_fp16_storage_halves_the_float_blobs(float_models, tmp_path, test_wavs):
+    model = float_models["lstm-small"]
+    plain = quantize(model, tmp_path / "plain")
+    half = quantize(model, tmp_path / "half", fp16_storage=True)
+    assert half.nets["encoder"]["bytes_out"] < plain.nets["encoder"]["bytes_out"]
+    out = ncasr.inspect_model(half.out_dir)
+    wm = _core.weight_map(out.encoder.param, out.encoder.bin)
+    storages = {b["storage"] for l in wm["layers"] for b in l["blobs"]}
+    assert "fp16" in storages and "fp32" not in storages  # every tagged float blob is fp16
+    # Each fp16 blob holds exactly NumPy's float16 rounding of the fp32 values.
+    src = ncasr.inspect_model(plain.out_dir).encoder
+    plain_bin = Path(src.bin).read_bytes()
+    half_bin = Path(out.encoder.bin).read_bytes()
+    plain_wm = _core.weight_map(src.param, src.bin)
+    checked = 0
+    for lp, lh in zip(plain_wm["layers"], wm["layers"]):
+        for bp, bh in zip(lp["blobs"], lh["blobs"]):
+            if bp["storage"] == "fp32" and bh["storage"] == "fp16":
+                v = np.frombuffer(plain_bin, np.float32, bp["elements"], bp["offset"] + 4)
+                h = np.frombuffer(half_bin, np.uint16, bh["elements"], bh["offset"] + 4)
+                assert np.array_equal(v.astype(np.float16).view(np.uint16), h), lp["name"]
+                checked += 1
+    assert checked >= 3
+    samples, rate = sf.read(test_wavs[1], dtype="float32")
+    feats = knf_fbank(samples, rate)
+    ref = ncasr.Recognizer.from_dir(model, use_fp16_storage=False)._r.encode(feats)
+    got = ncasr.Recognizer.from_dir(half.out_dir, use_fp16_storage=False)._r.encode(feats)
+    for i, (a, b) in enumerate(zip(ref, got)):
+        cos = float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b)))
+        assert cos >= MIN_COSINE, f"chunk {i}: cosine {cos:.5f}"
 
 
 def test_bad_tables_are_refused(float_models, tmp_path):

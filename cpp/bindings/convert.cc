@@ -14,12 +14,12 @@ void bind_convert(py::module_& m) {
       [](const std::string& param_in, const std::string& bin_in, const std::string& param_out,
          const std::string& bin_out, const std::set<std::string>& exclude_layers,
          const std::set<std::string>& exclude_types, const std::map<std::string, int>& row_input_widths,
-         const std::map<std::string, float>& input_scales) {
+         const std::map<std::string, float>& input_scales, bool fp16_storage) {
         ConvertReport r;
         {
           py::gil_scoped_release release;
           r = convert_net_int8(param_in, bin_in, param_out, bin_out,
-                               {exclude_layers, exclude_types, row_input_widths, input_scales});
+                               {exclude_layers, exclude_types, row_input_widths, input_scales, fp16_storage});
         }
         py::list layers;
         for (const auto& l : r.layers)
@@ -33,7 +33,7 @@ void bind_convert(py::module_& m) {
       py::arg("exclude_layers") = std::set<std::string>(),
       py::arg("exclude_types") = std::set<std::string>(),
       py::arg("row_input_widths") = std::map<std::string, int>(),
-      py::arg("input_scales") = std::map<std::string, float>());
+      py::arg("input_scales") = std::map<std::string, float>(), py::arg("fp16_storage") = false);
 }
 
 }  // namespace ncasr

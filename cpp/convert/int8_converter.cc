@@ -17,6 +17,10 @@ namespace ncasr {
 namespace {
 
 constexpr uint32_t kInt8Tag = 0x000D4B38;
+constexpr uint32_t kFp16Tag = 0x01306B47;
+
+// Whether float blobs that stay float are written as fp16 (set per conversion).
+thread_local bool g_fp16_storage = false;
 
 std::vector<unsigned char> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -76,6 +80,22 @@ void append_raw_floats(std::vector<unsigned char>* out, const std::vector<float>
   append(out, v.data(), 4 * v.size());
 }
 
+// A float blob ncnn reads with its tag (ModelBin type 0): fp32 (flag 0), or fp16 when the
+// conversion asked for fp16 storage.
+void append_tagged_floats(std::vector<unsigned char>* out, const std::vector<float>& v) {
+  if (g_fp16_storage) {
+    std::vector<uint16_t> h(v.size());
+    for (size_t i = 0; i < v.size(); ++i) h[i] = float_to_half(v[i]);
+    append(out, &kFp16Tag, 4);
+    append(out, h.data(), 2 * h.size());
+    out->resize(out->size() + (4 - (2 * h.size()) % 4) % 4, 0);  // ncnn pads blobs to 4 bytes
+    return;
+  }
+  const uint32_t fp32_flag = 0;
+  append(out, &fp32_flag, 4);
+  append_raw_floats(out, v);
+}
+
 int int_param(const ParamLayer& l, const std::string& key, int def) {
   const std::string v = l.param(key);
   return v.empty() ? def : std::stoi(v);
@@ -95,7 +115,13 @@ bool is_float(const WeightBlob& b) {
   return b.storage == BlobStorage::kFp32 || b.storage == BlobStorage::kFp16;
 }
 
+// A blob that stays float: byte for byte, or as fp16 when asked and ncnn reads it with its
+// tag (tagged fp32 -> tagged fp16; untagged raw floats must stay fp32).
 void copy_blob(const std::vector<unsigned char>& bin, const WeightBlob& b, std::vector<unsigned char>* out) {
+  if (g_fp16_storage && b.storage == BlobStorage::kFp32) {
+    append_tagged_floats(out, decode(bin, b));
+    return;
+  }
   append(out, bin.data() + b.offset, static_cast<size_t>(b.bytes));
 }
 
@@ -145,11 +171,6 @@ std::string convert_gemm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
   return "";
 }
 
-void append_tagged_floats(std::vector<unsigned char>* out, const std::vector<float>& v) {
-  const uint32_t fp32_flag = 0;  // ModelBin type 0 reads a 4-byte flag; 0 means raw fp32
-  append(out, &fp32_flag, 4);
-  append_raw_floats(out, v);
-}
 
 // InnerProduct y = W x + b on each row of a (T, K) input == Gemm(A = input, B = W, C = b)
 // with transB (W is N rows of K), then that Gemm's int8 form.
@@ -250,6 +271,7 @@ ConvertReport convert_net_int8(const std::string& param_in, const std::string& b
                                const ConvertOptions& options) {
   ParamFile pf = ParamFile::load(param_in);
   WeightMap wm = map_weights(param_in, bin_in);
+  g_fp16_storage = options.fp16_storage;
   const std::vector<unsigned char> bin = read_file(bin_in);
   std::vector<unsigned char> out;
   out.reserve(bin.size());

@@ -10,7 +10,8 @@
 //   Convolution1D, pointwise (kernel 1) - rewritten as an int8 Gemm with the weights as
 //           constant A (per output channel) and the input quantized at run time;
 //   Convolution - int8 weights per output channel and the calibrated input scale (8=2).
-// Every other blob is copied byte for byte; the report accounts for each input blob.
+// Every other blob is copied byte for byte (or as fp16 with fp16_storage); the report
+// accounts for each input blob.
 #include <map>
 #include <set>
 #include <string>
@@ -26,6 +27,9 @@ struct ConvertOptions {
   std::map<std::string, int> row_input_widths;
   // Calibrated input scales (127 / threshold) by layer name, for Convolution.
   std::map<std::string, float> input_scales;
+  // Store the float blobs that stay float (tagged ones) as fp16: half their size; ncnn
+  // widens them to fp32 at load.
+  bool fp16_storage = false;
 };
 
 struct LayerConversion {

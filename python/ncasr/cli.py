@@ -89,10 +89,12 @@ def _cmd_quantize(args: argparse.Namespace) -> int:
         report = quantize_model(args.model_dir, args.out_dir, args.calibration,
                                 method=args.method, exclude_layers=args.exclude,
                                 exclude_types=args.exclude_type, force=args.force,
-                                progress=not args.json, auto_exclude=args.auto_exclude)
+                                progress=not args.json, auto_exclude=args.auto_exclude,
+                                fp16_storage=args.fp16_storage)
     else:
         report = quantize(args.model_dir, args.out_dir, args.table, exclude_layers=args.exclude,
-                          exclude_types=args.exclude_type, force=args.force)
+                          exclude_types=args.exclude_type, force=args.force,
+                          fp16_storage=args.fp16_storage)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report)
     return 0
 
@@ -201,6 +203,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auto-exclude", type=float, metavar="MIN_COSINE",
                    help="keep the most sensitive layers float until the int8 encoder output's "
                         "lowest per-chunk cosine to float is at least this (e.g. 0.999)")
+    p.add_argument("--fp16-storage", action="store_true",
+                   help="store the weights that stay float as fp16")
     p.add_argument("--force", action="store_true", help="replace a non-empty OUT_DIR")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_quantize)

@@ -106,11 +106,13 @@ def _input_scales(table, model_dir: str) -> Dict[str, Dict[str, float]]:
 
 
 def quantize(model_dir, out_dir, table=None, *, exclude_layers: Iterable[str] = (),
-             exclude_types: Iterable[str] = (), force: bool = False) -> QuantizeReport:
+             exclude_types: Iterable[str] = (), force: bool = False,
+             fp16_storage: bool = False) -> QuantizeReport:
     """Write an int8 copy of the model in ``model_dir`` to ``out_dir``.
 
     ``table``: a calibration ScaleTable (or its file) from ``ncasr.calibrate``; without
-    one, Convolution layers stay float. Refuses a non-empty ``out_dir`` unless ``force``;
+    one, Convolution layers stay float. ``fp16_storage``: write the weights that stay
+    float as fp16 (half their size; ncnn widens them at load). Refuses a non-empty ``out_dir`` unless ``force``;
     never writes into ``model_dir``.
     """
     t0 = time.perf_counter()
@@ -136,8 +138,9 @@ def quantize(model_dir, out_dir, table=None, *, exclude_layers: Iterable[str] = 
             out_stem = stem.replace(".ncnn", ".ncnn.int8") if ".ncnn" in stem else stem + ".int8"
             r = _core.convert_net_int8(param, bin_, str(work / f"{out_stem}.param"),
                                        str(work / f"{out_stem}.bin"), set(exclude_layers),
-                                       set(exclude_types), widths[net], scales[net])
-            if r["quantized"] == 0:  # nothing changed: keep the float file under its own name
+                                       set(exclude_types), widths[net], scales[net],
+                                       fp16_storage)
+            if r["quantized"] == 0 and not fp16_storage:  # nothing changed: keep the float file under its own name
                 (work / f"{out_stem}.param").unlink()
                 (work / f"{out_stem}.bin").unlink()
                 shutil.copyfile(param, work / Path(param).name)
@@ -163,7 +166,8 @@ def quantize_model(model_dir, out_dir, calibration_audio=None, *, method: str = 
                    table=None, exclude_layers: Iterable[str] = (),
                    exclude_types: Iterable[str] = (), force: bool = False,
                    progress=True, num_workers: int = 0,
-                   auto_exclude: Optional[float] = None) -> QuantizeReport:
+                   auto_exclude: Optional[float] = None,
+                   fp16_storage: bool = False) -> QuantizeReport:
     """Calibrate on ``calibration_audio`` (files, folders, manifests or arrays; see
     ``ncasr.calibrate``) unless a ``table`` is given, then write the int8 model to
     ``out_dir`` with the table saved beside it as ``calibration.table``.
@@ -196,7 +200,7 @@ def quantize_model(model_dir, out_dir, calibration_audio=None, *, method: str = 
                                         min_cosine=auto_exclude)
         exclude_layers += [n for n in auto["exclude"] if n not in exclude_layers]
     report = quantize(model_dir, out_dir, table, exclude_layers=exclude_layers,
-                      exclude_types=exclude_types, force=force)
+                      exclude_types=exclude_types, force=force, fp16_storage=fp16_storage)
     if auto is not None:
         worst = {l.name: l for l in auto["sensitivity"].layers}
         for l in report.layers:
