@@ -5,12 +5,12 @@
 #include <pybind11/stl.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <tuple>
 
 #include "calibrate/activation_runner.h"
 #include "calibrate/calibrator.h"
+#include "calibrate/shape_probe.h"
 #include "common/errors.h"
 
 namespace py = pybind11;
@@ -55,29 +55,13 @@ void bind_calibrate(py::module_& m) {
           py::arg("samples"), py::arg("sample_rate"),
           "Per target: the largest |input| seen on this utterance, and how many times it ran.")
       .def(
-          "input_shapes",
-          [](const ActivationRunner& r, py::array_t<float, py::array::c_style | py::array::forcecast> x,
-             int rate) {
-            // (dims, w, h, c) of each target's input; None if it never ran, dims -1 if it varied.
-            std::vector<std::array<int, 4>> shapes(r.targets().size(), {0, 0, 0, 0});
-            {
-              py::gil_scoped_release release;
-              r.run(x.data(), static_cast<size_t>(x.size()), rate, [&](size_t t, const ncnn::Mat& m) {
-                const std::array<int, 4> s = {m.dims, m.w, m.h, m.c};
-                if (shapes[t][0] == 0) shapes[t] = s;
-                else if (shapes[t] != s && !(shapes[t][0] == m.dims && shapes[t][1] == m.w))
-                  shapes[t][0] = -1;  // dims or row width changed between calls
-              });
-            }
-            py::list out;
-            for (const auto& s : shapes) {
-              if (s[0] == 0) out.append(py::none());
-              else out.append(py::make_tuple(s[0], s[1], s[2], s[3]));
-            }
-            return out;
+          "row_input_widths",
+          [](const ActivationRunner& r) {
+            py::gil_scoped_release release;
+            return probe_row_widths(r);
           },
-          py::arg("samples"), py::arg("sample_rate"),
-          "Per target: the (dims, w, h, c) of its input on this utterance; None if it never ran.");
+          "'<net>/<layer>' -> row width of every target whose input is a (T, C) matrix, "
+          "found with a fixed synthetic signal.");
 
   using Audio = py::array_t<float, py::array::c_style | py::array::forcecast>;
   m.def(

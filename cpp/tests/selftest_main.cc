@@ -2,9 +2,12 @@
 // board, or qemu-aarch64). `write DIR` records fbank frames and token ids on a reference
 // machine (x86); `check DIR` recomputes them here and compares:
 //   - fbank frames of a fixed synthetic signal within 1e-4 relative;
-//   - token ids of every fixture model, greedy and modified beam search, identical.
+//   - token ids of every fixture model, greedy and modified beam search, identical;
+//   - every SIMD kernel path this CPU has (NEON on aarch64) equals its scalar twin exactly
+//     on data with edge values, and dispatch picks the fastest path (check mode).
 //   ncasr-selftest write|check DIR FIXTURES_DIR
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <cstdio>
 #include <fstream>
@@ -14,6 +17,7 @@
 
 #include "common/build_info.h"
 #include "features/fbank.h"
+#include "kernels/calib_stats.h"
 #include "recognizer/recognizer.h"
 
 namespace {
@@ -84,6 +88,54 @@ std::vector<T> read_vec(const std::string& path) {
 
 }  // namespace
 
+// Values a calibration kernel must treat alike on every path: zeros of both signs, NaN,
+// infinities, denormals, bin edges and ordinary values (an LCG, so every machine agrees).
+std::vector<float> kernel_test_data(size_t n) {
+  std::vector<float> x(n);
+  uint32_t state = 12345u;
+  for (size_t i = 0; i < n; ++i) {
+    state = state * 1664525u + 1013904223u;
+    x[i] = (static_cast<float>(state >> 8) / 16777216.f - 0.5f) * 8.f;
+  }
+  const float specials[] = {0.f, -0.f, NAN, INFINITY, -INFINITY, 1e-40f, -1e-41f, 4.f, -4.f,
+                            2.f, 1e30f, -3.99999f};
+  for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); ++i) x[(i * 997) % n] = specials[i];
+  return x;
+}
+
+// Each SIMD path vs scalar; returns failures. Odd sizes exercise the tail loops.
+int check_kernels(int* passed) {
+  namespace k = ncasr::kernels;
+  int failures = 0;
+  const auto paths = k::supported_kernel_paths();
+  const k::KernelPath best = paths.back();
+  const bool dispatch_ok = k::active_kernel_path() == best;
+  std::printf("%s kernel dispatch: active %s, fastest supported %s\n", dispatch_ok ? "PASS" : "FAIL",
+              k::kernel_path_name(k::active_kernel_path()), k::kernel_path_name(best));
+  dispatch_ok ? ++*passed : ++failures;
+  for (const k::KernelPath path : paths) {
+    if (path == k::KernelPath::kScalar) continue;
+    bool ok = true;
+    for (const size_t n : {size_t(1), size_t(15), size_t(1000), size_t(65537)}) {
+      const std::vector<float> x = kernel_test_data(n < 12 ? 12 : n);
+      const auto a = k::abs_max(x.data(), n, k::KernelPath::kScalar);
+      const auto b = k::abs_max(x.data(), n, path);
+      ok = ok && a.absmax == b.absmax && a.nonfinite == b.nonfinite && b.path == path;
+      for (const int bins : {7, 2048}) {
+        std::vector<uint64_t> ha(bins, 0), hb(bins, 0);
+        const float scale = static_cast<float>(bins) / 4.f;
+        const auto ra = k::abs_histogram(x.data(), n, scale, ha.data(), bins, k::KernelPath::kScalar);
+        const auto rb = k::abs_histogram(x.data(), n, scale, hb.data(), bins, path);
+        ok = ok && ha == hb && ra.zeros == rb.zeros && ra.nonfinite == rb.nonfinite && rb.path == path;
+      }
+    }
+    std::printf("%s kernels %s == scalar (absmax, histogram; 4 sizes, edge values)\n",
+                ok ? "PASS" : "FAIL", k::kernel_path_name(path));
+    ok ? ++*passed : ++failures;
+  }
+  return failures;
+}
+
 int main(int argc, char** argv) {
   if (argc != 4 || (std::string(argv[1]) != "write" && std::string(argv[1]) != "check")) {
     std::fprintf(stderr, "usage: ncasr-selftest write|check DIR FIXTURES_DIR\n");
@@ -98,6 +150,7 @@ int main(int argc, char** argv) {
     for (const auto& s : b.simd_active) simd += " " + s;
     std::printf("ncasr-selftest on %s, SIMD:%s\n", b.arch.c_str(), simd.c_str());
 
+    if (!write) failures += check_kernels(&passed);
     const std::vector<float> x = test_signal(6);
     const std::vector<float> feats = fbank_frames(x);
     if (write) {

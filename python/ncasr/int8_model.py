@@ -21,8 +21,6 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
-import numpy as np
-
 from . import _core
 from .errors import ConfigError, ModelError
 
@@ -67,42 +65,12 @@ class QuantizeReport:
         return "\n".join(lines)
 
 
-def _row_input_widths(model_dir: str) -> Dict[str, Dict[str, int]]:
-    """Per net, the row width of every InnerProduct whose input is a (T, C) matrix, seen by
-    running two seconds of a deterministic test signal through the streaming pipeline
-    (shapes do not depend on what is said)."""
-    runner = _core.ActivationRunner(model_dir)
-    t = np.arange(32000, dtype=np.float32) / 16000
-    probe = (0.3 * np.sin(2 * np.pi * (200 + 400 * t) * t)
-             + 0.05 * np.random.default_rng(0).standard_normal(t.size)).astype(np.float32)
-    widths: Dict[str, Dict[str, int]] = {"encoder": {}, "decoder": {}, "joiner": {}}
-    for target, shape in zip(runner.targets, runner.input_shapes(probe, 16000)):
-        if target["type"] == "InnerProduct" and shape is not None and shape[0] == 2:
-            widths[target["net"]][target["layer"]] = shape[1]
-    return widths
-
-
-def _input_scales(table, model_dir: str) -> Dict[str, Dict[str, float]]:
-    """Per net, the activation scales of a calibration table (keys "<net>/<layer>"),
-    checked against the model's layers."""
+def _load_table(table):
     from .calibration import ScaleTable
 
-    if isinstance(table, (str, os.PathLike)):
-        table = ScaleTable.load(os.fspath(table))
-    keys = [k for k in table.keys() if "_param_" not in k]
-    if not keys:
-        raise ConfigError("the calibration table has no activation scales")
-    known = {f"{t['net']}/{t['layer']}" for t in _core.ActivationRunner(model_dir).targets}
-    unknown = [k for k in keys if k not in known]
-    if unknown:
-        raise ConfigError(f"the calibration table names layers this model lacks: "
-                          f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''} "
-                          "(keys are <net>/<layer>, as ncasr.calibrate writes them)")
-    scales: Dict[str, Dict[str, float]] = {"encoder": {}, "decoder": {}, "joiner": {}}
-    for k in keys:
-        net, layer = k.split("/", 1)
-        scales[net][layer] = float(table[k])  # activation rows hold one value
-    return scales
+    if table is None or isinstance(table, ScaleTable):
+        return table
+    return ScaleTable.load(os.fspath(table))
 
 
 def quantize(model_dir, out_dir, table=None, *, exclude_layers: Iterable[str] = (),
@@ -123,9 +91,9 @@ def quantize(model_dir, out_dir, table=None, *, exclude_layers: Iterable[str] = 
         raise ConfigError(f"{dst}: the output folder must not be the model folder or inside it")
     if dst.exists() and any(dst.iterdir()) and not force:
         raise ConfigError(f"{dst}: output folder is not empty (pass force=True / --force)")
-    widths = _row_input_widths(str(src))
-    scales = (_input_scales(table, str(src)) if table is not None
-              else {"encoder": {}, "decoder": {}, "joiner": {}})
+    # Probe run, table checks and per-net options, in the core.
+    plan = _core.ConversionPlan(str(src), _load_table(table), set(exclude_layers),
+                                set(exclude_types), fp16_storage)
     dst.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".ncasr-quantize-", dir=dst.parent))
     nets, layers = {}, []
@@ -136,10 +104,8 @@ def quantize(model_dir, out_dir, table=None, *, exclude_layers: Iterable[str] = 
                 raise ModelError(param, "has no .bin next to it")
             stem = Path(param).name[: -len(".param")]
             out_stem = stem.replace(".ncnn", ".ncnn.int8") if ".ncnn" in stem else stem + ".int8"
-            r = _core.convert_net_int8(param, bin_, str(work / f"{out_stem}.param"),
-                                       str(work / f"{out_stem}.bin"), set(exclude_layers),
-                                       set(exclude_types), widths[net], scales[net],
-                                       fp16_storage)
+            r = plan.convert(net, param, bin_, str(work / f"{out_stem}.param"),
+                             str(work / f"{out_stem}.bin"))
             if r["quantized"] == 0 and not fp16_storage:  # nothing changed: keep the float file under its own name
                 (work / f"{out_stem}.param").unlink()
                 (work / f"{out_stem}.bin").unlink()

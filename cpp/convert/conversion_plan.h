@@ -1,0 +1,24 @@
+#pragma once
+// Per-net converter options for a whole model folder: which InnerProducts take (T, C)
+// inputs (from a probe run), the calibrated input scales of each net's layers (from a
+// "<net>/<layer>" table), and the user's exclusions. Shared by `ncasr.quantize` and the
+// `ncasr-quantize` tool.
+#include <map>
+#include <set>
+#include <string>
+
+#include "calibrate/activation_runner.h"
+#include "convert/int8_converter.h"
+#include "quantize/scale_table.h"
+
+namespace ncasr {
+
+// net ("encoder", "decoder", "joiner") -> options. `table` may be null (no Convolution is
+// then quantized). ConfigError if the table has no activation rows or names a layer the
+// model does not have.
+std::map<std::string, ConvertOptions> plan_conversion(const ActivationRunner& runner, const ScaleTable* table,
+                                                      const std::set<std::string>& exclude_layers,
+                                                      const std::set<std::string>& exclude_types,
+                                                      bool fp16_storage);
+
+}  // namespace ncasr
