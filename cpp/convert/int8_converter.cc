@@ -172,6 +172,13 @@ std::string convert_gemm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
 }
 
 
+// The float weights of a layer with `outputs` rows and `size` values, then an optional bias
+// of `outputs` values: the layout every converter below expects.
+bool weights_fit(const std::vector<WeightBlob>& blobs, int outputs, long long size, bool bias) {
+  return outputs > 0 && size % outputs == 0 && !blobs.empty() && is_float(blobs[0]) &&
+         blobs[0].elements == size && (!bias || (blobs.size() >= 2 && blobs[1].elements == outputs));
+}
+
 // InnerProduct y = W x + b on each row of a (T, K) input == Gemm(A = input, B = W, C = b)
 // with transB (W is N rows of K), then that Gemm's int8 form.
 std::string convert_innerproduct(ParamLayer* l, const std::vector<WeightBlob>& blobs,
@@ -180,9 +187,7 @@ std::string convert_innerproduct(ParamLayer* l, const std::vector<WeightBlob>& b
   if (int_param(*l, "8", 0) != 0) return "already int8";
   const int N = int_param(*l, "0", 0), bias = int_param(*l, "1", 0);
   const long long size = int_param(*l, "2", 0);
-  if (N <= 0 || size % N != 0 || blobs.empty() || !is_float(blobs[0]) ||
-      blobs[0].elements != size || (bias && (blobs.size() < 2 || blobs[1].elements != N)))
-    return "unexpected weight layout";
+  if (!weights_fit(blobs, N, size, bias)) return "unexpected weight layout";
   const int K = static_cast<int>(size / N);
   if (row_width != K)
     return "input is not a (T, C) matrix, and ncnn's int8 InnerProduct is slower than float on x86";
@@ -212,9 +217,7 @@ std::string convert_pointwise_conv1d(ParamLayer* l, const std::vector<WeightBlob
   if (int_param(*l, "9", 0) != 0) return "fused activation (an int8 Gemm has none)";
   const int M = int_param(*l, "0", 0), bias = int_param(*l, "5", 0);
   const long long size = int_param(*l, "6", 0);
-  if (M <= 0 || size % M != 0 || blobs.empty() || !is_float(blobs[0]) ||
-      blobs[0].elements != size || (bias && (blobs.size() < 2 || blobs[1].elements != M)))
-    return "unexpected weight layout";
+  if (!weights_fit(blobs, M, size, bias)) return "unexpected weight layout";
   const int K = static_cast<int>(size / M);
   std::vector<int8_t> q;
   const std::vector<float> scales = quantize_rows(decode(bin, blobs[0]), static_cast<size_t>(K), &q);
@@ -238,9 +241,7 @@ std::string convert_convolution(ParamLayer* l, const std::vector<WeightBlob>& bl
   if (scale == input_scales.end()) return "no calibrated input scale";
   const int N = int_param(*l, "0", 0), bias = int_param(*l, "5", 0);
   const long long size = int_param(*l, "6", 0);
-  if (N <= 0 || size % N != 0 || blobs.empty() || !is_float(blobs[0]) ||
-      blobs[0].elements != size || (bias && (blobs.size() < 2 || blobs[1].elements != N)))
-    return "unexpected weight layout";
+  if (!weights_fit(blobs, N, size, bias)) return "unexpected weight layout";
   std::vector<int8_t> q;
   const std::vector<float> w_scales = quantize_rows(decode(bin, blobs[0]), static_cast<size_t>(size / N), &q);
   append_int8_blob(out, q);
