@@ -55,6 +55,10 @@ void bind_recognizer(py::module_& m) {
           [](const RecognizerConfig& c) { return c.model.zipformer_encoder_fp16_weights; },
           [](RecognizerConfig& c, bool v) { c.model.zipformer_encoder_fp16_weights = v; })
       .def_property(
+          "pointwise_conv1d_as_gemm",
+          [](const RecognizerConfig& c) { return c.model.pointwise_conv1d_as_gemm; },
+          [](RecognizerConfig& c, bool v) { c.model.pointwise_conv1d_as_gemm = v; })
+      .def_property(
           "variant", [](const RecognizerConfig& c) { return c.model.variant; },
           [](RecognizerConfig& c, const std::string& v) { c.model.variant = v; })
       .def_readwrite("record_margins", &RecognizerConfig::record_margins)

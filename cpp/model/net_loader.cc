@@ -28,18 +28,40 @@ void check_layer_types(const ParamFile& pf) {
   }
 }
 
-ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path) {
+namespace {
+
+bool is_pointwise_conv1d(const ParamLayer& l) {
+  auto is = [&l](const char* key, const char* value, bool absent_ok) {
+    const std::string v = l.param(key);
+    return v.empty() ? absent_ok : v == value;
+  };
+  return l.type == "Convolution1D" && is("1", "1", false) && is("2", "1", true) && is("3", "1", true) &&
+         is("4", "0", true) && is("15", "0", true) && is("9", "0", true) && is("19", "0", true);
+}
+
+}  // namespace
+
+ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, const NetLoadOptions& options) {
   ParamFile pf = ParamFile::load(param_path);
   check_layer_types(pf);
   register_custom_layers(net);
-  if (net.load_param(param_path.c_str()) != 0)
-    throw ModelError(param_path, "ncnn rejected this param file (its message is on stderr)");
+  ParamFile run = pf;
+  int rewritten = 0;
+  if (options.pointwise_conv1d_as_gemm)
+    for (auto& l : run.layers)
+      if (is_pointwise_conv1d(l)) {
+        l.type = kPointwiseConv1DType;
+        ++rewritten;
+      }
+  const int rc = rewritten ? net.load_param_mem(run.to_text().c_str()) : net.load_param(param_path.c_str());
+  if (rc != 0) throw ModelError(param_path, "ncnn rejected this param file (its message is on stderr)");
   return pf;
 }
 
-NetLoadResult load_net(ncnn::Net& net, const std::string& param_path, const std::string& bin_path) {
+NetLoadResult load_net(ncnn::Net& net, const std::string& param_path, const std::string& bin_path,
+                       const NetLoadOptions& options) {
   NetLoadResult result;
-  result.param = load_param_checked(net, param_path);
+  result.param = load_param_checked(net, param_path, options);
   if (bin_path.empty()) return result;
 
   FileReader reader(bin_path);

@@ -12,6 +12,13 @@ class Net;
 
 namespace ncasr {
 
+struct NetLoadOptions {
+  // Run each Convolution1D with kernel 1, stride 1, no padding and no fused activation as
+  // a Gemm (NcasrPointwiseConv1D): faster on x86; sums in another order, so outputs
+  // differ from ncnn's Convolution1D by float rounding.
+  bool pointwise_conv1d_as_gemm = false;
+};
+
 struct NetLoadResult {
   ParamFile param;
   long long weight_bytes = -1;  // bytes the layers read from the .bin; -1 without a .bin
@@ -23,10 +30,12 @@ void check_layer_types(const ParamFile& pf);
 
 // Parses and checks the param file, registers ncasr's custom layers on `net` and loads
 // the param into it (no weights). Throws ModelError naming the file.
-ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path);
+ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path,
+                             const NetLoadOptions& options = {});
 
 // load_param_checked, then the weights unless bin_path is empty. `net.opt` must be set
 // by the caller before this call.
-NetLoadResult load_net(ncnn::Net& net, const std::string& param_path, const std::string& bin_path);
+NetLoadResult load_net(ncnn::Net& net, const std::string& param_path, const std::string& bin_path,
+                       const NetLoadOptions& options = {});
 
 }  // namespace ncasr

@@ -67,7 +67,9 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
   // threads, where waking the thread pool costs more than it saves.
   set_options(decoder_, fp16, true, 1);
   set_options(joiner_, fp16, true, 1);
-  load_net(encoder_, files_.encoder.param, files_.encoder.bin);
+  NetLoadOptions encoder_load;
+  encoder_load.pointwise_conv1d_as_gemm = options.pointwise_conv1d_as_gemm;
+  load_net(encoder_, files_.encoder.param, files_.encoder.bin, encoder_load);
   load_net(decoder_, files_.decoder.param, files_.decoder.bin);
   load_net(joiner_, files_.joiner.param, files_.joiner.bin);
 

@@ -31,6 +31,9 @@ struct ModelOptions {
   // is why sherpa-ncnn runs it in fp32). Where ncnn has no fp16 arithmetic (x86), fp16
   // *storage* only rounds its weights and runs about 15 % faster; false matches sherpa-ncnn.
   bool zipformer_encoder_fp16_weights = true;
+  // Pointwise Convolution1D layers (Zipformer, Conv-Emformer) run as a Gemm: faster on
+  // x86, float-rounding differences only. False runs ncnn's Convolution1D, as sherpa-ncnn.
+  bool pointwise_conv1d_as_gemm = true;
   std::string variant;  // "", "float" or "int8": which files to load from the folder
 };
 

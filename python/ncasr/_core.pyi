@@ -60,6 +60,7 @@ class RecognizerConfig:
     num_threads: int
     use_fp16_storage: bool
     zipformer_encoder_fp16_weights: bool
+    pointwise_conv1d_as_gemm: bool
     variant: str
     record_margins: bool
     def __init__(self) -> None: ...

@@ -16,6 +16,7 @@ const Entry kEntries[] = {
     {"TensorAsStrided", create_tensor_as_strided_layer},
     {"SimpleUpsample", create_simple_upsample_layer},
     {"Stack", create_stack_layer},
+    {kPointwiseConv1DType, create_pointwise_conv1d_layer},
 };
 }  // namespace
 

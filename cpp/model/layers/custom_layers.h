@@ -11,8 +11,8 @@ class Layer;
 
 namespace ncasr {
 
-// Registers SherpaMetaData and the four Zipformer layers (PoolingModuleNoProj,
-// TensorAsStrided, SimpleUpsample, Stack) on `net`.
+// Registers SherpaMetaData, the four Zipformer layers (PoolingModuleNoProj,
+// TensorAsStrided, SimpleUpsample, Stack) and ncasr's own NcasrPointwiseConv1D on `net`.
 void register_custom_layers(ncnn::Net& net);
 
 // Type names registered by register_custom_layers.
@@ -24,5 +24,9 @@ ncnn::Layer* create_pooling_module_no_proj_layer(void*);
 ncnn::Layer* create_tensor_as_strided_layer(void*);
 ncnn::Layer* create_simple_upsample_layer(void*);
 ncnn::Layer* create_stack_layer(void*);
+ncnn::Layer* create_pointwise_conv1d_layer(void*);
+
+// The in-memory type name of a Convolution1D that load_net runs as a Gemm.
+constexpr const char* kPointwiseConv1DType = "NcasrPointwiseConv1D";
 
 }  // namespace ncasr
