@@ -3,7 +3,10 @@
 #   1. the x86 build of ncasr-selftest writes reference fbank frames and token ids;
 #   2. the aarch64 build recomputes them under qemu and must match (fbank within 1e-4,
 #      token ids identical for every fixture model, greedy and beam search);
-#   3. one real decode of a speech wav with the aarch64 ncasr-decode.
+#   3. one real decode of a speech wav with the aarch64 ncasr-decode;
+#   4. ncasr-quantize: without calibration (weight arithmetic only) its output is
+#      byte-identical to x86's; with calibration on the wav the int8 model decodes.
+# The self-test also checks every SIMD kernel path (NEON here) against its scalar twin.
 # Exits non-zero on any failure. ncnn for aarch64 is built once into the same cache as the
 # x86 build (keyed by architecture and options).
 set -euo pipefail
@@ -22,7 +25,7 @@ pybind=(-Dpybind11_DIR="$(python3 -m pybind11 --cmakedir 2>/dev/null || true)")
 
 echo "== x86 reference build"
 cmake -S . -B build/selftest-x86 -G Ninja -DNCASR_BUILD_TESTS=ON -DNCASR_BUILD_TOOLS=ON "${pybind[@]}" >/dev/null
-cmake --build build/selftest-x86 --target ncasr-selftest ncasr-decode
+cmake --build build/selftest-x86 --target ncasr-selftest ncasr-decode ncasr-quantize
 ref="$(mktemp -d)"
 trap 'rm -rf "$ref"' EXIT
 build/selftest-x86/cpp/ncasr-selftest write "$ref" "$FIXTURES"
@@ -30,7 +33,7 @@ build/selftest-x86/cpp/ncasr-selftest write "$ref" "$FIXTURES"
 echo "== aarch64 cross build"
 cmake -S . -B build/aarch64 -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/toolchains/aarch64-linux-gnu.cmake \
       -DNCASR_BUILD_TESTS=ON -DNCASR_BUILD_TOOLS=ON >/dev/null
-cmake --build build/aarch64 --target ncasr-selftest ncasr-decode
+cmake --build build/aarch64 --target ncasr-selftest ncasr-decode ncasr-quantize
 file build/aarch64/cpp/ncasr-selftest | grep -q "ARM aarch64" || { echo "not an aarch64 binary" >&2; exit 1; }
 
 qemu=(timeout "$LIMIT" qemu-aarch64 -L /usr/aarch64-linux-gnu)
@@ -45,4 +48,14 @@ arm_out=$("${qemu[@]}" build/aarch64/cpp/ncasr-decode --json "$FIXTURES/zipforme
 echo "$arm_out"
 arm_ids=$(echo "$arm_out" | sed 's/.*"token_ids": \[\([^]]*\)\].*/\1/')
 [ -n "$arm_ids" ] && [ "$arm_ids" = "$x86_ids" ] || { echo "aarch64 decode differs from x86" >&2; exit 1; }
+echo "== int8 conversion under qemu-aarch64"
+build/selftest-x86/cpp/ncasr-quantize "$FIXTURES/zipformer-small" "$ref/int8-x86" >/dev/null
+"${qemu[@]}" build/aarch64/cpp/ncasr-quantize "$FIXTURES/zipformer-small" "$ref/int8-arm"
+for f in "$ref"/int8-x86/*; do
+  cmp -s "$f" "$ref/int8-arm/$(basename "$f")" || { echo "aarch64 int8 conversion differs: $(basename "$f")" >&2; exit 1; }
+done
+"${qemu[@]}" build/aarch64/cpp/ncasr-quantize --calibration "$ref/speech.wav" "$FIXTURES/conv-emformer-small" "$ref/int8-cal"
+int8_out=$("${qemu[@]}" build/aarch64/cpp/ncasr-decode --json "$ref/int8-cal" "$ref/speech.wav")
+echo "$int8_out"
+echo "$int8_out" | grep -q '"token_ids": \[[0-9]' || { echo "aarch64 int8 decode produced no tokens" >&2; exit 1; }
 echo "aarch64: all checks passed"
