@@ -37,6 +37,8 @@ cmake --build build/aarch64 --target ncasr-selftest ncasr-decode ncasr-quantize
 file build/aarch64/cpp/ncasr-selftest | grep -q "ARM aarch64" || { echo "not an aarch64 binary" >&2; exit 1; }
 
 qemu=(timeout "$LIMIT" qemu-aarch64 -L /usr/aarch64-linux-gnu)
+echo "== ctest under qemu-aarch64 (CMAKE_CROSSCOMPILING_EMULATOR)"
+(cd build/aarch64 && timeout "$LIMIT" ctest --output-on-failure)
 echo "== self-test under qemu-aarch64"
 "${qemu[@]}" build/aarch64/cpp/ncasr-selftest check "$ref" "$FIXTURES"
 
