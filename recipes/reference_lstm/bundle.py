@@ -80,6 +80,11 @@ def main(argv=None):
             name = w["ncnn"] if kind == "ncnn" else Path(w["checkpoint"]).name
             for s, r in res.items():
                 lines.append(f"| {kind} {name} | {s} | {r['wer']} | {r['words']} | {r['utts']} |")
+    dev_wers = [r["wer"] for w in wers for res in w["result"].values() for sp, r in res.items() if sp == "dev"]
+    if dev_wers and min(dev_wers) > 25:
+        lines += ["", f"**Quality warning**: dev WER {min(dev_wers)} % (> 25 %): the model is under-trained "
+                      "(see the recipe README's Status) and only demonstrates the pipeline; do not rely "
+                      "on its transcripts."]
     lines += ["", f"Bundled test set: {len(rows)} test-split utterances (held-out voices), {total / 1e6:.1f} MB.", ""]
     (out / "MODEL_CARD.md").write_text("\n".join(lines))
     print(f"bundle -> {out} ({sum(p.stat().st_size for p in out.rglob('*') if p.is_file()) / 1e6:.1f} MB)")

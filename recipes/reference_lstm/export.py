@@ -18,6 +18,7 @@ import argparse
 import glob
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -27,7 +28,7 @@ import torch
 import torch.nn as nn
 
 from .common import exp_dir, feats_dir, lang_dir
-from .model import ModelConfig, Transducer
+from .model import ModelConfig, Transducer, fold_input_norm
 
 SEGMENT, OFFSET = 9, 4
 
@@ -120,6 +121,32 @@ def run_pnnx(pt, inputshape, inputshape2=None, fp16=False):
     if r.returncode != 0 or not os.path.exists(base + ".ncnn.param"):
         raise RuntimeError(f"pnnx failed: {' '.join(cmd)}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
     return base + ".ncnn.param", base + ".ncnn.bin"
+
+
+# ------------------------------------------------------------------ plain reshape
+
+_EXPR_RESHAPE = re.compile(r'^(Reshape\s+\S+\s+1\s+1\s+\S+\s+\S+\s+)6="(\d+),0c"\s*$')
+
+
+def plain_reshapes(param_path) -> int:
+    """PyPI pnnx writes the front-end flatten (N, C, T', F') -> (N, T', C*F') as an ncnn Reshape
+    with a shape *expression*, `6="2304,0c"` (w = 2304, h = the input's c = T'), which only
+    recent ncnn versions parse. The same reshape in the classic numeric form is
+    `0=2304 1=-1` (w = 2304, h inferred = T'), which every ncnn (e.g. the one inside
+    sherpa-ncnn 2.1.15) understands. Rewrites such lines in place; returns how many.
+    The numerical verification below runs on the rewritten file."""
+    lines = Path(param_path).read_text().splitlines()
+    n = 0
+    for i, line in enumerate(lines):
+        m = _EXPR_RESHAPE.match(line)
+        if m:
+            lines[i] = f"{m.group(1)}0={m.group(2)} 1=-1"
+            n += 1
+    left = [l for l in lines if l.startswith("Reshape") and '6="' in l]
+    if left:
+        raise RuntimeError(f"{param_path}: Reshape with an unhandled shape expression: {left}")
+    Path(param_path).write_text("\n".join(lines) + "\n")
+    return n
 
 
 # ------------------------------------------------------------------ verification
@@ -221,6 +248,9 @@ def main(argv=None):
     args = ap.parse_args(argv)
     torch.set_num_threads(2)
     model = load_model(args.checkpoint)
+    input_norm = {"mean": model.cfg.input_mean, "std": model.cfg.input_std}
+    # the fixed input normalisation goes into the first conv: the graph takes raw fbank
+    fold_input_norm(model)
     cfg = model.cfg
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -246,6 +276,7 @@ def main(argv=None):
     }
     for p in glob.glob(str(out / "*.pt")):
         os.remove(p)
+    n_reshape = sum(plain_reshapes(paths[k][0]) for k in paths)
     # verification on real dev features (before the metadata line, which stock ncnn does not know)
     feats = []
     try:
@@ -259,11 +290,13 @@ def main(argv=None):
         feats = [np.random.default_rng(0).standard_normal((9 + 4 * 40, 80)).astype(np.float32) * 3]
     rep = verify(model, paths, feats)
     rep["fp16_weights"] = bool(args.fp16)
+    rep["expression_reshapes_rewritten"] = n_reshape
     meta = {0: 3, 1: L, 2: D, 3: H}
     rep["metadata_by"] = add_meta_data(paths["encoder"][0], meta)
     for f in ("tokens.txt", "bpe.model"):
         shutil.copy(os.path.join(args.lang, f), out / f)
     rep["config"] = cfg.to_dict()
+    rep["input_norm_folded_into_conv1"] = input_norm
     rep["checkpoint"] = str(args.checkpoint)
     rep["sizes_bytes"] = {os.path.basename(p): os.path.getsize(p) for k in paths for p in paths[k]}
     (out / "export_report.json").write_text(json.dumps(rep, indent=1))

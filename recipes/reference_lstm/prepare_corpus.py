@@ -18,7 +18,8 @@ Outputs (in $NCASR_RECIPE_CORPUS, default ~/.cache/ncasr-recipe/corpus):
 
 Re-running resumes: existing wavs are kept.
 
-  python -m recipes.reference_lstm.prepare_corpus [--train-utts 18000] [--jobs 2]
+  python -m recipes.reference_lstm.prepare_corpus [--train-utts 18000] [--dev-sents 400]
+      [--test-sents 500] [--shares espeak=0.3,...] [--jobs 2]
 """
 from __future__ import annotations
 
@@ -132,20 +133,38 @@ def espeak_variants():
     return sorted(set(vs))
 
 
-def voice_tables(seed=1234):
+DEFAULT_SHARES = {"espeak": 0.30, "mbrola": 0.15, "flite": 0.20, "pico": 0.15,
+                  "festival_hts": 0.12, "festival_kal": 0.08}
+
+
+def parse_shares(text):
+    """'espeak=0.4,flite=0.2,...' -> dict (missing names keep their default share;
+    a share of 0 drops that engine from the training voices)."""
+    shares = dict(DEFAULT_SHARES)
+    for part in filter(None, (text or "").split(",")):
+        k, v = part.split("=")
+        if k not in shares:
+            raise SystemExit(f"unknown engine share {k!r}; known: {', '.join(shares)}")
+        shares[k] = float(v)
+    return shares
+
+
+def voice_tables(seed=1234, shares=None):
     """Returns (train_table, test_table): lists of (share, engine, [voices])."""
+    sh = dict(DEFAULT_SHARES, **(shares or {}))
     variants = espeak_variants()
     rng = random.Random(seed)
     test_variants = sorted(rng.sample(variants, k=max(1, len(variants) // 8)))
     train_variants = [v for v in variants if v not in test_variants]
     train = [
-        (0.30, "espeak", [f"{a}+{v}" for a in ESPEAK_TRAIN_ACCENTS for v in train_variants]),
-        (0.15, "mbrola", ["mb-us1", "mb-us2", "mb-en1"]),
-        (0.20, "flite", ["slt", "rms", "kal16"]),
-        (0.15, "pico", ["en-US"]),
-        (0.12, "festival", ["cmu_us_slt_arctic_hts"]),
-        (0.08, "festival", ["kal_diphone"]),
+        (sh["espeak"], "espeak", [f"{a}+{v}" for a in ESPEAK_TRAIN_ACCENTS for v in train_variants]),
+        (sh["mbrola"], "mbrola", ["mb-us1", "mb-us2", "mb-en1"]),
+        (sh["flite"], "flite", ["slt", "rms", "kal16"]),
+        (sh["pico"], "pico", ["en-US"]),
+        (sh["festival_hts"], "festival", ["cmu_us_slt_arctic_hts"]),
+        (sh["festival_kal"], "festival", ["kal_diphone"]),
     ]
+    train = [t for t in train if t[0] > 0]
     test = [
         (0.20, "espeak", [f"{a}+{v}" for a in ESPEAK_TEST_ACCENTS for v in test_variants]),
         (0.20, "mbrola", ["mb-us3"]),
@@ -208,7 +227,7 @@ def make_plan(args):
     # defensive: a test/dev sentence must never be a training prompt
     held = set(test_s) | set(dev_s)
     train_s = [s for s in train_s if s not in held]
-    train_tab, test_tab = voice_tables(args.seed)
+    train_tab, test_tab = voice_tables(args.seed, parse_shares(args.shares))
     # oversample fortunes (full sentences) x2 relative to wordnet fragments
     weights = [2.0 if src[s] == "fortune" else 1.0 for s in train_s]
     n = min(args.train_utts, len(train_s))
@@ -354,9 +373,12 @@ def batches(plan, size=25):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(corpus_dir()))
-    ap.add_argument("--train-utts", type=int, default=18000)
+    ap.add_argument("--train-utts", type=int, default=18000, help="training utterances to synthesise")
     ap.add_argument("--dev-sents", type=int, default=400)
     ap.add_argument("--test-sents", type=int, default=500)
+    ap.add_argument("--shares", default="",
+                    help="training engine shares, e.g. 'espeak=0.3,mbrola=0.2,flite=0.25,pico=0.15,"
+                         "festival_hts=0.04,festival_kal=0.06' (names: " + ", ".join(DEFAULT_SHARES) + ")")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (<= 2 on the shared box)")
     ap.add_argument("--seed", type=int, default=20260101)
     args = ap.parse_args(argv)

@@ -76,3 +76,32 @@ def test_metadata_fallback(tmp_path):
     bad.write_text("not a param\n")
     with pytest.raises(ValueError):
         add_meta_data_fallback(bad, {0: 3})
+
+
+def test_fold_input_norm_is_exact():
+    from recipes.reference_lstm.model import fold_input_norm
+    torch.manual_seed(0)
+    cfg = ModelConfig(num_layers=1, encoder_dim=32, rnn_hidden_size=48, dim_feedforward=64,
+                      vocab_size=20, input_mean=-7.5, input_std=4.25)
+    m = Transducer(cfg).eval()
+    x = torch.randn(2, 37, 80) * 4 - 8
+    lens = torch.tensor([37, 30])
+    with torch.no_grad():
+        ref, _ = m.forward_encoder(x, lens)
+        fold_input_norm(m)
+        assert m.cfg.input_mean == 0.0 and m.cfg.input_std == 1.0
+        got, _ = m.forward_encoder(x, lens)
+    assert torch.allclose(ref, got, atol=1e-4), (ref - got).abs().max()
+
+
+def test_plain_reshapes(tmp_path):
+    from recipes.reference_lstm.export import plain_reshapes
+    p = tmp_path / "enc.param"
+    p.write_text("7767517\n2 3\nInput in0 0 1 in0\n"
+                 'Reshape reshape_19 1 1 in0 out0 6="2304,0c"\n')
+    assert plain_reshapes(p) == 1
+    assert p.read_text().splitlines()[-1] == "Reshape reshape_19 1 1 in0 out0 0=2304 1=-1"
+    bad = tmp_path / "bad.param"
+    bad.write_text('7767517\n1 2\nReshape r 1 1 a b 6="0h,2w"\n')
+    with pytest.raises(RuntimeError):
+        plain_reshapes(bad)

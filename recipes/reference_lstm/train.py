@@ -142,6 +142,21 @@ def main(argv=None):
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--max-steps", type=int, default=0, help="stop after N steps (benchmarking)")
     ap.add_argument("--model-config", default="", help="JSON overrides of ModelConfig")
+    ap.add_argument("--no-input-norm", action="store_true",
+                    help="do not measure the global fbank mean/std (new runs only; by default they "
+                         "are stored in the config, applied at the encoder input and folded into "
+                         "the first conv at export)")
+    ap.add_argument("--ctc-weight-start", type=float, default=None,
+                    help="CTC weight at step 0, decaying linearly to --ctc-weight over --ctc-decay-steps")
+    ap.add_argument("--ctc-decay-steps", type=int, default=1000)
+    ap.add_argument("--sort-first-epoch", action="store_true",
+                    help="epoch 0 visits the batches shortest first (curriculum) instead of shuffled")
+    ap.add_argument("--overfit", type=int, default=0,
+                    help="sanity check: train on the first N usable training utterances and report "
+                         "WER on the same utterances")
+    ap.add_argument("--dev-utts", type=int, default=200, help="utterances in the quick dev WER")
+    ap.add_argument("--max-minutes", type=float, default=0,
+                    help="stop (after a checkpoint) once this many minutes of training have passed")
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -157,7 +172,14 @@ def main(argv=None):
     if state is not None:
         cfg = ModelConfig(**state["config"])
     else:
-        cfg = ModelConfig(vocab_size=sp.get_piece_size(), **json.loads(args.model_config or "{}"))
+        over = json.loads(args.model_config or "{}")
+        if not args.no_input_norm and "input_mean" not in over:
+            arr, _ = load_split("train", args.feats)
+            sub = np.asarray(arr[:: max(1, len(arr) // 500000)], dtype=np.float64)
+            over["input_mean"] = round(float(sub.mean()), 4)
+            over["input_std"] = round(float(sub.std()), 4)
+            log(f"input normalisation (global fbank mean/std): {over['input_mean']} / {over['input_std']}")
+        cfg = ModelConfig(vocab_size=sp.get_piece_size(), **over)
     assert cfg.vocab_size == len(tokens)
     torch.manual_seed(args.seed)
     model = Transducer(cfg)
@@ -188,6 +210,10 @@ def main(argv=None):
     dev = Split("dev", sp, args.feats)
     usable = [i for i in range(len(train))
               if 0 < len(train.ids[i]) <= ((train.items[i][1] - 3) // 2 - 1) // 2]
+    if args.overfit:
+        usable = usable[: args.overfit]
+        dev = train  # WER on the very utterances it trains on
+        log(f"OVERFIT CHECK on {len(usable)} training utterances")
     log(f"loaded train {len(train)} ({len(usable)} usable), dev {len(dev)} in {time.time() - t_load:.0f}s")
     batches = make_batches(train, args.max_frames, usable)
     total_frames = sum(train.items[i][1] for i in usable)
@@ -212,7 +238,10 @@ def main(argv=None):
 
     while epoch < args.num_epochs:
         order = list(range(len(batches)))
-        random.Random(args.seed + epoch).shuffle(order)
+        if epoch == 0 and args.sort_first_epoch:
+            order.sort(key=lambda k: max(train.items[i][1] for i in batches[k]))
+        else:
+            random.Random(args.seed + epoch).shuffle(order)
         rng = random.Random(args.seed * 1000 + epoch * 7 + batch_pos)
         for pos in range(batch_pos, len(order)):
             b = batches[order[pos]]
@@ -233,11 +262,15 @@ def main(argv=None):
             logits = model.joint_logits(enc, ys_in)
             loss = rnnt_loss(logits, tg, el, ul, reduction="sum")
             total = loss
-            if args.ctc_weight > 0:
+            ctc_w = args.ctc_weight
+            if args.ctc_weight_start is not None:
+                a = min(1.0, step / max(1, args.ctc_decay_steps))
+                ctc_w = args.ctc_weight_start + a * (args.ctc_weight - args.ctc_weight_start)
+            if ctc_w > 0:
                 lp = torch.log_softmax(ctc_head(torch.nn.functional.dropout(enc, 0.1)), dim=-1)
                 ctc = torch.nn.functional.ctc_loss(lp.transpose(0, 1), tg, el, ul, blank=0,
                                                    reduction="sum", zero_infinity=True)
-                total = loss + args.ctc_weight * ctc
+                total = loss + ctc_w * ctc
                 acc_ctc += float(ctc.detach())
             opt.zero_grad(set_to_none=True)
             (total / len(b)).backward()
@@ -258,21 +291,28 @@ def main(argv=None):
                 acc_loss = acc_tok = acc_frames = acc_ctc = 0.0
                 t_log = time.time()
             if args.dev_every and step % args.dev_every == 0:
-                (w, e, n), _ = evaluate_wer(model, dev, tokens, max_utts=200)
-                log(f"quick dev WER (200 utts) at step {step}: {100 * w:.2f}% ({e}/{n})")
+                (w, e, n), qp = evaluate_wer(model, dev, tokens, max_utts=args.dev_utts)
+                log(f"quick dev WER ({args.dev_utts} utts) at step {step}: {100 * w:.2f}% ({e}/{n}); "
+                    f"{time.time() - t_start:.0f}s")
+                for r, h in qp[:2]:
+                    log(f"  REF: {r}\n           HYP: {h}")
                 with open(exp / "dev_wer.tsv", "a") as f:
-                    f.write(f"step\t{step}\t{epoch_f:.3f}\t{100 * w:.2f}\t200utts\n")
+                    f.write(f"step\t{step}\t{epoch_f:.3f}\t{100 * w:.2f}\t{args.dev_utts}utts\n")
             if time.time() - t_ckpt > args.ckpt_minutes * 60:
                 checkpoint(pos + 1, epoch)
             if args.max_steps and step >= args.max_steps:
                 log(f"max steps reached; {time.time() - t_start:.0f}s")
+                return
+            if args.max_minutes and time.time() - t_start > args.max_minutes * 60:
+                checkpoint(pos + 1, epoch)
+                log(f"max minutes reached at step {step}; {time.time() - t_start:.0f}s")
                 return
         epoch += 1
         batch_pos = 0
         checkpoint(0, epoch)
         save_atomic({"model": model.state_dict(), "config": cfg.to_dict(), "step": step, "epoch": epoch},
                     exp / f"epoch-{epoch}.pt")
-        (w, e, n), pairs = evaluate_wer(model, dev, tokens)
+        (w, e, n), pairs = evaluate_wer(model, dev, tokens, max_utts=args.overfit or None)
         log(f"epoch {epoch} done (step {step}, {total_frames / 360000:.1f} h/epoch): dev WER {100 * w:.2f}% ({e}/{n})")
         for r, h in pairs[:3]:
             log(f"  REF: {r}\n           HYP: {h}")
