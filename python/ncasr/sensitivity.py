@@ -24,6 +24,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 import numpy as np
 
 from . import _core
+from .bench.wer import align_words
 from .errors import ConfigError
 
 __all__ = ["LayerSensitivity", "SensitivityReport", "measure_sensitivity", "auto_exclude"]
@@ -99,18 +100,8 @@ class _Probe:
         agree = []
         for (x, rate, _), ref in zip(self.utterances, self.ref_tokens):
             hyp = self._tokens(rec, x, rate)
-            agree.append(1.0 - _edit_distance(ref, hyp) / max(1, len(ref)))
+            agree.append(1.0 - align_words(ref, hyp).errors / max(1, len(ref)))
         return cos, (num / den) ** 0.5 if den > 0 else 0.0, float(np.mean(agree))
-
-
-def _edit_distance(a: Sequence[int], b: Sequence[int]) -> int:
-    prev = list(range(len(b) + 1))
-    for i, x in enumerate(a, 1):
-        cur = [i]
-        for j, y in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (x != y)))
-        prev = cur
-    return prev[-1]
 
 
 def _candidates(model_dir: str, table, types: Optional[Iterable[str]],

@@ -1,7 +1,6 @@
 """Shared helpers: paths, manifest I/O, text normalisation, tokens.txt."""
 from __future__ import annotations
 
-import csv
 import os
 import re
 from pathlib import Path
@@ -37,39 +36,20 @@ SPLITS = ("train", "dev", "test")
 
 # ---------------------------------------------------------------- manifest
 
+# The manifest format is ncasr's own (ncasr.bench.manifest), so `ncasr bench` reads the corpus.
+
 def write_manifest(path: Path, rows) -> None:
     """rows: iterable of (relpath, duration_seconds, text). Header: path, duration, text."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write("path\tduration\ttext\n")
-        for p, d, t in rows:
-            if "\t" in t or "\n" in t:
-                raise ValueError(f"bad text {t!r}")
-            f.write(f"{p}\t{float(d):.3f}\t{t}\n")
-    os.replace(tmp, path)
+    from ncasr.bench import write_manifest as write
+
+    write(path, rows)
 
 
 def read_manifest(path: Path):
     """Returns a list of (absolute_path, duration, text)."""
-    path = Path(path)
-    base = path.parent
-    out = []
-    with open(path, encoding="utf-8") as f:
-        header = f.readline().rstrip("\n").split("\t")
-        if header[:3] != ["path", "duration", "text"]:
-            raise ValueError(f"{path}: bad header {header}")
-        for line in f:
-            line = line.rstrip("\n")
-            if not line:
-                continue
-            p, d, t = line.split("\t", 2)
-            ap = Path(p)
-            if not ap.is_absolute():
-                ap = base / ap
-            out.append((str(ap), float(d), t))
-    return out
+    from ncasr.bench import read_manifest as read
+
+    return [(e.path, e.duration, e.text) for e in read(path, check_files=False)]
 
 # ---------------------------------------------------------------- text
 
@@ -138,21 +118,11 @@ def tokens_to_text(tokens: list[str], ids) -> str:
 
 # ---------------------------------------------------------------- WER
 
-def edit_distance(ref: list[str], hyp: list[str]) -> int:
-    prev = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        cur = [i] + [0] * len(hyp)
-        for j, h in enumerate(hyp, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (r != h))
-        prev = cur
-    return prev[-1]
-
-
 def corpus_wer(pairs) -> tuple[float, int, int]:
-    """pairs: iterable of (ref_text, hyp_text). Returns (wer, errors, ref_words)."""
-    err = n = 0
-    for r, h in pairs:
-        rw, hw = r.split(), h.split()
-        err += edit_distance(rw, hw)
-        n += len(rw)
-    return (err / max(n, 1), err, n)
+    """pairs: iterable of (ref_text, hyp_text). Returns (wer, errors, ref_words), scored by
+    ncasr's WER (the texts here are already normalised, so its normaliser changes nothing)."""
+    from ncasr.bench import word_error_rate
+
+    pairs = list(pairs)
+    c = word_error_rate([r for r, _ in pairs], [h for _, h in pairs])
+    return (c.errors / max(c.ref_words, 1), c.errors, c.ref_words)

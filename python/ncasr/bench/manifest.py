@@ -103,10 +103,15 @@ def read_manifest(path, *, check_files: bool = True) -> List[ManifestEntry]:
 
 
 def write_manifest(path, entries) -> None:
-    """Write (path, duration, text) rows with a header; paths are written as given."""
-    with open(path, "w", encoding="utf-8") as f:
+    """Write (path, duration, text) rows with a header, atomically (a temporary file renamed
+    into place); paths are written as given."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
         f.write("path\tduration\ttext\n")
         for p, d, t in entries:
             if "\n" in t or "\t" in t:
                 raise ValueError(f"text may not contain tabs or newlines: {t!r}")
             f.write(f"{os.fspath(p)}\t{float(d):.3f}\t{t}\n")
+    os.replace(tmp, path)
