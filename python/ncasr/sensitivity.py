@@ -19,7 +19,7 @@ import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional
 
 import numpy as np
 
@@ -114,7 +114,10 @@ def _candidates(model_dir: str, table, types: Optional[Iterable[str]],
         report = quantize(model_dir, os.path.join(work, "all"), table)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    layers = [l for l in report.layers if l["action"].startswith("int8")]
+    return _filter([l for l in report.layers if l["action"].startswith("int8")], types, names)
+
+
+def _filter(layers: List[dict], types, names) -> List[dict]:
     if types is not None:
         types = set(types)
         layers = [l for l in layers if l["type"] in types]
@@ -132,10 +135,11 @@ def measure_sensitivity(model_dir, audio, table=None, *, types=None, candidates=
     model_dir = os.fspath(model_dir)
     utts = gather_audio(audio)[:max_utterances]
     probe = _Probe(model_dir, utts)
-    layers = _candidates(model_dir, table, types, candidates)
+    everything = _candidates(model_dir, table, None, None)
+    layers = _filter(everything, types, candidates)
     work = tempfile.mkdtemp(prefix=".ncasr-sensitivity-")
     try:
-        out = _rank(model_dir, table, probe, layers, work, progress)
+        out = _rank(model_dir, table, probe, layers, everything, work, progress)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return SensitivityReport(out, len(utts))
@@ -175,13 +179,14 @@ def auto_exclude(model_dir, audio, table=None, *, min_cosine: float = 0.999,
 
     try:
         cos = whole_model()
+        everything = _candidates(model_dir, table, None, None) if cos < min_cosine else []
         for stage in ("static", "dynamic"):
             if cos >= min_cosine:
                 break
-            layers = [l for l in _candidates(model_dir, table, None, None)
+            layers = [l for l in everything
                       if (l["type"] in STATIC_TYPES) == (stage == "static")
                       and l["name"] not in exclude]
-            part = _rank(model_dir, table, probe, layers, work)
+            part = _rank(model_dir, table, probe, layers, everything, work)
             ranked.layers += part
             for l in part:
                 if cos >= min_cosine:
@@ -193,16 +198,17 @@ def auto_exclude(model_dir, audio, table=None, *, min_cosine: float = 0.999,
     return {"exclude": exclude, "min_cosine": cos, "sensitivity": ranked}
 
 
-def _rank(model_dir: str, table, probe: "_Probe", layers: List[dict], work: str,
-          progress=None) -> List[LayerSensitivity]:
-    """Each layer alone in int8, measured; worst first."""
+def _rank(model_dir: str, table, probe: "_Probe", layers: List[dict], everything: List[dict],
+          work: str, progress=None) -> List[LayerSensitivity]:
+    """Each of `layers` alone in int8 (every other layer of `everything` kept float),
+    measured; worst first."""
     from .int8_model import quantize
 
-    everything = [l["name"] for l in _candidates(model_dir, table, None, None)]
+    names = [l["name"] for l in everything]
     out = []
     for i, l in enumerate(layers):
         dst = os.path.join(work, f"l{i}")
-        quantize(model_dir, dst, table, exclude_layers=[n for n in everything if n != l["name"]])
+        quantize(model_dir, dst, table, exclude_layers=[n for n in names if n != l["name"]])
         cos, err, agree = probe.measure(dst)
         shutil.rmtree(dst, ignore_errors=True)
         out.append(LayerSensitivity(l["net"], l["name"], l["type"], cos, err, agree))
