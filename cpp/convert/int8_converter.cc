@@ -19,8 +19,6 @@ namespace {
 constexpr uint32_t kInt8Tag = 0x000D4B38;
 constexpr uint32_t kFp16Tag = 0x01306B47;
 
-// Whether float blobs that stay float are written as fp16 (set per conversion).
-thread_local bool g_fp16_storage = false;
 
 std::vector<unsigned char> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -82,8 +80,8 @@ void append_raw_floats(std::vector<unsigned char>* out, const std::vector<float>
 
 // A float blob ncnn reads with its tag (ModelBin type 0): fp32 (flag 0), or fp16 when the
 // conversion asked for fp16 storage.
-void append_tagged_floats(std::vector<unsigned char>* out, const std::vector<float>& v) {
-  if (g_fp16_storage) {
+void append_tagged_floats(std::vector<unsigned char>* out, const std::vector<float>& v, bool fp16) {
+  if (fp16) {
     std::vector<uint16_t> h(v.size());
     for (size_t i = 0; i < v.size(); ++i) h[i] = float_to_half(v[i]);
     append(out, &kFp16Tag, 4);
@@ -117,9 +115,10 @@ bool is_float(const WeightBlob& b) {
 
 // A blob that stays float: byte for byte, or as fp16 when asked and ncnn reads it with its
 // tag (tagged fp32 -> tagged fp16; untagged raw floats must stay fp32).
-void copy_blob(const std::vector<unsigned char>& bin, const WeightBlob& b, std::vector<unsigned char>* out) {
-  if (g_fp16_storage && b.storage == BlobStorage::kFp32) {
-    append_tagged_floats(out, decode(bin, b));
+void copy_blob(const std::vector<unsigned char>& bin, const WeightBlob& b, std::vector<unsigned char>* out,
+               bool fp16) {
+  if (fp16 && b.storage == BlobStorage::kFp32) {
+    append_tagged_floats(out, decode(bin, b), true);
     return;
   }
   append(out, bin.data() + b.offset, static_cast<size_t>(b.bytes));
@@ -127,7 +126,7 @@ void copy_blob(const std::vector<unsigned char>& bin, const WeightBlob& b, std::
 
 // Returns "" when converted, else why the layer stays float.
 std::string convert_lstm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
-                         const std::vector<unsigned char>& bin, std::vector<unsigned char>* out) {
+                         const std::vector<unsigned char>& bin, std::vector<unsigned char>* out, bool fp16) {
   if (int_param(*l, "8", 0) != 0) return "already int8";
   const int num_output = int_param(*l, "0", 0), direction = int_param(*l, "2", 0);
   const int hidden = int_param(*l, "3", num_output);
@@ -138,9 +137,9 @@ std::string convert_lstm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
   std::vector<float> sxc = quantize_rows(decode(bin, blobs[0]), blobs[0].elements / rows, &qxc);
   std::vector<float> shc = quantize_rows(decode(bin, blobs[2]), blobs[2].elements / rows, &qhc);
   append_int8_blob(out, qxc);
-  copy_blob(bin, blobs[1], out);  // bias stays float
+  copy_blob(bin, blobs[1], out, fp16);  // bias stays float
   append_int8_blob(out, qhc);
-  for (size_t i = 3; i < blobs.size(); ++i) copy_blob(bin, blobs[i], out);  // W_hr stays float
+  for (size_t i = 3; i < blobs.size(); ++i) copy_blob(bin, blobs[i], out, fp16);  // W_hr stays float
   append_raw_floats(out, sxc);
   append_raw_floats(out, shc);
   set_param(l, "8", 2);
@@ -148,7 +147,7 @@ std::string convert_lstm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
 }
 
 std::string convert_gemm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
-                         const std::vector<unsigned char>& bin, std::vector<unsigned char>* out) {
+                         const std::vector<unsigned char>& bin, std::vector<unsigned char>* out, bool fp16) {
   if (int_param(*l, "18", 0) != 0) return "already quantized";
   if (int_param(*l, "4", 0) != 0 || int_param(*l, "5", 0) != 1) return "B is not a constant weight";
   if (blobs.empty() || !is_float(blobs[0])) return "unexpected weight layout";
@@ -165,7 +164,7 @@ std::string convert_gemm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
   std::vector<int8_t> q;
   const float scale = quantize_rows(B, B.size(), &q)[0];  // ncnn's int8 Gemm: one scale for B
   append_int8_blob(out, q);
-  for (size_t i = 1; i < blobs.size(); ++i) copy_blob(bin, blobs[i], out);  // C stays float
+  for (size_t i = 1; i < blobs.size(); ++i) copy_blob(bin, blobs[i], out, fp16);  // C stays float
   append_raw_floats(out, {scale});
   set_param(l, "18", 2);
   return "";
@@ -183,7 +182,7 @@ bool weights_fit(const std::vector<WeightBlob>& blobs, int outputs, long long si
 // with transB (W is N rows of K), then that Gemm's int8 form.
 std::string convert_innerproduct(ParamLayer* l, const std::vector<WeightBlob>& blobs,
                                  const std::vector<unsigned char>& bin, std::vector<unsigned char>* out,
-                                 int row_width) {
+                                 int row_width, bool fp16) {
   if (int_param(*l, "8", 0) != 0) return "already int8";
   const int N = int_param(*l, "0", 0), bias = int_param(*l, "1", 0);
   const long long size = int_param(*l, "2", 0);
@@ -195,7 +194,7 @@ std::string convert_innerproduct(ParamLayer* l, const std::vector<WeightBlob>& b
   std::vector<int8_t> q;
   const float scale = quantize_rows(decode(bin, blobs[0]), static_cast<size_t>(size), &q)[0];
   append_int8_blob(out, q);
-  if (bias) append_tagged_floats(out, decode(bin, blobs[1]));
+  if (bias) append_tagged_floats(out, decode(bin, blobs[1]), fp16);
   append_raw_floats(out, {scale});
   l->type = "Gemm";
   l->params = {"0=1.000000e+00", "1=1.000000e+00", "2=0", "3=1", "4=0", "5=1", "6=1", "7=0",
@@ -209,7 +208,8 @@ std::string convert_innerproduct(ParamLayer* l, const std::vector<WeightBlob>& b
 // int8 scale per output channel) and the input as B (quantized per call at run time), whose
 // (C_out, T) output is the convolution's. Zipformer and Conv-Emformer use only these.
 std::string convert_pointwise_conv1d(ParamLayer* l, const std::vector<WeightBlob>& blobs,
-                                     const std::vector<unsigned char>& bin, std::vector<unsigned char>* out) {
+                                     const std::vector<unsigned char>& bin, std::vector<unsigned char>* out,
+                                     bool fp16) {
   if (int_param(*l, "19", 0) != 0) return "dynamic weight";
   if (int_param(*l, "1", 0) != 1 || int_param(*l, "2", 1) != 1 || int_param(*l, "3", 1) != 1 ||
       int_param(*l, "4", 0) != 0 || int_param(*l, "15", int_param(*l, "4", 0)) != 0)
@@ -222,7 +222,7 @@ std::string convert_pointwise_conv1d(ParamLayer* l, const std::vector<WeightBlob
   std::vector<int8_t> q;
   const std::vector<float> scales = quantize_rows(decode(bin, blobs[0]), static_cast<size_t>(K), &q);
   append_int8_blob(out, q);
-  if (bias) append_tagged_floats(out, decode(bin, blobs[1]));
+  if (bias) append_tagged_floats(out, decode(bin, blobs[1]), fp16);
   append_raw_floats(out, scales);
   l->type = "Gemm";
   l->params = {"0=1.000000e+00", "1=1.000000e+00", "2=0", "3=0", "4=1", "5=0", "6=1",
@@ -234,7 +234,7 @@ std::string convert_pointwise_conv1d(ParamLayer* l, const std::vector<WeightBlob
 // Convolution: int8 weights with one scale per output channel, the calibrated input scale.
 std::string convert_convolution(ParamLayer* l, const std::vector<WeightBlob>& blobs,
                                 const std::vector<unsigned char>& bin, std::vector<unsigned char>* out,
-                                const std::map<std::string, float>& input_scales) {
+                                const std::map<std::string, float>& input_scales, bool fp16) {
   if (int_param(*l, "8", 0) != 0) return "already int8";
   if (int_param(*l, "19", 0) != 0) return "dynamic weight";
   const auto scale = input_scales.find(l->name);
@@ -245,7 +245,7 @@ std::string convert_convolution(ParamLayer* l, const std::vector<WeightBlob>& bl
   std::vector<int8_t> q;
   const std::vector<float> w_scales = quantize_rows(decode(bin, blobs[0]), static_cast<size_t>(size / N), &q);
   append_int8_blob(out, q);
-  for (size_t i = 1; i < blobs.size(); ++i) copy_blob(bin, blobs[i], out);  // bias stays float
+  for (size_t i = 1; i < blobs.size(); ++i) copy_blob(bin, blobs[i], out, fp16);  // bias stays float
   append_raw_floats(out, w_scales);
   append_raw_floats(out, {scale->second});
   set_param(l, "8", 2);
@@ -272,7 +272,7 @@ ConvertReport convert_net_int8(const std::string& param_in, const std::string& b
                                const ConvertOptions& options) {
   ParamFile pf = ParamFile::load(param_in);
   WeightMap wm = map_weights(param_in, bin_in);
-  g_fp16_storage = options.fp16_storage;
+  const bool fp16 = options.fp16_storage;  // for the float blobs that stay float
   const std::vector<unsigned char> bin = read_file(bin_in);
   std::vector<unsigned char> out;
   out.reserve(bin.size());
@@ -292,17 +292,17 @@ ConvertReport convert_net_int8(const std::string& param_in, const std::string& b
     if (options.exclude_layers.count(layer.name) || options.exclude_types.count(layer.type)) {
       why = "excluded";
     } else if (layer.type == "LSTM") {
-      why = convert_lstm(&layer, blobs, bin, &out);
+      why = convert_lstm(&layer, blobs, bin, &out, fp16);
     } else if (layer.type == "Gemm") {
-      why = convert_gemm(&layer, blobs, bin, &out);
+      why = convert_gemm(&layer, blobs, bin, &out, fp16);
     } else if (layer.type == "InnerProduct") {
       const auto width = options.row_input_widths.find(layer.name);
       why = convert_innerproduct(&layer, blobs, bin, &out,
-                                 width == options.row_input_widths.end() ? 0 : width->second);
+                                 width == options.row_input_widths.end() ? 0 : width->second, fp16);
     } else if (layer.type == "Convolution") {
-      why = convert_convolution(&layer, blobs, bin, &out, options.input_scales);
+      why = convert_convolution(&layer, blobs, bin, &out, options.input_scales, fp16);
     } else if (layer.type == "Convolution1D") {
-      why = convert_pointwise_conv1d(&layer, blobs, bin, &out);
+      why = convert_pointwise_conv1d(&layer, blobs, bin, &out, fp16);
     } else if (layer.type == "ConvolutionDepthWise") {
       why = "ncnn's int8 depthwise kernel is SSE-only on x86; not yet measured faster";
     } else {
@@ -310,7 +310,7 @@ ConvertReport convert_net_int8(const std::string& param_in, const std::string& b
     }
     if (!why.empty()) {
       out.resize(start);
-      for (const auto& b : blobs) copy_blob(bin, b, &out);
+      for (const auto& b : blobs) copy_blob(bin, b, &out, fp16);
       c.action = "kept float: " + why;
     } else {
       c.action = layer.type == c.type ? "int8" : "int8 as " + layer.type;
