@@ -21,7 +21,6 @@ by histograms and counted (``zeros``); a value lands in bin
 from __future__ import annotations
 
 import os
-
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field

@@ -5,6 +5,8 @@ Per layer type, the int8 form that is correct and measured faster than float:
 - Gemm (pnnx's Linear) and InnerProduct on (T, C) inputs, rewritten as Gemm: weights per
   tensor; input rows quantized at run time (ncnn's int8 InnerProduct is SSE-only on x86
   and several times slower than float, its int8 Gemm uses AVX2/VNNI).
+- Convolution1D, pointwise (kernel 1): rewritten as an int8 Gemm with the weights as
+  constant A, one scale per output channel; input quantized at run time.
 - Convolution: weights per output channel; the input scale comes from a calibration
   table (``ncasr.calibrate``), so it is quantized only when a table is given.
 Everything else stays float. The input folder is never modified; the output folder is
@@ -80,8 +82,8 @@ def quantize(model_dir, out_dir, table=None, *, exclude_layers: Iterable[str] = 
 
     ``table``: a calibration ScaleTable (or its file) from ``ncasr.calibrate``; without
     one, Convolution layers stay float. ``fp16_storage``: write the weights that stay
-    float as fp16 (half their size; ncnn widens them at load). Refuses a non-empty ``out_dir`` unless ``force``;
-    never writes into ``model_dir``.
+    float as fp16 (half their size; ncnn widens them at load). Refuses a non-empty
+    ``out_dir`` unless ``force``; never writes into ``model_dir``.
     """
     t0 = time.perf_counter()
     src = Path(model_dir).resolve()
@@ -155,6 +157,8 @@ def quantize_model(model_dir, out_dir, calibration_audio=None, *, method: str = 
                 "audio_seconds": cal.audio_seconds, "scales": len(cal.table),
                 "zero_inputs": cal.zero_inputs, "never_ran": cal.never_ran,
                 "seconds": cal.seconds}
+    else:
+        table = _load_table(table)  # a file is read once, then saved beside the model
     exclude_layers = list(exclude_layers)
     auto = None
     if auto_exclude is not None:
@@ -177,8 +181,5 @@ def quantize_model(model_dir, out_dir, calibration_audio=None, *, method: str = 
                                               "excluded": auto["exclude"],
                                               "min_cosine": auto["min_cosine"],
                                               "sensitivity": auto["sensitivity"].to_dict()})
-    if not isinstance(table, (str, os.PathLike)):
-        table.save(str(Path(report.out_dir) / "calibration.table"))
-    else:
-        shutil.copyfile(table, Path(report.out_dir) / "calibration.table")
+    table.save(str(Path(report.out_dir) / "calibration.table"))
     return replace(report, calibration=info, seconds=time.perf_counter() - t0)
