@@ -12,6 +12,7 @@
 
 #include "common/errors.h"
 #include "kernels/calib_stats.h"
+#include "kernels/depthwise_conv1d.h"
 #include "quantize/histogram_collector.h"
 #include "quantize/scale_table.h"
 #include "quantize/thresholds.h"
@@ -85,6 +86,33 @@ void bind_kernels(py::module_& m) {
     }
     return py::make_tuple(hist, r.zeros, r.nonfinite, kernels::kernel_path_name(r.path));
   }, py::arg("x"), py::arg("range"), py::arg("bins") = 2048, py::arg("path") = "");
+  m.def("depthwise_conv1d", [](FloatArray x, FloatArray w, py::object bias, const std::string& path) {
+    if (x.ndim() != 2 || w.ndim() != 2 || w.shape(0) != x.shape(0) || w.shape(1) < 1 ||
+        x.shape(1) < w.shape(1))
+      throw ConfigError("depthwise_conv1d expects x (C, W) and w (C, K) with 1 <= K <= W");
+    FloatArray b;
+    if (!bias.is_none()) {
+      b = FloatArray::ensure(bias);
+      if (!b || b.ndim() != 1 || b.shape(0) != x.shape(0)) throw ConfigError("bias must be (C,)");
+    }
+    const kernels::KernelPath p = path_or_active(path);
+    kernels::DepthwiseConv1DShape s;
+    s.channels = static_cast<int>(x.shape(0));
+    s.kernel = static_cast<int>(w.shape(1));
+    s.out_w = static_cast<int>(x.shape(1) - w.shape(1) + 1);
+    s.x_stride = static_cast<size_t>(x.shape(1));
+    s.y_stride = static_cast<size_t>(s.out_w);
+    py::array_t<float> y({s.channels, s.out_w});
+    float* out = y.mutable_data();
+    const float* bp = bias.is_none() ? nullptr : b.data();
+    kernels::KernelPath ran;
+    {
+      py::gil_scoped_release release;
+      ran = kernels::depthwise_conv1d(x.data(), w.data(), bp, out, s, p);
+    }
+    return py::make_tuple(y, kernels::kernel_path_name(ran));
+  }, py::arg("x"), py::arg("w"), py::arg("bias") = py::none(), py::arg("path") = "",
+  "y[c, j] = bias[c] + sum_k x[c, j + k] * w[c, k]; returns (y, path that ran).");
 }
 
 void bind_thresholds(py::module_& m) {

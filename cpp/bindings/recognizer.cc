@@ -59,6 +59,10 @@ void bind_recognizer(py::module_& m) {
           [](const RecognizerConfig& c) { return c.model.pointwise_conv1d_as_gemm; },
           [](RecognizerConfig& c, bool v) { c.model.pointwise_conv1d_as_gemm = v; })
       .def_property(
+          "depthwise_conv1d_simd",
+          [](const RecognizerConfig& c) { return c.model.depthwise_conv1d_simd; },
+          [](RecognizerConfig& c, bool v) { c.model.depthwise_conv1d_simd = v; })
+      .def_property(
           "variant", [](const RecognizerConfig& c) { return c.model.variant; },
           [](RecognizerConfig& c, const std::string& v) { c.model.variant = v; })
       .def_readwrite("record_margins", &RecognizerConfig::record_margins)
@@ -151,6 +155,8 @@ void bind_recognizer(py::module_& m) {
       .def_property_readonly("segment", [](const Recognizer& r) { return r.model().spec().segment; })
       .def_property_readonly("offset", [](const Recognizer& r) { return r.model().spec().offset; })
       .def_property_readonly("vocab_size", [](const Recognizer& r) { return r.model().vocab_size(); })
+      .def_property_readonly("encoder_overrides",
+                             [](const Recognizer& r) { return r.model().encoder_overrides(); })
       .def_property_readonly("sample_rate",
                              [](const Recognizer& r) { return r.config().features.sample_rate; });
 }

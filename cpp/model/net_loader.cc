@@ -4,6 +4,7 @@
 #include <net.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <memory>
 
 #include "common/errors.h"
@@ -39,9 +40,24 @@ bool is_pointwise_conv1d(const ParamLayer& l) {
          is("4", "0", true) && is("15", "0", true) && is("9", "0", true) && is("19", "0", true);
 }
 
+bool is_simple_depthwise_conv1d(const ParamLayer& l) {
+  if (l.type != "ConvolutionDepthWise1D") return false;
+  auto num = [&l](const char* key, long fallback) {
+    const std::string v = l.param(key);
+    if (v.empty()) return fallback;
+    char* end = nullptr;
+    const long n = std::strtol(v.c_str(), &end, 10);
+    return end && *end == '\0' ? n : -999999;  // arrays, floats: not ours
+  };
+  const long out = num("0", 0), kernel = num("1", 0), pad = num("4", 0);
+  return out > 0 && kernel > 0 && num("2", 1) == 1 && num("3", 1) == 1 && pad >= 0 && num("15", pad) >= 0 &&
+         num("7", 1) == out && num("6", 0) == out * kernel && num("9", 0) == 0 && num("19", 0) == 0;
+}
+
 }  // namespace
 
-ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, const NetLoadOptions& options) {
+ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, const NetLoadOptions& options,
+                             std::map<std::string, int>* overrides) {
   ParamFile pf = ParamFile::load(param_path);
   check_layer_types(pf);
   register_custom_layers(net);
@@ -53,6 +69,15 @@ ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, cons
         l.type = kPointwiseConv1DType;
         ++rewritten;
       }
+  if (options.depthwise_conv1d_simd)
+    for (auto& l : run.layers)
+      if (is_simple_depthwise_conv1d(l)) {
+        l.type = kDepthwiseConv1DType;
+        ++rewritten;
+      }
+  if (overrides)
+    for (const auto& l : run.layers)
+      if (l.type == kPointwiseConv1DType || l.type == kDepthwiseConv1DType) ++(*overrides)[l.type];
   const int rc = rewritten ? net.load_param_mem(run.to_text().c_str()) : net.load_param(param_path.c_str());
   if (rc != 0) throw ModelError(param_path, "ncnn rejected this param file (its message is on stderr)");
   return pf;
@@ -61,7 +86,7 @@ ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, cons
 NetLoadResult load_net(ncnn::Net& net, const std::string& param_path, const std::string& bin_path,
                        const NetLoadOptions& options) {
   NetLoadResult result;
-  result.param = load_param_checked(net, param_path, options);
+  result.param = load_param_checked(net, param_path, options, &result.overrides);
   if (bin_path.empty()) return result;
 
   FileReader reader(bin_path);

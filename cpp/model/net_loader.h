@@ -2,6 +2,7 @@
 // Loads one ncnn net (param + bin) with checks ncnn does not make: every layer type
 // known, the .bin neither short nor longer than the graph reads, clear errors naming
 // the file.
+#include <map>
 #include <string>
 
 #include "model/param_file.h"
@@ -17,11 +18,17 @@ struct NetLoadOptions {
   // a Gemm (NcasrPointwiseConv1D): faster on x86; sums in another order, so outputs
   // differ from ncnn's Convolution1D by float rounding.
   bool pointwise_conv1d_as_gemm = false;
+  // Run each depthwise ConvolutionDepthWise1D (stride 1, dilation 1, no fused activation)
+  // on ncasr's SIMD kernel (NcasrDepthwiseConv1D): faster than ncnn's scalar layer; the
+  // sum may run in another order, so outputs differ by float rounding.
+  bool depthwise_conv1d_simd = false;
 };
 
 struct NetLoadResult {
   ParamFile param;
   long long weight_bytes = -1;  // bytes the layers read from the .bin; -1 without a .bin
+  // Layers renamed in memory to ncasr's own implementation: new type -> count.
+  std::map<std::string, int> overrides;
 };
 
 // Checks that every layer type in `pf` exists in this ncnn build or as an ncasr custom
@@ -31,7 +38,8 @@ void check_layer_types(const ParamFile& pf);
 // Parses and checks the param file, registers ncasr's custom layers on `net` and loads
 // the param into it (no weights). Throws ModelError naming the file.
 ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path,
-                             const NetLoadOptions& options = {});
+                             const NetLoadOptions& options = {},
+                             std::map<std::string, int>* overrides = nullptr);
 
 // load_param_checked, then the weights unless bin_path is empty. `net.opt` must be set
 // by the caller before this call.

@@ -69,7 +69,8 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
   set_options(joiner_, fp16, true, 1);
   NetLoadOptions encoder_load;
   encoder_load.pointwise_conv1d_as_gemm = options.pointwise_conv1d_as_gemm;
-  load_net(encoder_, files_.encoder.param, files_.encoder.bin, encoder_load);
+  encoder_load.depthwise_conv1d_simd = options.depthwise_conv1d_simd;
+  encoder_overrides_ = load_net(encoder_, files_.encoder.param, files_.encoder.bin, encoder_load).overrides;
   load_net(decoder_, files_.decoder.param, files_.decoder.bin);
   load_net(joiner_, files_.joiner.param, files_.joiner.bin);
 

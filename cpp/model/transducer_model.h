@@ -5,6 +5,7 @@
 #include <net.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,9 @@ struct ModelOptions {
   // Pointwise Convolution1D layers (Zipformer, Conv-Emformer) run as a Gemm: faster on
   // x86, float-rounding differences only. False runs ncnn's Convolution1D, as sherpa-ncnn.
   bool pointwise_conv1d_as_gemm = true;
+  // Depthwise ConvolutionDepthWise1D layers on ncasr's SIMD kernel instead of ncnn's scalar
+  // loop: faster, float-rounding differences only. False runs ncnn's, as sherpa-ncnn.
+  bool depthwise_conv1d_simd = true;
   std::string variant;  // "", "float" or "int8": which files to load from the folder
 };
 
@@ -52,6 +56,8 @@ class TransducerModel {
   int vocab_size() const { return vocab_size_; }
   int encoder_dim() const { return encoder_dim_; }
   int subsampling_factor() const { return 4; }
+  // Encoder layers running on ncasr's own implementation (type -> count).
+  const std::map<std::string, int>& encoder_overrides() const { return encoder_overrides_; }
 
   // features: (h=segment, w=80). Returns encoder_out (h=frames, w=dim); replaces states.
   ncnn::Mat run_encoder(const ncnn::Mat& features, std::vector<ncnn::Mat>* states,
@@ -72,6 +78,7 @@ class TransducerModel {
   SymbolTable tokens_;
   int vocab_size_ = 0;
   int encoder_dim_ = 0;
+  std::map<std::string, int> encoder_overrides_;
   ncnn::Net encoder_, decoder_, joiner_;
   std::vector<int> enc_in_, enc_out_, dec_in_, dec_out_, join_in_, join_out_;
 };

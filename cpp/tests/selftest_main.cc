@@ -19,6 +19,7 @@
 #include "common/build_info.h"
 #include "features/fbank.h"
 #include "kernels/calib_stats.h"
+#include "kernels/depthwise_conv1d.h"
 #include "recognizer/recognizer.h"
 
 namespace {
@@ -104,6 +105,40 @@ std::vector<float> kernel_test_data(size_t n) {
   return x;
 }
 
+// Depthwise conv1d on `path` vs the scalar twin, bit for bit, over shapes that exercise
+// the channel-group remainder and the column tails.
+bool check_depthwise_conv1d(ncasr::kernels::KernelPath path) {
+  namespace k = ncasr::kernels;
+  uint32_t seed = 12345u;
+  auto next = [&seed] {
+    seed = seed * 1664525u + 1013904223u;
+    return static_cast<float>(static_cast<int32_t>(seed >> 8) - (1 << 23)) / (1 << 22);
+  };
+  const int shapes[][3] = {{1, 1, 1}, {3, 31, 1}, {5, 31, 17}, {8, 2, 33}, {7, 31, 64}, {13, 5, 100}};
+  for (const auto& sh : shapes) {
+    k::DepthwiseConv1DShape s;
+    s.channels = sh[0];
+    s.kernel = sh[1];
+    s.out_w = sh[2];
+    s.x_stride = static_cast<size_t>(s.out_w + s.kernel - 1 + 3);  // padded rows
+    s.y_stride = static_cast<size_t>(s.out_w + 1);
+    std::vector<float> x(s.x_stride * s.channels), w(static_cast<size_t>(s.channels) * s.kernel),
+        b(s.channels);
+    for (auto& v : x) v = next();
+    for (auto& v : w) v = next();
+    for (auto& v : b) v = next();
+    for (const bool with_bias : {false, true}) {
+      std::vector<float> ya(s.y_stride * s.channels, -7.f), yb(ya);
+      k::depthwise_conv1d(x.data(), w.data(), with_bias ? b.data() : nullptr, ya.data(), s,
+                          k::KernelPath::kScalar);
+      if (k::depthwise_conv1d(x.data(), w.data(), with_bias ? b.data() : nullptr, yb.data(), s, path) != path)
+        return false;
+      if (std::memcmp(ya.data(), yb.data(), ya.size() * sizeof(float)) != 0) return false;
+    }
+  }
+  return true;
+}
+
 // Each SIMD path vs scalar; returns failures. Odd sizes exercise the tail loops.
 int check_kernels(int* passed) {
   namespace k = ncasr::kernels;
@@ -133,6 +168,10 @@ int check_kernels(int* passed) {
     std::printf("%s kernels %s == scalar (absmax, histogram; 4 sizes, edge values)\n",
                 ok ? "PASS" : "FAIL", k::kernel_path_name(path));
     ok ? ++*passed : ++failures;
+    const bool dw_ok = check_depthwise_conv1d(path);
+    std::printf("%s depthwise conv1d %s == scalar bit for bit (odd channels/widths, kernels 1..31)\n",
+                dw_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
+    dw_ok ? ++*passed : ++failures;
   }
   return failures;
 }

@@ -61,6 +61,7 @@ class RecognizerConfig:
     use_fp16_storage: bool
     zipformer_encoder_fp16_weights: bool
     pointwise_conv1d_as_gemm: bool
+    depthwise_conv1d_simd: bool
     variant: str
     record_margins: bool
     def __init__(self) -> None: ...

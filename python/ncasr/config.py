@@ -87,6 +87,10 @@ class RecognizerConfig:
     # Pointwise Convolution1D layers (Zipformer, Conv-Emformer) run as a Gemm: ~9 % faster
     # on x86; float rounding differs from ncnn's Convolution1D (False: as sherpa-ncnn).
     pointwise_conv1d_as_gemm: bool = True
+    # Depthwise Convolution1D layers (kernel 31 in Zipformer, Conv-Emformer) on ncasr's SIMD
+    # kernel instead of ncnn's scalar loop: faster; float rounding may differ (False: as
+    # sherpa-ncnn).
+    depthwise_conv1d_simd: bool = True
     tail_padding: float = 0.5  # seconds of silence transcribe() appends to flush the model
 
     def __post_init__(self):

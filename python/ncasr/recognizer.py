@@ -75,6 +75,7 @@ class Recognizer:
         c.use_fp16_storage = config.use_fp16_storage
         c.zipformer_encoder_fp16_weights = config.zipformer_encoder_fp16_weights
         c.pointwise_conv1d_as_gemm = config.pointwise_conv1d_as_gemm
+        c.depthwise_conv1d_simd = config.depthwise_conv1d_simd
         c.variant = config.variant
         c.features.sample_rate = float(config.features.sample_rate)
         c.features.num_bins = config.features.num_bins

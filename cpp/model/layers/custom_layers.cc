@@ -17,6 +17,7 @@ const Entry kEntries[] = {
     {"SimpleUpsample", create_simple_upsample_layer},
     {"Stack", create_stack_layer},
     {kPointwiseConv1DType, create_pointwise_conv1d_layer},
+    {kDepthwiseConv1DType, create_depthwise_conv1d_layer},
 };
 }  // namespace
 

@@ -12,7 +12,8 @@ class Layer;
 namespace ncasr {
 
 // Registers SherpaMetaData, the four Zipformer layers (PoolingModuleNoProj,
-// TensorAsStrided, SimpleUpsample, Stack) and ncasr's own NcasrPointwiseConv1D on `net`.
+// TensorAsStrided, SimpleUpsample, Stack) and ncasr's own NcasrPointwiseConv1D and
+// NcasrDepthwiseConv1D on `net`.
 void register_custom_layers(ncnn::Net& net);
 
 // Type names registered by register_custom_layers.
@@ -25,8 +26,11 @@ ncnn::Layer* create_tensor_as_strided_layer(void*);
 ncnn::Layer* create_simple_upsample_layer(void*);
 ncnn::Layer* create_stack_layer(void*);
 ncnn::Layer* create_pointwise_conv1d_layer(void*);
+ncnn::Layer* create_depthwise_conv1d_layer(void*);
 
 // The in-memory type name of a Convolution1D that load_net runs as a Gemm.
 constexpr const char* kPointwiseConv1DType = "NcasrPointwiseConv1D";
+// The in-memory type name of a ConvolutionDepthWise1D that load_net runs on ncasr's SIMD kernel.
+constexpr const char* kDepthwiseConv1DType = "NcasrDepthwiseConv1D";
 
 }  // namespace ncasr

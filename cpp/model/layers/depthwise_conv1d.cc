@@ -1,0 +1,95 @@
+// NcasrDepthwiseConv1D: ConvolutionDepthWise1D (one filter per channel, stride 1, dilation 1,
+// no fused activation) on ncasr's SIMD kernel. ncnn has no x86 or arm version of this layer:
+// its generic loop is scalar with one add chain per output, and the kernel-31 depthwise
+// convolutions of Zipformer and Conv-Emformer spend most of their time there. Same sum,
+// possibly in another order than ncnn's -Ofast build: outputs agree up to float rounding.
+// Same params and weights as ConvolutionDepthWise1D: net_loader renames the type in memory.
+#include <layer.h>
+#include <mat.h>
+#include <modelbin.h>
+#include <paramdict.h>
+
+#include "kernels/depthwise_conv1d.h"
+#include "model/layers/custom_layers.h"
+
+namespace ncasr {
+namespace {
+
+class DepthwiseConv1D : public ncnn::Layer {
+ public:
+  DepthwiseConv1D() {
+    one_blob_only = true;
+    support_inplace = false;
+  }
+
+  int load_param(const ncnn::ParamDict& pd) override {
+    num_output_ = pd.get(0, 0);
+    kernel_w_ = pd.get(1, 0);
+    pad_left_ = pd.get(4, 0);
+    pad_right_ = pd.get(15, pad_left_);
+    pad_value_ = pd.get(18, 0.f);
+    bias_term_ = pd.get(5, 0);
+    const int weight_data_size = pd.get(6, 0);
+    const bool supported = num_output_ > 0 && kernel_w_ > 0 && pd.get(2, 1) == 1 && pd.get(3, 1) == 1 &&
+                           pad_left_ >= 0 && pad_right_ >= 0 && pd.get(7, 1) == num_output_ &&
+                           weight_data_size == num_output_ * kernel_w_ && pd.get(9, 0) == 0 &&
+                           pd.get(19, 0) == 0;
+    if (!supported) {
+      NCNN_LOGE("NcasrDepthwiseConv1D: params outside what it runs (num_output=%d kernel=%d)", num_output_,
+                kernel_w_);
+      return -100;
+    }
+    return 0;
+  }
+
+  int load_model(const ncnn::ModelBin& mb) override {
+    weight_ = mb.load(num_output_ * kernel_w_, 0);
+    if (weight_.empty()) return -100;
+    if (bias_term_) {
+      bias_ = mb.load(num_output_, 1);
+      if (bias_.empty()) return -100;
+    }
+    return 0;
+  }
+
+  int forward(const ncnn::Mat& in, ncnn::Mat& out, const ncnn::Option& opt) const override {
+    if (in.dims != 2 || in.h != num_output_ || in.elempack != 1 || in.elemsize != 4u) {
+      NCNN_LOGE("NcasrDepthwiseConv1D: expects %d fp32 rows, got dims %d h %d elempack %d", num_output_,
+                in.dims, in.h, in.elempack);
+      return -100;
+    }
+    ncnn::Mat x = in;
+    if (pad_left_ > 0 || pad_right_ > 0) {
+      ncnn::Option o = opt;
+      o.blob_allocator = opt.workspace_allocator;
+      ncnn::copy_make_border(in, x, 0, 0, pad_left_, pad_right_, ncnn::BORDER_CONSTANT, pad_value_, o);
+      if (x.empty()) return -100;
+    }
+    const int out_w = x.w - kernel_w_ + 1;
+    if (out_w < 1) {
+      NCNN_LOGE("NcasrDepthwiseConv1D: %d columns are fewer than the kernel (%d)", x.w, kernel_w_);
+      return -100;
+    }
+    out.create(out_w, num_output_, 4u, opt.blob_allocator);
+    if (out.empty()) return -100;
+    kernels::DepthwiseConv1DShape s;
+    s.channels = num_output_;
+    s.kernel = kernel_w_;
+    s.out_w = out_w;
+    s.x_stride = static_cast<size_t>(x.w);
+    s.y_stride = static_cast<size_t>(out_w);
+    kernels::depthwise_conv1d(x, weight_, bias_term_ ? static_cast<const float*>(bias_) : nullptr, out, s);
+    return 0;
+  }
+
+ private:
+  int num_output_ = 0, kernel_w_ = 0, pad_left_ = 0, pad_right_ = 0, bias_term_ = 0;
+  float pad_value_ = 0.f;
+  ncnn::Mat weight_, bias_;
+};
+
+}  // namespace
+
+ncnn::Layer* create_depthwise_conv1d_layer(void*) { return new DepthwiseConv1D; }
+
+}  // namespace ncasr
