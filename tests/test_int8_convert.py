@@ -249,3 +249,22 @@ def test_excluded_layers_stay_float(float_models, tmp_path):
     r = quantize(float_models["lstm-small"], tmp_path / "out", exclude_types=["LSTM"])
     assert all(l["action"] == "kept float: excluded" for l in r.layers if l["type"] == "LSTM")
     assert any(l["action"] == "int8" for l in r.layers if l["type"] == "Gemm")
+
+
+def test_int8_files_beside_float_files(float_models, converted, tmp_path):
+    """One folder holding both variants (as the bundled model does): "float" takes the float
+    files, "int8" the int8 encoder and, per net, the int8 file where there is one."""
+    both = tmp_path / "both"
+    shutil.copytree(float_models["lstm-small"], both)
+    out = Path(converted["lstm-small"].out_dir)
+    for f in out.glob("*.int8.*"):
+        shutil.copyfile(f, both / f.name)
+    int8_nets = {n for n in ("encoder", "decoder", "joiner") if list(out.glob(f"{n}*.int8.param"))}
+    assert "encoder" in int8_nets and int8_nets != {"encoder", "decoder", "joiner"}  # a float net is left
+    floats = ncasr.inspect_model(both, "float")
+    int8 = ncasr.inspect_model(both, "int8")
+    for net in ("encoder", "decoder", "joiner"):
+        assert ".int8." not in getattr(floats, net).param
+        assert (".int8." in getattr(int8, net).param) == (net in int8_nets)
+    rec = ncasr.Recognizer.from_dir(both, variant="int8")
+    assert rec.model_type == "lstm"

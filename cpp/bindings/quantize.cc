@@ -13,6 +13,7 @@
 #include "common/errors.h"
 #include "kernels/calib_stats.h"
 #include "kernels/depthwise_conv1d.h"
+#include "kernels/int8_gemm.h"
 #include "quantize/histogram_collector.h"
 #include "quantize/scale_table.h"
 #include "quantize/thresholds.h"
@@ -113,6 +114,23 @@ void bind_kernels(py::module_& m) {
     return py::make_tuple(y, kernels::kernel_path_name(ran));
   }, py::arg("x"), py::arg("w"), py::arg("bias") = py::none(), py::arg("path") = "",
   "y[c, j] = bias[c] + sum_k x[c, j + k] * w[c, k]; returns (y, path that ran).");
+  using Int8Array = py::array_t<int8_t, py::array::c_style | py::array::forcecast>;
+  m.def("int8_gemm", [](Int8Array a, Int8Array w, const std::string& path) {
+    if (a.ndim() != 2 || w.ndim() != 2 || a.shape(1) != w.shape(1))
+      throw ConfigError("int8_gemm expects a (M, K) and w (N, K) int8 arrays");
+    const kernels::KernelPath p = path_or_active(path);
+    const int m = static_cast<int>(a.shape(0)), n = static_cast<int>(w.shape(0)), k = static_cast<int>(w.shape(1));
+    py::array_t<int32_t> c({m, n});
+    int32_t* out = c.mutable_data();
+    kernels::KernelPath ran;
+    {
+      py::gil_scoped_release release;
+      const kernels::PackedInt8Weights packed = kernels::pack_int8_weights(w.data(), n, k, k, p);
+      ran = kernels::int8_gemm(a.data(), m, k, packed, out, n);
+    }
+    return py::make_tuple(c, kernels::kernel_path_name(ran));
+  }, py::arg("a"), py::arg("w"), py::arg("path") = "",
+  "C = A @ W.T in exact int32 (A: (M, K) int8, W: (N, K) int8); returns (C, path that ran).");
 }
 
 void bind_thresholds(py::module_& m) {

@@ -55,17 +55,18 @@ ModelFiles ModelFiles::find(const std::string& dir, const std::string& variant) 
   ModelFiles m;
   m.dir = dir;
   m.encoder = find_net(dir, "encoder", variant);
-  if (variant == "int8") {
-    // Quantized folders often keep the decoder float: take the int8 one when present.
+  // The int8 variant needs an int8 encoder; decoder and joiner often have nothing worth
+  // quantizing (one frame at a time, vector inputs) and stay float: take the int8 file
+  // where there is one, else the float one.
+  auto int8_or_float = [&dir](const std::string& part) {
     try {
-      m.decoder = find_net(dir, "decoder", "int8");
+      return find_net(dir, part, "int8");
     } catch (const ModelFileNotFound&) {
-      m.decoder = find_net(dir, "decoder", "float");
+      return find_net(dir, part, "float");
     }
-  } else {
-    m.decoder = find_net(dir, "decoder", variant);
-  }
-  m.joiner = find_net(dir, "joiner", variant);
+  };
+  m.decoder = variant == "int8" ? int8_or_float("decoder") : find_net(dir, "decoder", variant);
+  m.joiner = variant == "int8" ? int8_or_float("joiner") : find_net(dir, "joiner", variant);
   fs::path tokens = fs::path(dir) / "tokens.txt";
   if (fs::exists(tokens, ec)) m.tokens = tokens.string();
   return m;

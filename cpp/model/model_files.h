@@ -15,7 +15,8 @@ struct ModelFiles {
   NetFiles encoder, decoder, joiner;
   std::string tokens;  // "" when absent
 
-  // variant: "" (float if present, else int8), "float", or "int8".
+  // variant: "" (float if present, else int8), "float", or "int8" (an int8 encoder; the
+  // decoder and joiner int8 where the folder has them, else float).
   // Throws ModelFileNotFound when a param is missing, ModelError when ambiguous.
   static ModelFiles find(const std::string& dir, const std::string& variant = "");
 };

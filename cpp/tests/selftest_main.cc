@@ -20,6 +20,7 @@
 #include "features/fbank.h"
 #include "kernels/calib_stats.h"
 #include "kernels/depthwise_conv1d.h"
+#include "kernels/int8_gemm.h"
 #include "recognizer/recognizer.h"
 
 namespace {
@@ -139,6 +140,33 @@ bool check_depthwise_conv1d(ncasr::kernels::KernelPath path) {
   return true;
 }
 
+// int8 gemm on `path` vs the scalar twin: exact int32, odd shapes, -128/127 saturation edges.
+bool check_int8_gemm(ncasr::kernels::KernelPath path) {
+  namespace k = ncasr::kernels;
+  uint32_t seed = 777u;
+  auto next = [&seed] {
+    seed = seed * 1664525u + 1013904223u;
+    return static_cast<int8_t>(seed >> 24);
+  };
+  const int shapes[][3] = {{1, 1, 1}, {3, 5, 7}, {4, 16, 64}, {9, 33, 130}, {17, 200, 257}};
+  for (const auto& sh : shapes) {
+    const int m = sh[0], n = sh[1], kk = sh[2];
+    std::vector<int8_t> a(static_cast<size_t>(m) * (kk + 2)), w(static_cast<size_t>(n) * (kk + 1));
+    for (auto& v : a) v = next();
+    for (auto& v : w) v = next();
+    a[0] = -128;
+    w[0] = -128;  // the extremes: (-128) * (-128) and 127 * (-128)
+    if (a.size() > 1) a[1] = 127;
+    const auto ps = k::pack_int8_weights(w.data(), n, kk, kk + 1, k::KernelPath::kScalar);
+    const auto pp = k::pack_int8_weights(w.data(), n, kk, kk + 1, path);
+    std::vector<int32_t> cs(static_cast<size_t>(m) * (n + 1), -1), cp(cs);
+    k::int8_gemm(a.data(), m, kk + 2, ps, cs.data(), n + 1);
+    if (k::int8_gemm(a.data(), m, kk + 2, pp, cp.data(), n + 1) != k::int8_gemm_path(path)) return false;
+    if (cs != cp) return false;
+  }
+  return true;
+}
+
 // Each SIMD path vs scalar; returns failures. Odd sizes exercise the tail loops.
 int check_kernels(int* passed) {
   namespace k = ncasr::kernels;
@@ -172,6 +200,11 @@ int check_kernels(int* passed) {
     std::printf("%s depthwise conv1d %s == scalar bit for bit (odd channels/widths, kernels 1..31)\n",
                 dw_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
     dw_ok ? ++*passed : ++failures;
+    const bool gemm_ok = check_int8_gemm(path);
+    std::printf("%s int8 gemm %s (runs %s) == scalar exactly (odd shapes, -128/127 edges)\n",
+                gemm_ok ? "PASS" : "FAIL", k::kernel_path_name(path),
+                k::kernel_path_name(k::int8_gemm_path(path)));
+    gemm_ok ? ++*passed : ++failures;
   }
   return failures;
 }

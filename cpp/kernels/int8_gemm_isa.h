@@ -1,0 +1,31 @@
+#pragma once
+// Per-ISA entry points behind kernels/int8_gemm.h; only its dispatcher calls them.
+// `ap` holds the m activation rows prepared by the dispatcher for that ISA, each kp elements
+// (zero-padded past k): u8 = A + 128 for avx512vnni, int16 for avx2, int8 for neon and ref.
+// `wp` is the packed weight data for that ISA's layout. The ISA files allocate nothing
+// (no library templates compiled with their -m flags, see calib_stats_isa.h).
+#include <cstddef>
+#include <cstdint>
+
+namespace ncasr {
+namespace kernels {
+namespace isa {
+
+#define NCASR_DECLARE_INT8_GEMM(SUFFIX)                                                          \
+  void int8_gemm_##SUFFIX(const void* ap, int m, const int8_t* wp, int n, int kp,                 \
+                          const int32_t* row_sum_x128, int32_t* c, size_t ldc);
+
+#if defined(NCASR_HAVE_X86_KERNELS)
+NCASR_DECLARE_INT8_GEMM(avx2)
+NCASR_DECLARE_INT8_GEMM(avx512vnni)
+#endif
+#if defined(NCASR_HAVE_NEON_KERNELS)
+NCASR_DECLARE_INT8_GEMM(neon)
+#endif
+NCASR_DECLARE_INT8_GEMM(ref)
+
+#undef NCASR_DECLARE_INT8_GEMM
+
+}  // namespace isa
+}  // namespace kernels
+}  // namespace ncasr

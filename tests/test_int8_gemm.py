@@ -1,0 +1,36 @@
+"""ncasr's int8 matrix product (kernels/int8_gemm): exact int32 on every path this CPU has,
+against an int64 NumPy reference, on streaming shapes and odd ones, at the int8 extremes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ncasr
+from ncasr import _core
+
+SHAPES = [(1, 1, 1), (3, 5, 7), (8, 128, 128), (9, 33, 130), (16, 512, 384), (64, 257, 1025)]
+
+
+@pytest.mark.parametrize("m,n,k", SHAPES)
+def test_every_path_is_exact(m, n, k):
+    rng = np.random.default_rng(m * 7 + n * 13 + k)
+    a = rng.integers(-128, 128, size=(m, k), dtype=np.int8)
+    w = rng.integers(-128, 128, size=(n, k), dtype=np.int8)
+    a[0, :] = -128  # (-128) * (-128) and (-128) * 127 everywhere in row 0
+    w[0, :] = -128
+    w[-1, :] = 127
+    ref = a.astype(np.int64) @ w.astype(np.int64).T
+    for path in _core.kernel_paths():
+        c, ran = _core.int8_gemm(a, w, path)
+        assert c.dtype == np.int32 and c.shape == (m, n)
+        assert np.array_equal(c.astype(np.int64), ref), path
+        if path != "avx512":  # avx512 without VNNI would run the avx2 kernel
+            assert ran == path
+
+
+def test_shape_errors():
+    with pytest.raises(ncasr.ConfigError):
+        _core.int8_gemm(np.zeros((2, 3), np.int8), np.zeros((4, 5), np.int8))
+    with pytest.raises(ncasr.ConfigError):
+        _core.int8_gemm(np.zeros((2, 0), np.int8), np.zeros((4, 0), np.int8))
