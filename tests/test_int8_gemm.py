@@ -34,3 +34,17 @@ def test_shape_errors():
         _core.int8_gemm(np.zeros((2, 3), np.int8), np.zeros((4, 5), np.int8))
     with pytest.raises(ncasr.ConfigError):
         _core.int8_gemm(np.zeros((2, 0), np.int8), np.zeros((4, 0), np.int8))
+
+
+def test_packed_weights_run_repeatedly():
+    rng = np.random.default_rng(5)
+    w = rng.integers(-128, 128, size=(40, 70), dtype=np.int8)
+    for path in _core.kernel_paths():
+        g = _core.PackedInt8Gemm(w, path)
+        out = np.empty((6, 40), np.int32)
+        for _ in range(2):  # packed once, reused
+            a = rng.integers(-128, 128, size=(6, 70), dtype=np.int8)
+            g.run(a, out)
+            assert np.array_equal(out, a.astype(np.int64) @ w.astype(np.int64).T)
+        with pytest.raises(ncasr.ConfigError):
+            g.run(np.zeros((6, 71), np.int8), out)

@@ -131,6 +131,23 @@ void bind_kernels(py::module_& m) {
     return py::make_tuple(c, kernels::kernel_path_name(ran));
   }, py::arg("a"), py::arg("w"), py::arg("path") = "",
   "C = A @ W.T in exact int32 (A: (M, K) int8, W: (N, K) int8); returns (C, path that ran).");
+  // Weights packed once, as a layer does at load (benchmarks time run() alone).
+  py::class_<kernels::PackedInt8Weights>(m, "PackedInt8Gemm")
+      .def(py::init([](Int8Array w, const std::string& path) {
+             if (w.ndim() != 2) throw ConfigError("weights must be (N, K) int8");
+             return kernels::pack_int8_weights(w.data(), static_cast<int>(w.shape(0)), static_cast<int>(w.shape(1)),
+                                               static_cast<size_t>(w.shape(1)), path_or_active(path));
+           }),
+           py::arg("w"), py::arg("path") = "")
+      .def_property_readonly("path", [](const kernels::PackedInt8Weights& p) { return kernels::kernel_path_name(p.path); })
+      .def("run", [](const kernels::PackedInt8Weights& p, Int8Array a, py::array_t<int32_t> out) {
+        if (a.ndim() != 2 || a.shape(1) != p.k || out.ndim() != 2 || out.shape(0) != a.shape(0) || out.shape(1) != p.n ||
+            !(out.flags() & py::array::c_style))
+          throw ConfigError("run(a, out): a must be (M, K) int8 and out a C-contiguous (M, N) int32 array");
+        int32_t* c = out.mutable_data();
+        py::gil_scoped_release release;
+        kernels::int8_gemm(a.data(), static_cast<int>(a.shape(0)), static_cast<size_t>(p.k), p, c, static_cast<size_t>(p.n));
+      }, py::arg("a"), py::arg("out"));
 }
 
 void bind_thresholds(py::module_& m) {
