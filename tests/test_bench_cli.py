@@ -1,15 +1,20 @@
-"""`ncasr bench` end to end: every JSON field present, WER consistent with `ncasr transcribe`."""
+"""`ncasr bench` end to end on the bundled model: every JSON field present, WER consistent
+with `ncasr transcribe`."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import fields
+from pathlib import Path
 
 import pytest
 
-from ncasr.bench import BenchRecord, Target, word_error_rate
+import ncasr
+from ncasr.bench import BenchRecord, Target, read_manifest, word_error_rate
 from ncasr.cli import main
 from conftest import fixture_dir
+
+BUNDLED_TESTSET = Path(__file__).resolve().parent / "data" / "reference-lstm-en"
 
 REFERENCES = ["the quick brown fox", "hello world", "numbers one two three"]
 
@@ -22,8 +27,18 @@ def manifest(tmp_path, test_wavs):
     return path
 
 
-def test_bench_json_and_wer_match_transcribe(tmp_path, manifest, test_wavs, capsys):
-    model = fixture_dir("lstm-small")
+@pytest.fixture
+def bundled_three(tmp_path):
+    """The first three utterances of the bundled model's test set (held-out voices)."""
+    rows = read_manifest(BUNDLED_TESTSET / "test.tsv")[:3]
+    path = tmp_path / "bundled-three.tsv"
+    path.write_text("path\ttext\n" + "".join(f"{e.path}\t{e.text}\n" for e in rows), encoding="utf-8")
+    return path, [e.path for e in rows], [e.text for e in rows]
+
+
+def test_bench_json_and_wer_match_transcribe(tmp_path, bundled_three, capsys):
+    manifest, wavs, references = bundled_three
+    model = ncasr.default_model_dir()
     out = tmp_path / "bench.json"
     rc = main(["bench", str(model), "--manifest", str(manifest), "--repeat", "2",
                "--latency-files", "1", "--json", str(out), "--quiet"])
@@ -50,9 +65,9 @@ def test_bench_json_and_wer_match_transcribe(tmp_path, manifest, test_wavs, caps
     assert ours["hypotheses"] == peer["hypotheses"]  # same model, same tokens
 
     # Score `ncasr transcribe --json` separately: the same WER.
-    assert main(["transcribe", str(model), *map(str, test_wavs[:3]), "--json"]) == 0
+    assert main(["transcribe", *wavs, "--json"]) == 0  # the default model
     lines = [json.loads(l) for l in capsys.readouterr().out.splitlines() if l.startswith("{")]
-    separate = word_error_rate(REFERENCES, [l["text"] for l in lines])
+    separate = word_error_rate(references, [l["text"] for l in lines])
     assert ours["wer"] == pytest.approx(separate.wer)
     assert (ours["substitutions"], ours["deletions"], ours["insertions"]) == (
         separate.substitutions, separate.deletions, separate.insertions)

@@ -3,11 +3,13 @@
     import ncasr
     info = ncasr.inspect_model("path/to/model")   # type, metadata, layers, sizes
     print(ncasr.build_info())                     # versions and active SIMD paths
+    rec = ncasr.Recognizer.from_dir(ncasr.default_model_dir())  # the bundled model
 """
 
 from ._core import __version__
 from . import bench
 from .audio import load_audio
+from .default_model import default_model_dir
 from .config import DecodingConfig, EndpointConfig, FeatureConfig, RecognizerConfig
 from .errors import AudioError, ConfigError, ModelError, ModelFileNotFoundError, NcasrError
 from .calibration import Calibration, HistogramCollector, ScaleTable, Threshold, calibrate, calibrate_model
@@ -41,6 +43,7 @@ __all__ = [
     "build_info",
     "calibrate",
     "calibrate_model",
+    "default_model_dir",
     "inspect_model",
     "load_audio",
     "quantize",

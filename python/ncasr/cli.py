@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from typing import List, Optional
 
@@ -30,6 +31,20 @@ def _cmd_info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _model_and_audio(args: argparse.Namespace):
+    """`transcribe [MODEL_DIR] AUDIO...`: a leading folder is the model, else the default one."""
+    from .default_model import default_model_dir
+
+    paths = list(args.paths)
+    if args.model:
+        return args.model, paths
+    if os.path.isdir(paths[0]):
+        if len(paths) == 1:
+            raise ConfigError(f"{paths[0]}: a model folder was given but no audio files")
+        return paths[0], paths[1:]
+    return default_model_dir(), paths
+
+
 def _cmd_transcribe(args: argparse.Namespace) -> int:
     import time
 
@@ -39,9 +54,10 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
     overrides = dict(method=args.decoding_method, num_active_paths=args.num_active_paths,
                      num_threads=args.num_threads, hotwords_file=args.hotwords,
                      hotwords_score=args.hotwords_score, variant=args.variant)
-    rec = Recognizer.from_dir(args.model_dir, **overrides)
+    model_dir, audio = _model_and_audio(args)
+    rec = Recognizer.from_dir(model_dir, **overrides)
     total_audio = total_time = 0.0
-    for path in args.audio:
+    for path in audio:
         samples, rate = load_audio(path, mix_to_mono=args.mix_to_mono)
         start = time.perf_counter()
         result = rec.transcribe(samples, rate)
@@ -58,7 +74,7 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
             print(f"{path}: {result.text.strip()}")
             print(f"  duration {duration:.3f} s, elapsed {elapsed:.3f} s, "
                   f"RTF = {elapsed:.3f}/{duration:.3f} = {rtf:.3f}")
-    if not args.json and len(args.audio) > 1 and total_audio:
+    if not args.json and len(audio) > 1 and total_audio:
         print(f"total: {total_audio:.3f} s of audio in {total_time:.3f} s, "
               f"RTF {total_time / total_audio:.3f}")
     return 0
@@ -167,8 +183,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_info)
 
     p = sub.add_parser("transcribe", help="recognize audio files")
-    p.add_argument("model_dir", help="model folder (encoder/decoder/joiner files, tokens.txt)")
-    p.add_argument("audio", nargs="+", help="audio files (any rate soundfile reads)")
+    p.add_argument("paths", nargs="+", metavar="[MODEL_DIR] AUDIO",
+                   help="audio files (any rate soundfile reads), optionally preceded by a model "
+                        "folder; without one the bundled default model is used")
+    p.add_argument("-m", "--model", metavar="MODEL_DIR", help="model folder (alternative to the "
+                   "first positional argument)")
     p.add_argument("--decoding-method", default="greedy_search",
                    choices=["greedy_search", "modified_beam_search"])
     p.add_argument("--num-active-paths", type=int, default=4)

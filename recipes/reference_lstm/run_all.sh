@@ -16,7 +16,7 @@ if [ "$STAGE" -le 0 ] && [ "$STOP" -ge 0 ]; then
   apt-get install -y sox libsox-fmt-all espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k \
     festvox-us-slt-hts wordnet-base fortunes fortunes-min
   apt-get install -y mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 libttspico-utils
-  pip install -r recipes/requirements.txt
+  pip install ".[recipe]"  # ncasr itself plus torch, sentencepiece, pnnx, ... (= recipes/requirements.txt)
 fi
 # reduced corpus of session 2 (7,000 train utts, 7.6 h, ~5 min); CORPUS_ARGS="" gives the full-size defaults
 CORPUS_ARGS=${CORPUS_ARGS---train-utts 7000 --dev-sents 300 --test-sents 200 --shares espeak=0.25,mbrola=0.22,flite=0.25,pico=0.15,festival_hts=0.05,festival_kal=0.08}
@@ -35,5 +35,6 @@ if [ "$STAGE" -le 7 ] && [ "$STOP" -ge 7 ]; then
   $N python -m recipes.reference_lstm.evaluate --ncnn "$W/exp/ncnn" --splits dev,test
 fi
 if [ "$STAGE" -le 8 ] && [ "$STOP" -ge 8 ]; then  # STOP=8 to bundle into the package
-  python -m recipes.reference_lstm.bundle --out python/ncasr/models/reference-lstm-en --test-utts 20
+  python -m recipes.reference_lstm.bundle --out python/ncasr/models/reference-lstm-en \
+    --testset-out tests/data/reference-lstm-en --test-utts 20 --int8
 fi
