@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <utility>
 
 #include "common/errors.h"
 #include "model/file_reader.h"
@@ -62,24 +63,19 @@ ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, cons
   check_layer_types(pf);
   register_custom_layers(net);
   ParamFile run = pf;
-  int rewritten = 0;
-  if (options.pointwise_conv1d_as_gemm)
-    for (auto& l : run.layers)
-      if (is_pointwise_conv1d(l)) {
-        l.type = kPointwiseConv1DType;
-        ++rewritten;
-      }
-  if (options.depthwise_conv1d_simd)
-    for (auto& l : run.layers)
-      if (is_simple_depthwise_conv1d(l)) {
-        l.type = kDepthwiseConv1DType;
-        ++rewritten;
-      }
-  if (overrides)
-    for (const auto& l : run.layers)
-      if (l.type == kPointwiseConv1DType || l.type == kDepthwiseConv1DType) ++(*overrides)[l.type];
-  const int rc = rewritten ? net.load_param_mem(run.to_text().c_str()) : net.load_param(param_path.c_str());
+  std::map<std::string, int> renamed;  // new type -> count
+  for (auto& l : run.layers) {
+    const char* type = options.pointwise_conv1d_as_gemm && is_pointwise_conv1d(l)       ? kPointwiseConv1DType
+                       : options.depthwise_conv1d_simd && is_simple_depthwise_conv1d(l) ? kDepthwiseConv1DType
+                                                                                          : nullptr;
+    if (type) {
+      l.type = type;
+      ++renamed[type];
+    }
+  }
+  const int rc = renamed.empty() ? net.load_param(param_path.c_str()) : net.load_param_mem(run.to_text().c_str());
   if (rc != 0) throw ModelError(param_path, "ncnn rejected this param file (its message is on stderr)");
+  if (overrides) *overrides = std::move(renamed);
   return pf;
 }
 
