@@ -41,6 +41,12 @@ def converted(float_models, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def ncasr_gemm(float_models, tmp_path_factory):
+    return {name: quantize(d, tmp_path_factory.mktemp(name + "-ncasr") / "out", ncasr_int8_gemm=True)
+            for name, d in float_models.items()}
+
+
+@pytest.fixture(scope="module")
 def calibrated(float_models, tmp_path_factory, test_wavs):
     return {name: quantize_model(d, tmp_path_factory.mktemp(name + "-cal") / "out",
                                  test_wavs[:3], progress=False, auto_exclude=MIN_COSINE)
@@ -114,7 +120,7 @@ def test_calibrated_conversion_quantizes_convolutions(calibrated):
         assert all(f"encoder/{l['name']}" in table.keys() for l in convs if l["net"] == "encoder")
 
 
-@pytest.mark.parametrize("variant", ["converted", "calibrated"])
+@pytest.mark.parametrize("variant", ["converted", "calibrated", "ncasr_gemm"])
 @pytest.mark.parametrize("name", SMALL_MODELS)
 def test_int8_encoder_tracks_float(name, variant, float_models, request, test_wavs):
     samples, rate = sf.read(test_wavs[1], dtype="float32")
@@ -145,6 +151,44 @@ def test_sherpa_ncnn_decodes_our_int8_models_identically(name, calibrated, test_
     rec.accept_waveform(rate, np.zeros(rate // 2, np.float32))
     rec.input_finished()
     assert list(rec.tokens) == ncasr.Recognizer.from_dir(out).transcribe(samples, rate).token_ids
+
+
+@pytest.mark.parametrize("name", SMALL_MODELS)
+def test_ncasr_int8_gemm_models_say_they_are_ncasr_only(name, converted, ncasr_gemm):
+    """The same layers go int8; Linear and pointwise-conv Gemms as NcasrInt8Gemm with one
+    scale per output channel (more scale floats than ncnn's one), recorded in NCASR-ONLY.txt;
+    an ordinary conversion has neither."""
+    ours, plain = ncasr_gemm[name], converted[name]
+    assert [l["name"] for l in ours.layers if l["action"].startswith("int8")] == \
+        [l["name"] for l in plain.layers if l["action"].startswith("int8")]
+    gemms = [l for l in ours.layers if l["action"] == "int8 as NcasrInt8Gemm"]
+    plain_gemms = {l["name"]: l for l in plain.layers if l["action"] in ("int8", "int8 as Gemm")
+                   and l["type"] in ("Gemm", "InnerProduct", "Convolution1D")}
+    assert len(gemms) == len(plain_gemms) > 0
+    for l in gemms:
+        assert l["bytes_out"] >= plain_gemms[l["name"]]["bytes_out"]
+    params = " ".join(p.read_text() for p in Path(ours.out_dir).glob("*.param"))
+    assert "NcasrInt8Gemm" in params and " 28=1" in params
+    note = (Path(ours.out_dir) / "NCASR-ONLY.txt").read_text()
+    assert "NcasrInt8Gemm" in note and f"{gemms[0]['net']}/{gemms[0]['name']}" in note
+    assert not (Path(plain.out_dir) / "NCASR-ONLY.txt").exists()
+    rec = ncasr.Recognizer.from_dir(ours.out_dir)
+    assert rec._r.encoder_overrides.get("NcasrInt8Gemm", 0) == 0  # its own type, not an override
+
+
+@pytest.mark.parametrize("name", SMALL_MODELS)
+def test_ncnn_int8_gemm_runs_on_ncasr_kernels_when_asked(name, converted, test_wavs):
+    samples, rate = sf.read(test_wavs[1], dtype="float32")
+    feats = knf_fbank(samples, rate)
+    ncnn_rec = ncasr.Recognizer.from_dir(converted[name].out_dir, use_fp16_storage=False)
+    ours = ncasr.Recognizer.from_dir(converted[name].out_dir, use_fp16_storage=False, int8_gemm_ncasr=True)
+    n_gemm = sum(l["action"] in ("int8", "int8 as Gemm") and l["net"] == "encoder"
+                 and l["type"] in ("Gemm", "InnerProduct", "Convolution1D") for l in converted[name].layers)
+    assert ours._r.encoder_overrides.get("NcasrInt8Gemm", 0) == n_gemm > 0
+    assert "NcasrInt8Gemm" not in ncnn_rec._r.encoder_overrides
+    for a, b in zip(ncnn_rec._r.encode(feats), ours._r.encode(feats)):
+        cos = float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b)))
+        assert cos >= MIN_COSINE
 
 
 def test_refuses_a_non_empty_output_folder(float_models, tmp_path):

@@ -32,19 +32,23 @@ py::dict report_dict(const ConvertReport& r) {
 }  // namespace
 
 void bind_convert(py::module_& m) {
+  m.attr("NCASR_ONLY_FILE") = kNcasrOnlyFile;
+  m.def("ncasr_only_note", &ncasr_only_note, py::arg("layers"),
+        "Text of the NCASR-ONLY.txt an int8 folder gets when it uses ncasr's own layers.");
   py::class_<ConversionPlan>(m, "ConversionPlan")
       .def(py::init([](const std::string& model_dir, const ScaleTable* table,
                        const std::set<std::string>& exclude_layers,
-                       const std::set<std::string>& exclude_types, bool fp16_storage) {
+                       const std::set<std::string>& exclude_types, bool fp16_storage, bool ncasr_int8_gemm) {
              py::gil_scoped_release release;
              ActivationRunner runner(ModelFiles::find(model_dir, "float"));
              auto plan = std::make_unique<ConversionPlan>();
-             plan->nets = plan_conversion(runner, table, exclude_layers, exclude_types, fp16_storage);
+             plan->nets = plan_conversion(runner, table, exclude_layers, exclude_types, fp16_storage, ncasr_int8_gemm);
              return plan;
            }),
            py::arg("model_dir"), py::arg("table") = nullptr,
            py::arg("exclude_layers") = std::set<std::string>(),
-           py::arg("exclude_types") = std::set<std::string>(), py::arg("fp16_storage") = false)
+           py::arg("exclude_types") = std::set<std::string>(), py::arg("fp16_storage") = false,
+           py::arg("ncasr_int8_gemm") = false)
       .def(
           "convert",
           [](const ConversionPlan& plan, const std::string& net, const std::string& param_in,

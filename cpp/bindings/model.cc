@@ -12,6 +12,8 @@
 #include "model/weight_map.h"
 #include "common/errors.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 
 namespace py = pybind11;
@@ -83,19 +85,28 @@ void bind_model(py::module_& m) {
   m.def(
       "run_net",
       [](const std::string& param, const std::string& bin, const py::dict& inputs,
-         const std::vector<std::string>& outputs, bool fp16) {
+         const std::vector<std::string>& outputs, bool fp16, int num_threads,
+         const std::vector<std::string>& overrides, int repeats) {
         // Runs one net on named inputs and returns named blobs: a probe for tests and
         // tools that need intermediate values. Arrays are read in ncnn's (c, h, w) order.
+        // With repeats > 0 the whole run (inputs in, outputs out) is repeated that many more
+        // times and "seconds" lists each repeat's wall time: per-layer benchmarks.
         ncnn::Net net;
         net.opt.use_vulkan_compute = false;
-        net.opt.num_threads = 1;
+        net.opt.num_threads = num_threads;
         net.opt.use_fp16_storage = net.opt.use_fp16_arithmetic = net.opt.use_fp16_packed = fp16;
-        load_net(net, param, bin);
-        ncnn::Extractor ex = net.create_extractor();
-        std::vector<py::array_t<float, py::array::c_style | py::array::forcecast>> keep;
+        NetLoadOptions lo;
+        for (const auto& o : overrides) {
+          if (o == "pointwise_conv1d") lo.pointwise_conv1d_as_gemm = true;
+          else if (o == "depthwise_conv1d") lo.depthwise_conv1d_simd = true;
+          else if (o == "int8_gemm") lo.int8_gemm_ncasr = true;
+          else throw ConfigError("run_net: unknown override '" + o + "' (pointwise_conv1d, depthwise_conv1d, int8_gemm)");
+        }
+        const NetLoadResult loaded = load_net(net, param, bin, lo);
+        std::vector<std::pair<std::string, ncnn::Mat>> in_mats;
         for (auto item : inputs) {
           auto a = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(item.second);
-          keep.push_back(a);
+          if (!a || a.ndim() < 1 || a.ndim() > 3) throw ConfigError("run_net: inputs must be 1-3 dimensional float arrays");
           ncnn::Mat m;
           const int d0 = static_cast<int>(a.shape(0));
           const int d1 = a.ndim() > 1 ? static_cast<int>(a.shape(1)) : 1;
@@ -107,12 +118,26 @@ void bind_model(py::module_& m) {
           const int plane = a.ndim() == 3 ? d1 * d2 : static_cast<int>(a.size());
           for (int q = 0; q < (a.ndim() == 3 ? d0 : 1); ++q)
             std::memcpy(m.channel(q), src + q * plane, sizeof(float) * plane);
-          ex.input(py::str(item.first).cast<std::string>().c_str(), m);
+          in_mats.emplace_back(py::str(item.first).cast<std::string>(), m);
+        }
+        std::vector<ncnn::Mat> results(outputs.size());
+        std::vector<double> seconds;
+        {
+          py::gil_scoped_release release;
+          for (int r = 0; r <= std::max(0, repeats); ++r) {
+            const auto t0 = std::chrono::steady_clock::now();
+            ncnn::Extractor ex = net.create_extractor();
+            for (const auto& [name, mat] : in_mats)
+              if (ex.input(name.c_str(), mat) != 0) throw ConfigError("run_net: the net has no input blob '" + name + "'");
+            for (size_t i = 0; i < outputs.size(); ++i)
+              if (ex.extract(outputs[i].c_str(), results[i]) != 0)
+                throw Error("cannot extract blob '" + outputs[i] + "'");
+            if (r > 0) seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+          }
         }
         py::dict out;
-        for (const auto& name : outputs) {
-          ncnn::Mat m;
-          if (ex.extract(name.c_str(), m) != 0) throw Error("cannot extract blob '" + name + "'");
+        for (size_t i = 0; i < outputs.size(); ++i) {
+          const ncnn::Mat& m = results[i];
           std::vector<py::ssize_t> shape;
           if (m.dims == 3) shape = {m.c, m.h, m.w};
           else if (m.dims == 2) shape = {m.h, m.w};
@@ -121,11 +146,14 @@ void bind_model(py::module_& m) {
           const int plane = m.w * (m.dims >= 2 ? m.h : 1);
           for (int q = 0; q < (m.dims == 3 ? m.c : 1); ++q)
             std::memcpy(a.mutable_data() + q * plane, m.channel(q), sizeof(float) * plane);
-          out[py::str(name)] = a;
+          out[py::str(outputs[i])] = a;
         }
+        if (repeats > 0) out["seconds"] = seconds;
+        if (!loaded.overrides.empty()) out["overrides"] = loaded.overrides;
         return out;
       },
-      py::arg("param"), py::arg("bin"), py::arg("inputs"), py::arg("outputs"), py::arg("fp16") = false);
+      py::arg("param"), py::arg("bin"), py::arg("inputs"), py::arg("outputs"), py::arg("fp16") = false,
+      py::arg("num_threads") = 1, py::arg("overrides") = std::vector<std::string>{}, py::arg("repeats") = 0);
   m.def(
       "write_meta_data",
       [](const std::string& param, const std::map<int, int>& ints,

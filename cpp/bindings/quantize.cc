@@ -115,6 +115,9 @@ void bind_kernels(py::module_& m) {
   }, py::arg("x"), py::arg("w"), py::arg("bias") = py::none(), py::arg("path") = "",
   "y[c, j] = bias[c] + sum_k x[c, j + k] * w[c, k]; returns (y, path that ran).");
   using Int8Array = py::array_t<int8_t, py::array::c_style | py::array::forcecast>;
+  m.def("int8_peak_gops", &kernels::measure_int8_peak_gops, py::arg("seconds") = 0.5,
+        py::call_guard<py::gil_scoped_release>(),
+        "This core's int8 multiply-add ceiling (GOP/s) from a tight vpdpbusd loop; 0 without AVX-512 VNNI.");
   m.def("int8_gemm", [](Int8Array a, Int8Array w, const std::string& path) {
     if (a.ndim() != 2 || w.ndim() != 2 || a.shape(1) != w.shape(1))
       throw ConfigError("int8_gemm expects a (M, K) and w (N, K) int8 arrays");
@@ -131,6 +134,35 @@ void bind_kernels(py::module_& m) {
     return py::make_tuple(c, kernels::kernel_path_name(ran));
   }, py::arg("a"), py::arg("w"), py::arg("path") = "",
   "C = A @ W.T in exact int32 (A: (M, K) int8, W: (N, K) int8); returns (C, path that ran).");
+  m.def("quantize_int8_rows", [](py::array_t<float, py::array::c_style | py::array::forcecast> x,
+                                 const std::string& path) {
+    if (x.ndim() != 2 || x.shape(1) < 1) throw ConfigError("quantize_int8_rows expects a (M, K) float array, K >= 1");
+    const int m = static_cast<int>(x.shape(0)), k = static_cast<int>(x.shape(1));
+    py::array_t<int8_t> q({m, k});
+    py::array_t<float> scales(m);
+    kernels::KernelPath ran;
+    {
+      py::gil_scoped_release release;
+      const std::vector<int8_t> zero(static_cast<size_t>(k), 0);  // the layout only needs k and the path
+      const kernels::PackedInt8Weights w = kernels::pack_int8_weights(zero.data(), 1, k, k, path_or_active(path));
+      kernels::Int8Activations a;
+      kernels::quantize_int8_activations(x.data(), m, static_cast<size_t>(k), 1, w, &a);
+      int8_t* out = q.mutable_data();
+      for (int i = 0; i < m; ++i)
+        for (int t = 0; t < k; ++t) {  // back from the kernel's form to plain int8
+          const size_t at = static_cast<size_t>(i) * a.kp + t;
+          out[static_cast<size_t>(i) * k + t] =
+              a.path == kernels::KernelPath::kAvx2     ? static_cast<int8_t>(a.wide[at])
+              : a.path == kernels::KernelPath::kAvx512 ? static_cast<int8_t>(static_cast<uint8_t>(a.narrow[at]) - 128)
+                                                       : a.narrow[at];
+        }
+      std::copy(a.scales.begin(), a.scales.end(), scales.mutable_data());
+      ran = a.path;
+    }
+    return py::make_tuple(q, scales, kernels::kernel_path_name(ran));
+  }, py::arg("x"), py::arg("path") = "",
+  "Per-row dynamic int8 quantization as the int8 Gemm layer does it: (q, scales, path that ran), "
+  "scale = 127 / absmax (1 for a zero row), q = round-half-even(x * scale) clamped to +-127.");
   // Weights packed once, as a layer does at load (benchmarks time run() alone).
   py::class_<kernels::PackedInt8Weights>(m, "PackedInt8Gemm")
       .def(py::init([](Int8Array w, const std::string& path) {

@@ -63,6 +63,9 @@ void bind_recognizer(py::module_& m) {
           [](const RecognizerConfig& c) { return c.model.depthwise_conv1d_simd; },
           [](RecognizerConfig& c, bool v) { c.model.depthwise_conv1d_simd = v; })
       .def_property(
+          "int8_gemm_ncasr", [](const RecognizerConfig& c) { return c.model.int8_gemm_ncasr; },
+          [](RecognizerConfig& c, bool v) { c.model.int8_gemm_ncasr = v; })
+      .def_property(
           "variant", [](const RecognizerConfig& c) { return c.model.variant; },
           [](RecognizerConfig& c, const std::string& v) { c.model.variant = v; })
       .def_readwrite("record_margins", &RecognizerConfig::record_margins)

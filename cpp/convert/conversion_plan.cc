@@ -9,7 +9,7 @@ namespace ncasr {
 std::map<std::string, ConvertOptions> plan_conversion(const ActivationRunner& runner, const ScaleTable* table,
                                                       const std::set<std::string>& exclude_layers,
                                                       const std::set<std::string>& exclude_types,
-                                                      bool fp16_storage) {
+                                                      bool fp16_storage, bool ncasr_int8_gemm) {
   std::map<std::string, ConvertOptions> plan;
   std::map<std::string, const CalibrationTarget*> targets;
   for (const char* net : {"encoder", "decoder", "joiner"}) {
@@ -17,6 +17,7 @@ std::map<std::string, ConvertOptions> plan_conversion(const ActivationRunner& ru
     o.exclude_layers = exclude_layers;
     o.exclude_types = exclude_types;
     o.fp16_storage = fp16_storage;
+    o.ncasr_int8_gemm = ncasr_int8_gemm;
   }
   for (const auto& t : runner.targets()) targets[calibration_key(t)] = &t;
   for (const auto& [key, width] : probe_row_widths(runner)) {

@@ -10,6 +10,7 @@
 
 #include "common/errors.h"
 #include "convert/half.h"
+#include "model/layers/custom_layers.h"
 #include "model/param_file.h"
 #include "model/weight_map.h"
 
@@ -146,8 +147,17 @@ std::string convert_lstm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
   return "";
 }
 
+// The type and extra params of an int8 Gemm with constant B (a Linear): ncnn's Gemm with one
+// weight scale, or NcasrInt8Gemm with one per output channel (param 28=1).
+void set_int8_linear_type(ParamLayer* l, bool ncasr) {
+  if (!ncasr) return;
+  l->type = kInt8GemmType;
+  set_param(l, "28", 1);
+}
+
 std::string convert_gemm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
-                         const std::vector<unsigned char>& bin, std::vector<unsigned char>* out, bool fp16) {
+                         const std::vector<unsigned char>& bin, std::vector<unsigned char>* out, bool fp16,
+                         bool ncasr) {
   if (int_param(*l, "18", 0) != 0) return "already quantized";
   if (int_param(*l, "4", 0) != 0 || int_param(*l, "5", 0) != 1) return "B is not a constant weight";
   if (blobs.empty() || !is_float(blobs[0])) return "unexpected weight layout";
@@ -161,12 +171,21 @@ std::string convert_gemm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
     B.swap(t);
     set_param(l, "3", 1);
   }
+  if (ncasr) {
+    const int broadcast = int_param(*l, "10", 0);
+    const bool bias_ok = blobs.size() == 1 ? broadcast == -1 : (blobs.size() == 2 && broadcast == 4 && blobs[1].elements == N);
+    if (int_param(*l, "2", 0) != 0 || int_param(*l, "11", 0) != 0 || int_param(*l, "14", 0) != 0 ||
+        l->bottoms.size() != 1 || !bias_ok)
+      return "a Gemm form NcasrInt8Gemm does not run";
+  }
   std::vector<int8_t> q;
-  const float scale = quantize_rows(B, B.size(), &q)[0];  // ncnn's int8 Gemm: one scale for B
+  // ncnn's int8 Gemm: one scale for B; NcasrInt8Gemm: one per output channel (row of B).
+  const std::vector<float> scales = quantize_rows(B, ncasr ? static_cast<size_t>(K) : B.size(), &q);
   append_int8_blob(out, q);
   for (size_t i = 1; i < blobs.size(); ++i) copy_blob(bin, blobs[i], out, fp16);  // C stays float
-  append_raw_floats(out, {scale});
+  append_raw_floats(out, scales);
   set_param(l, "18", 2);
+  set_int8_linear_type(l, ncasr);
   return "";
 }
 
@@ -182,7 +201,7 @@ bool weights_fit(const std::vector<WeightBlob>& blobs, int outputs, long long si
 // with transB (W is N rows of K), then that Gemm's int8 form.
 std::string convert_innerproduct(ParamLayer* l, const std::vector<WeightBlob>& blobs,
                                  const std::vector<unsigned char>& bin, std::vector<unsigned char>* out,
-                                 int row_width, bool fp16) {
+                                 int row_width, bool fp16, bool ncasr) {
   if (int_param(*l, "8", 0) != 0) return "already int8";
   const int N = int_param(*l, "0", 0), bias = int_param(*l, "1", 0);
   const long long size = int_param(*l, "2", 0);
@@ -192,14 +211,16 @@ std::string convert_innerproduct(ParamLayer* l, const std::vector<WeightBlob>& b
     return "input is not a (T, C) matrix, and ncnn's int8 InnerProduct is slower than float on x86";
   if (int_param(*l, "9", 0) != 0) return "fused activation (an int8 Gemm has none)";
   std::vector<int8_t> q;
-  const float scale = quantize_rows(decode(bin, blobs[0]), static_cast<size_t>(size), &q)[0];
+  const std::vector<float> scales =
+      quantize_rows(decode(bin, blobs[0]), ncasr ? static_cast<size_t>(K) : static_cast<size_t>(size), &q);
   append_int8_blob(out, q);
   if (bias) append_tagged_floats(out, decode(bin, blobs[1]), fp16);
-  append_raw_floats(out, {scale});
+  append_raw_floats(out, scales);
   l->type = "Gemm";
   l->params = {"0=1.000000e+00", "1=1.000000e+00", "2=0", "3=1", "4=0", "5=1", "6=1", "7=0",
                "8=" + std::to_string(N), "9=" + std::to_string(K),
                std::string("10=") + (bias ? "4" : "-1"), "18=2"};
+  set_int8_linear_type(l, ncasr);
   return "";
 }
 
@@ -209,7 +230,7 @@ std::string convert_innerproduct(ParamLayer* l, const std::vector<WeightBlob>& b
 // (C_out, T) output is the convolution's. Zipformer and Conv-Emformer use only these.
 std::string convert_pointwise_conv1d(ParamLayer* l, const std::vector<WeightBlob>& blobs,
                                      const std::vector<unsigned char>& bin, std::vector<unsigned char>* out,
-                                     bool fp16) {
+                                     bool fp16, bool ncasr) {
   if (int_param(*l, "19", 0) != 0) return "dynamic weight";
   if (int_param(*l, "1", 0) != 1 || int_param(*l, "2", 1) != 1 || int_param(*l, "3", 1) != 1 ||
       int_param(*l, "4", 0) != 0 || int_param(*l, "15", int_param(*l, "4", 0)) != 0)
@@ -224,7 +245,7 @@ std::string convert_pointwise_conv1d(ParamLayer* l, const std::vector<WeightBlob
   append_int8_blob(out, q);
   if (bias) append_tagged_floats(out, decode(bin, blobs[1]), fp16);
   append_raw_floats(out, scales);
-  l->type = "Gemm";
+  l->type = ncasr ? kInt8GemmType : "Gemm";  // per-channel either way: same params and weights
   l->params = {"0=1.000000e+00", "1=1.000000e+00", "2=0", "3=0", "4=1", "5=0", "6=1",
                "7=" + std::to_string(M), "8=0", "9=" + std::to_string(K),
                std::string("10=") + (bias ? "1" : "-1"), "18=2"};
@@ -267,6 +288,17 @@ void write_atomically(const std::string& path, const void* data, size_t n) {
 
 }  // namespace
 
+std::string ncasr_only_note(const std::vector<std::string>& layers) {
+  std::string names;
+  for (const auto& l : layers) names += (names.empty() ? "" : ", ") + l;
+  return std::string("This int8 model uses ncasr's own layer type ") + kInt8GemmType +
+         " (int8 weights with one\nscale per output channel), written by `ncasr quantize --ncasr-int8-gemm`.\n"
+         "Only ncasr can load it; sherpa-ncnn and plain ncnn stop with\n"
+         "'layer " + kInt8GemmType + " not exists or registered'. For a model they can run,\n"
+         "quantize again without --ncasr-int8-gemm.\n\n" +
+         std::to_string(layers.size()) + " layer(s): " + names + "\n";
+}
+
 ConvertReport convert_net_int8(const std::string& param_in, const std::string& bin_in,
                                const std::string& param_out, const std::string& bin_out,
                                const ConvertOptions& options) {
@@ -294,15 +326,16 @@ ConvertReport convert_net_int8(const std::string& param_in, const std::string& b
     } else if (layer.type == "LSTM") {
       why = convert_lstm(&layer, blobs, bin, &out, fp16);
     } else if (layer.type == "Gemm") {
-      why = convert_gemm(&layer, blobs, bin, &out, fp16);
+      why = convert_gemm(&layer, blobs, bin, &out, fp16, options.ncasr_int8_gemm);
     } else if (layer.type == "InnerProduct") {
       const auto width = options.row_input_widths.find(layer.name);
       why = convert_innerproduct(&layer, blobs, bin, &out,
-                                 width == options.row_input_widths.end() ? 0 : width->second, fp16);
+                                 width == options.row_input_widths.end() ? 0 : width->second, fp16,
+                                 options.ncasr_int8_gemm);
     } else if (layer.type == "Convolution") {
       why = convert_convolution(&layer, blobs, bin, &out, options.input_scales, fp16);
     } else if (layer.type == "Convolution1D") {
-      why = convert_pointwise_conv1d(&layer, blobs, bin, &out, fp16);
+      why = convert_pointwise_conv1d(&layer, blobs, bin, &out, fp16, options.ncasr_int8_gemm);
     } else if (layer.type == "ConvolutionDepthWise") {
       why = "ncnn's int8 depthwise kernel is SSE-only on x86; not yet measured faster";
     } else {

@@ -30,7 +30,16 @@ struct ConvertOptions {
   // Store the float blobs that stay float (tagged ones) as fp16: half their size; ncnn
   // widens them to fp32 at load.
   bool fp16_storage = false;
+  // Write Linear and pointwise-conv Gemms as NcasrInt8Gemm (one weight scale per output
+  // channel, ncasr's int8 kernels) instead of ncnn's int8 Gemm (one scale for a Linear's
+  // weights): more accurate, but only ncasr can load the result.
+  bool ncasr_int8_gemm = false;
 };
+
+// The file an int8 folder gets when it uses ncasr's own layers, and its text: which layers,
+// and that only ncasr loads them.
+constexpr const char* kNcasrOnlyFile = "NCASR-ONLY.txt";
+std::string ncasr_only_note(const std::vector<std::string>& layers);
 
 struct LayerConversion {
   std::string name, type;

@@ -2,6 +2,9 @@
 
 #include <cpu.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <string>
 
 #include "common/errors.h"
@@ -48,9 +51,20 @@ PackedInt8Weights pack_int8_weights(const int8_t* w, int n, int k, size_t ldw, K
     p.row_sum_x128[j] = 128 * s;
   }
   const int kp = p.k_padded;
-  if (p.path == KernelPath::kAvx2 || p.path == KernelPath::kAvx512) {
+  if (p.path == KernelPath::kAvx512) {
+    // Panels of 64 columns, each one contiguous stream: [panel][k/4][panel columns][4 k], a
+    // panel's width rounded up to 16 (the last may be narrower), zero past n and k.
+    p.data.assign(static_cast<size_t>(round_up(n, 16)) * kp, 0);
+    for (int j = 0; j < n; ++j) {
+      const int panel = j / 64, width = std::min(64, round_up(n - panel * 64, 16));
+      for (int t = 0; t < k; ++t) {
+        const size_t at = static_cast<size_t>(panel) * 64 * kp + (static_cast<size_t>(t / 4) * width + j % 64) * 4 + t % 4;
+        p.data[at] = w[j * ldw + t];
+      }
+    }
+  } else if (p.path == KernelPath::kAvx2) {
     // [column block][k/4][block columns][4 k], zero past n and k
-    const int block = p.path == KernelPath::kAvx512 ? 16 : 8;
+    const int block = 8;
     const int blocks = (n + block - 1) / block;
     p.data.assign(static_cast<size_t>(blocks) * block * kp, 0);
     for (int j = 0; j < n; ++j)
@@ -70,47 +84,144 @@ PackedInt8Weights pack_int8_weights(const int8_t* w, int n, int k, size_t ldw) {
   return pack_int8_weights(w, n, k, ldw, active_kernel_path());
 }
 
+namespace {
+
+void resize_activations(const PackedInt8Weights& w, int m, Int8Activations* out) {
+  out->m = m;
+  out->k = w.k;
+  out->kp = w.k_padded;
+  out->path = w.path;
+  const size_t cells = static_cast<size_t>(m) * w.k_padded;
+  if (w.path == KernelPath::kAvx2) {
+    out->wide.assign(cells, 0);
+  } else {
+    const int8_t pad = w.path == KernelPath::kAvx512 ? static_cast<int8_t>(-128) : 0;  // u8 128 == 0
+    out->narrow.assign(cells, pad);
+  }
+}
+
+// Writes quantized value q (in [-127, 127]) at row i, column t of the prepared form.
+inline void put(Int8Activations* out, int i, int t, int q) {
+  const size_t at = static_cast<size_t>(i) * out->kp + t;
+  if (out->path == KernelPath::kAvx2) out->wide[at] = static_cast<int16_t>(q);
+  else if (out->path == KernelPath::kAvx512) out->narrow[at] = static_cast<int8_t>(static_cast<uint8_t>(q + 128));
+  else out->narrow[at] = static_cast<int8_t>(q);
+}
+
+}  // namespace
+
 KernelPath int8_gemm(const int8_t* a, int m, size_t lda, const PackedInt8Weights& w, int32_t* c, size_t ldc) {
   if (m < 0 || (m > 0 && (!a || !c || lda < static_cast<size_t>(w.k) || ldc < static_cast<size_t>(w.n))))
     throw ConfigError("int8 gemm: bad activation/output shape or strides for weights of " + std::to_string(w.n) +
                       " x " + std::to_string(w.k));
   if (w.data.empty()) throw ConfigError("int8 gemm: weights are not packed");
   if (m == 0) return w.path;
-  const int kp = w.k_padded;
-  const size_t cells = static_cast<size_t>(m) * kp;
-  // Activation rows in the form the kernel reads, zero-padded to kp (see int8_gemm_isa.h).
-  thread_local std::vector<int16_t> wide;
-  thread_local std::vector<int8_t> narrow;
-  const void* ap = nullptr;
-  if (w.path == KernelPath::kAvx2) {
-    wide.assign(cells, 0);
-    for (int i = 0; i < m; ++i)
-      for (int t = 0; t < w.k; ++t) wide[static_cast<size_t>(i) * kp + t] = a[i * lda + t];
-    ap = wide.data();
-  } else {
-    const int8_t pad = w.path == KernelPath::kAvx512 ? static_cast<int8_t>(-128) : 0;  // u8 128 == 0
-    narrow.assign(cells, pad);
-    for (int i = 0; i < m; ++i)
-      for (int t = 0; t < w.k; ++t) {
-        const int8_t v = a[i * lda + t];
-        narrow[static_cast<size_t>(i) * kp + t] =
-            w.path == KernelPath::kAvx512 ? static_cast<int8_t>(static_cast<uint8_t>(v) ^ 0x80u) : v;
-      }
-    ap = narrow.data();
-  }
-  switch (w.path) {
+  thread_local Int8Activations prepared;
+  resize_activations(w, m, &prepared);
+  for (int i = 0; i < m; ++i)
+    for (int t = 0; t < w.k; ++t) put(&prepared, i, t, a[i * lda + t]);
+  int8_gemm_columns(prepared, w, 0, w.n, c, ldc);
+  return w.path;
+}
+
+namespace {
+
+float quantize_row(KernelPath path, const float* x, int k, void* out) {
+  switch (path) {
 #if defined(NCASR_HAVE_X86_KERNELS)
-    case KernelPath::kAvx2: isa::int8_gemm_avx2(ap, m, w.data.data(), w.n, kp, w.row_sum_x128.data(), c, ldc); break;
-    case KernelPath::kAvx512:
-      isa::int8_gemm_avx512vnni(ap, m, w.data.data(), w.n, kp, w.row_sum_x128.data(), c, ldc);
-      break;
+    case KernelPath::kAvx2: return isa::quantize_row_avx2(x, k, out);
+    case KernelPath::kAvx512: return isa::quantize_row_avx512vnni(x, k, out);
 #endif
 #if defined(NCASR_HAVE_NEON_KERNELS)
-    case KernelPath::kNeon: isa::int8_gemm_neon(ap, m, w.data.data(), w.n, kp, w.row_sum_x128.data(), c, ldc); break;
+    case KernelPath::kNeon: return isa::quantize_row_neon(x, k, out);
 #endif
-    default: isa::int8_gemm_ref(ap, m, w.data.data(), w.n, kp, w.row_sum_x128.data(), c, ldc); break;
+    default: return isa::quantize_row_ref(x, k, out);
   }
-  return w.path;
+}
+
+}  // namespace
+
+void quantize_int8_activations(const float* x, int m, size_t row_stride, size_t col_stride,
+                               const PackedInt8Weights& w, Int8Activations* out) {
+  if (m < 0 || (m > 0 && !x)) throw ConfigError("int8 activations: bad shape or null input");
+  resize_activations(w, m, out);
+  out->scales.assign(static_cast<size_t>(m), 1.f);
+  const float* rows = x;
+  size_t ld = row_stride;
+  if (col_stride != 1) {
+    // Gather the rows into a contiguous block first (8 x 8 tiles keep both sides in cache).
+    thread_local std::vector<float> gathered;
+    gathered.resize(static_cast<size_t>(m) * w.k);
+    for (int i0 = 0; i0 < m; i0 += 8)
+      for (int t0 = 0; t0 < w.k; t0 += 8)
+        for (int t = t0; t < std::min(w.k, t0 + 8); ++t)
+          for (int i = i0; i < std::min(m, i0 + 8); ++i)
+            gathered[static_cast<size_t>(i) * w.k + t] = x[i * row_stride + t * col_stride];
+    rows = gathered.data();
+    ld = static_cast<size_t>(w.k);
+  }
+  const size_t elem = w.path == KernelPath::kAvx2 ? 2 : 1;
+  unsigned char* base = w.path == KernelPath::kAvx2 ? reinterpret_cast<unsigned char*>(out->wide.data())
+                                                    : reinterpret_cast<unsigned char*>(out->narrow.data());
+  for (int i = 0; i < m; ++i)
+    out->scales[i] = quantize_row(w.path, rows + i * ld, w.k, base + static_cast<size_t>(i) * w.k_padded * elem);
+}
+
+int int8_gemm_column_step(const PackedInt8Weights& w) {
+  return w.path == KernelPath::kAvx512 ? 64 : w.path == KernelPath::kAvx2 ? 8 : 1;
+}
+
+void int8_gemm_columns(const Int8Activations& a, const PackedInt8Weights& w, int n_begin, int n_end, int32_t* c,
+                       size_t ldc) {
+  if (a.path != w.path || a.k != w.k || a.kp != w.k_padded)
+    throw ConfigError("int8 gemm: activations were prepared for other weights");
+  if (n_begin < 0 || n_end > w.n || n_begin % int8_gemm_column_step(w) != 0)
+    throw ConfigError("int8 gemm: bad column range");
+  if (a.m == 0 || n_begin >= n_end) return;
+  const int kp = w.k_padded;
+  // Every layout keeps column j's weights at j * kp when j starts a block or panel.
+  const int8_t* wp = w.data.data() + static_cast<size_t>(n_begin) * kp;
+  const int32_t* rs = w.row_sum_x128.data() + n_begin;
+  const int n = n_end - n_begin;
+  int32_t* cc = c + n_begin;
+  const void* ap = a.data();
+  switch (w.path) {
+#if defined(NCASR_HAVE_X86_KERNELS)
+    case KernelPath::kAvx2: isa::int8_gemm_avx2(ap, a.m, wp, n, kp, rs, cc, ldc); break;
+    case KernelPath::kAvx512: isa::int8_gemm_avx512vnni(ap, a.m, wp, n, kp, rs, cc, ldc); break;
+#endif
+#if defined(NCASR_HAVE_NEON_KERNELS)
+    case KernelPath::kNeon: isa::int8_gemm_neon(ap, a.m, wp, n, kp, rs, cc, ldc); break;
+#endif
+    default: isa::int8_gemm_ref(ap, a.m, wp, n, kp, rs, cc, ldc); break;
+  }
+}
+
+}  // namespace kernels
+}  // namespace ncasr
+
+namespace ncasr {
+namespace kernels {
+
+double measure_int8_peak_gops(double seconds) {
+#if defined(NCASR_HAVE_X86_KERNELS)
+  if (int8_gemm_path(KernelPath::kAvx512) != KernelPath::kAvx512) return 0.0;
+  int64_t iterations = 1 << 16;
+  volatile int64_t sink = 0;
+  double best = 0.0, spent = 0.0;
+  while (spent < seconds) {
+    const auto t0 = std::chrono::steady_clock::now();
+    sink = sink + isa::int8_peak_loop_avx512vnni(iterations);
+    const double dt = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    spent += dt;
+    if (dt > 0) best = std::max(best, 12.0 * 64 * 2 * static_cast<double>(iterations) / dt / 1e9);
+    if (dt < 0.01) iterations *= 2;
+  }
+  return best;
+#else
+  (void)seconds;
+  return 0.0;
+#endif
 }
 
 }  // namespace kernels

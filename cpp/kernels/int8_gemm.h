@@ -37,5 +37,33 @@ PackedInt8Weights pack_int8_weights(const int8_t* w, int n, int k, size_t ldw); 
 KernelPath int8_gemm(const int8_t* a, int m, size_t lda, const PackedInt8Weights& w, int32_t* c,
                      size_t ldc);
 
+// Activation rows in the form the kernel for `path` reads, each kp elements, zero past k:
+// u8 = A + 128 (AVX-512 VNNI), int16 (AVX2), int8 (NEON, scalar). Reused across calls.
+struct Int8Activations {
+  int m = 0, k = 0, kp = 0;
+  KernelPath path = KernelPath::kScalar;
+  std::vector<int8_t> narrow;  // kAvx512 (as u8), kNeon, kScalar
+  std::vector<int16_t> wide;   // kAvx2
+  std::vector<float> scales;   // per row: q = round(x * scale), 127 / absmax (1 for a zero row)
+  const void* data() const { return path == KernelPath::kAvx2 ? static_cast<const void*>(wide.data()) : narrow.data(); }
+};
+
+// Quantizes m fp32 rows of w.k values, element t of row i at x[i * row_stride + t * col_stride]
+// (col_stride 1: row-major; row_stride 1: the rows are the columns of a (k, m) matrix), with
+// one dynamic scale per row, round to nearest even, clamp to [-127, 127], straight into the
+// layout w's kernel reads.
+void quantize_int8_activations(const float* x, int m, size_t row_stride, size_t col_stride,
+                               const PackedInt8Weights& w, Int8Activations* out);
+
+// Output columns [n_begin, n_end) of C = A * W^T for prepared activations: c points at row 0,
+// column 0. n_begin must be a multiple of int8_gemm_column_step(w), so threads can split n.
+void int8_gemm_columns(const Int8Activations& a, const PackedInt8Weights& w, int n_begin, int n_end,
+                       int32_t* c, size_t ldc);
+int int8_gemm_column_step(const PackedInt8Weights& w);
+
+// This core's int8 multiply-add ceiling in GOP/s (2 ops per multiply-add), measured for about
+// `seconds` with a loop of independent vpdpbusd; 0 where there is no such loop (no AVX-512 VNNI).
+double measure_int8_peak_gops(double seconds);
+
 }  // namespace kernels
 }  // namespace ncasr

@@ -11,11 +11,17 @@ namespace ncasr {
 namespace kernels {
 namespace isa {
 
+// quantize_row: one fp32 row of k values -> its scale s = 127 / absmax (1 for a zero row) and
+// round-to-nearest-even(x * s) clamped to [-127, 127], written as the kernel reads it (first k
+// elements of `out`; the padding is the caller's). Returns s.
 #define NCASR_DECLARE_INT8_GEMM(SUFFIX)                                                          \
   void int8_gemm_##SUFFIX(const void* ap, int m, const int8_t* wp, int n, int kp,                 \
-                          const int32_t* row_sum_x128, int32_t* c, size_t ldc);
+                          const int32_t* row_sum_x128, int32_t* c, size_t ldc);                  \
+  float quantize_row_##SUFFIX(const float* x, int k, void* out);
 
 #if defined(NCASR_HAVE_X86_KERNELS)
+// 12 x iterations vpdpbusd (64 multiply-adds each) and nothing else; returns their sum.
+int64_t int8_peak_loop_avx512vnni(int64_t iterations);
 NCASR_DECLARE_INT8_GEMM(avx2)
 NCASR_DECLARE_INT8_GEMM(avx512vnni)
 #endif

@@ -55,6 +55,32 @@ bool is_simple_depthwise_conv1d(const ParamLayer& l) {
          num("7", 1) == out && num("6", 0) == out * kernel && num("9", 0) == 0 && num("19", 0) == 0;
 }
 
+// An ncnn int8 Gemm NcasrInt8Gemm runs: one input, constant int8 weights as B (Linear:
+// transB) or A (pointwise conv), bias along the output channel or none, plain output.
+bool is_ncasr_int8_gemm(const ParamLayer& l) {
+  if (l.type != "Gemm" || l.bottoms.size() != 1 || l.tops.size() != 1) return false;
+  auto num = [&l](const char* key, long fallback) {
+    const std::string v = l.param(key);
+    if (v.empty()) return fallback;
+    char* end = nullptr;
+    const long n = std::strtol(v.c_str(), &end, 10);
+    return end && *end == '\0' ? n : -999999;
+  };
+  auto one = [&l](const char* key) {  // alpha, beta: absent or 1
+    const std::string v = l.param(key);
+    return v.empty() || std::strtod(v.c_str(), nullptr) == 1.0;
+  };
+  if (num("18", 0) != 2 || !one("0") || !one("1") || num("11", 0) != 0 || num("12", 0) != 0 ||
+      num("13", 0) != 0 || num("14", 0) != 0 || num("9", 0) <= 0)
+    return false;
+  const long broadcast = num("10", 0), constant_c = num("6", 0);
+  if (num("4", 0) == 1)  // constant A: W (M x K) times the input
+    return num("2", 0) == 0 && num("3", 0) == 0 && num("5", 0) == 0 && num("7", 0) > 0 &&
+           (broadcast == -1 || (constant_c == 1 && broadcast == 1));
+  return num("5", 0) == 1 && num("2", 0) == 0 && num("3", 0) == 1 && num("8", 0) > 0 &&
+         (broadcast == -1 || (constant_c == 1 && broadcast == 4));
+}
+
 }  // namespace
 
 ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, const NetLoadOptions& options,
@@ -67,6 +93,7 @@ ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, cons
   for (auto& l : run.layers) {
     const char* type = options.pointwise_conv1d_as_gemm && is_pointwise_conv1d(l)       ? kPointwiseConv1DType
                        : options.depthwise_conv1d_simd && is_simple_depthwise_conv1d(l) ? kDepthwiseConv1DType
+                       : options.int8_gemm_ncasr && is_ncasr_int8_gemm(l)                ? kInt8GemmType
                                                                                           : nullptr;
     if (type) {
       l.type = type;

@@ -70,9 +70,12 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
   NetLoadOptions encoder_load;
   encoder_load.pointwise_conv1d_as_gemm = options.pointwise_conv1d_as_gemm;
   encoder_load.depthwise_conv1d_simd = options.depthwise_conv1d_simd;
+  encoder_load.int8_gemm_ncasr = options.int8_gemm_ncasr;
+  NetLoadOptions small_load;
+  small_load.int8_gemm_ncasr = options.int8_gemm_ncasr;
   encoder_overrides_ = load_net(encoder_, files_.encoder.param, files_.encoder.bin, encoder_load).overrides;
-  load_net(decoder_, files_.decoder.param, files_.decoder.bin);
-  load_net(joiner_, files_.joiner.param, files_.joiner.bin);
+  load_net(decoder_, files_.decoder.param, files_.decoder.bin, small_load);
+  load_net(joiner_, files_.joiner.param, files_.joiner.bin, small_load);
 
   const size_t n_states = spec_.initial_states.size() + (spec_.length_input ? 1 : 0);
   bind_blobs(encoder_, files_.encoder.param, &enc_in_, &enc_out_, 1 + n_states, 1 + n_states);

@@ -38,6 +38,10 @@ struct ModelOptions {
   // Depthwise ConvolutionDepthWise1D layers on ncasr's SIMD kernel instead of ncnn's scalar
   // loop: faster, float-rounding differences only. False runs ncnn's, as sherpa-ncnn.
   bool depthwise_conv1d_simd = true;
+  // ncnn int8 Gemm layers (Linear, pointwise conv) on ncasr's int8 kernels (NcasrInt8Gemm),
+  // activations quantized per frame with ncasr's rounding. Off by default: in whole encoders
+  // ncnn's int8 Gemm measured as fast or faster on AVX-512 VNNI (see config.py).
+  bool int8_gemm_ncasr = false;
   std::string variant;  // "", "float" or "int8": which files to load from the folder
 };
 

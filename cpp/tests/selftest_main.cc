@@ -7,6 +7,7 @@
 //     on data with edge values, and dispatch picks the fastest path (check mode).
 //   ncasr-selftest write|check DIR FIXTURES_DIR
 //   ncasr-selftest kernels          (the kernel checks alone; what ctest runs)
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -167,6 +168,34 @@ bool check_int8_gemm(ncasr::kernels::KernelPath path) {
   return true;
 }
 
+// The int8 Gemm layer's path on `path` vs scalar: per-row quantized activations (rows with an
+// exact .5 after scaling and an all-zero row), then the product in column ranges as threads
+// split it. Same scales, same int32 sums.
+bool check_int8_gemm_layer_path(ncasr::kernels::KernelPath path) {
+  namespace k = ncasr::kernels;
+  const int m = 11, kk = 203, n = 150;
+  std::vector<float> x = kernel_test_data(static_cast<size_t>(m) * kk);
+  for (auto& v : x)
+    if (!std::isfinite(v)) v = 3.f;
+  for (int t = 0; t < kk; ++t) x[2 * kk + t] = 0.f;  // a zero row
+  x[kk] = 127.f;
+  x[kk + 1] = 0.5f;  // row 1: scale 1, an exact tie
+  uint32_t seed = 99u;
+  std::vector<int8_t> w(static_cast<size_t>(n) * kk);
+  for (auto& v : w) v = static_cast<int8_t>((seed = seed * 1664525u + 1013904223u) >> 24);
+  const auto ws = k::pack_int8_weights(w.data(), n, kk, kk, k::KernelPath::kScalar);
+  const auto wp = k::pack_int8_weights(w.data(), n, kk, kk, path);
+  k::Int8Activations as, ap;
+  k::quantize_int8_activations(x.data(), m, kk, 1, ws, &as);
+  k::quantize_int8_activations(x.data(), m, kk, 1, wp, &ap);
+  if (as.scales != ap.scales) return false;
+  std::vector<int32_t> cs(static_cast<size_t>(m) * n, -1), cp(cs);
+  k::int8_gemm_columns(as, ws, 0, n, cs.data(), n);
+  const int step = k::int8_gemm_column_step(wp);
+  for (int n0 = 0; n0 < n; n0 += 2 * step) k::int8_gemm_columns(ap, wp, n0, std::min(n, n0 + 2 * step), cp.data(), n);
+  return cs == cp;
+}
+
 // Each SIMD path vs scalar; returns failures. Odd sizes exercise the tail loops.
 int check_kernels(int* passed) {
   namespace k = ncasr::kernels;
@@ -205,6 +234,10 @@ int check_kernels(int* passed) {
                 gemm_ok ? "PASS" : "FAIL", k::kernel_path_name(path),
                 k::kernel_path_name(k::int8_gemm_path(path)));
     gemm_ok ? ++*passed : ++failures;
+    const bool layer_ok = check_int8_gemm_layer_path(path);
+    std::printf("%s int8 gemm layer path %s == scalar (per-row quantized activations, column ranges)\n",
+                layer_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
+    layer_ok ? ++*passed : ++failures;
   }
   return failures;
 }

@@ -1,6 +1,6 @@
 // ncasr-quantize: calibrate and write an int8 model folder, no Python needed (for boards).
 //   ncasr-quantize [--calibration WAV]... [--table TABLE] [--method kl|aciq|minmax|percentile]
-//                  [--exclude LAYER]... [--exclude-type TYPE]... [--fp16-storage]
+//                  [--exclude LAYER]... [--exclude-type TYPE]... [--fp16-storage] [--ncasr-int8-gemm]
 //                  [--num-workers N] MODEL_DIR OUT_DIR
 //   ncasr-quantize --calibrate-only -o TABLE [--method M] MODEL_DIR WAV...
 // The same core as `ncasr quantize` / `ncasr calibrate`: calibration through the streaming
@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "calibrate/calibrator.h"
 #include "common/errors.h"
 #include "convert/conversion_plan.h"
+#include "model/layers/custom_layers.h"
 
 namespace fs = std::filesystem;
 
@@ -25,7 +27,7 @@ namespace {
 void usage() {
   std::fprintf(stderr,
                "usage: ncasr-quantize [--calibration WAV]... [--table TABLE] [--method M]\n"
-               "         [--exclude LAYER]... [--exclude-type TYPE]... [--fp16-storage]\n"
+               "         [--exclude LAYER]... [--exclude-type TYPE]... [--fp16-storage] [--ncasr-int8-gemm]\n"
                "         [--num-workers N] MODEL_DIR OUT_DIR\n"
                "       ncasr-quantize --calibrate-only -o TABLE [--method M] MODEL_DIR WAV...\n");
 }
@@ -65,7 +67,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> positional, wavs;
   std::set<std::string> exclude_layers, exclude_types;
   std::string table_path, method = "kl", output;
-  bool fp16 = false, calibrate_only = false;
+  bool fp16 = false, calibrate_only = false, ncasr_gemm = false;
   int workers = 1;
   try {
     for (int i = 1; i < argc; ++i) {
@@ -80,6 +82,7 @@ int main(int argc, char** argv) {
       else if (a == "--exclude") exclude_layers.insert(value());
       else if (a == "--exclude-type") exclude_types.insert(value());
       else if (a == "--fp16-storage") fp16 = true;
+      else if (a == "--ncasr-int8-gemm") ncasr_gemm = true;
       else if (a == "--num-workers") workers = std::atoi(value().c_str());
       else if (a == "--calibrate-only") calibrate_only = true;
       else if (a == "-o") output = value();
@@ -108,23 +111,30 @@ int main(int argc, char** argv) {
     if (!wavs.empty()) table = calibrate_wavs(runner, wavs, method, workers);
     if (!table_path.empty()) table = ncasr::ScaleTable::load(table_path);
     const auto plan = ncasr::plan_conversion(runner, have_table ? &table : nullptr, exclude_layers,
-                                             exclude_types, fp16);
+                                             exclude_types, fp16, ncasr_gemm);
     // Written beside OUT_DIR, renamed into place when complete.
     const fs::path work = out.string() + ".partial";
     fs::remove_all(work, ec);
     fs::create_directories(work);
     const std::pair<const char*, const ncasr::NetFiles*> nets[] = {
         {"encoder", &files.encoder}, {"decoder", &files.decoder}, {"joiner", &files.joiner}};
+    std::vector<std::string> ncasr_only;
     for (const auto& [net, nf] : nets) {
       if (nf->bin.empty()) throw ncasr::ModelError(nf->param, "has no .bin next to it");
       const std::string name = int8_name(nf->param);
       const auto r = ncasr::convert_net_int8(nf->param, nf->bin, (work / (name + ".param")).string(),
                                              (work / (name + ".bin")).string(), plan.at(net));
+      for (const auto& l : r.layers)
+        if (l.action == std::string("int8 as ") + ncasr::kInt8GemmType) ncasr_only.push_back(std::string(net) + "/" + l.name);
       std::printf("%s: %lld -> %lld bytes (%.0f%%), %d layers int8\n", net, r.bytes_in, r.bytes_out,
                   100.0 * r.bytes_out / r.bytes_in, r.quantized);
     }
     if (!files.tokens.empty()) fs::copy_file(files.tokens, work / "tokens.txt");
     if (have_table) table.save((work / "calibration.table").string());
+    if (!ncasr_only.empty()) {
+      std::ofstream note(work / ncasr::kNcasrOnlyFile);
+      note << ncasr::ncasr_only_note(ncasr_only);
+    }
     fs::remove_all(out, ec);
     fs::rename(work, out);
     std::printf("wrote %s in %.1f s\n", out.string().c_str(),

@@ -106,11 +106,12 @@ def _cmd_quantize(args: argparse.Namespace) -> int:
                                 method=args.method, exclude_layers=args.exclude,
                                 exclude_types=args.exclude_type, force=args.force,
                                 progress=not args.json, auto_exclude=args.auto_exclude,
-                                fp16_storage=args.fp16_storage)
+                                fp16_storage=args.fp16_storage,
+                                ncasr_int8_gemm=args.ncasr_int8_gemm)
     else:
         report = quantize(args.model_dir, args.out_dir, args.table, exclude_layers=args.exclude,
                           exclude_types=args.exclude_type, force=args.force,
-                          fp16_storage=args.fp16_storage)
+                          fp16_storage=args.fp16_storage, ncasr_int8_gemm=args.ncasr_int8_gemm)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report)
     return 0
 
@@ -224,6 +225,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "lowest per-chunk cosine to float is at least this (e.g. 0.999)")
     p.add_argument("--fp16-storage", action="store_true",
                    help="store the weights that stay float as fp16")
+    p.add_argument("--ncasr-int8-gemm", action="store_true",
+                   help="Linear and pointwise-conv layers as ncasr's NcasrInt8Gemm (one scale per "
+                        "output channel): more accurate, loads in ncasr only")
     p.add_argument("--force", action="store_true", help="replace a non-empty OUT_DIR")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_quantize)

@@ -91,6 +91,11 @@ class RecognizerConfig:
     # kernel instead of ncnn's scalar loop: faster; float rounding may differ (False: as
     # sherpa-ncnn).
     depthwise_conv1d_simd: bool = True
+    # Run the ncnn int8 Gemm layers (Linear, pointwise conv) of an int8 model on ncasr's int8
+    # kernels (NcasrInt8Gemm). Off by default: inside whole encoders on this x86 (AVX-512 VNNI)
+    # ncnn's int8 Gemm measured 0.8-1.1x ours' time (benchmarks/bench_int8_layers.py).
+    # Models written with `quantize(..., ncasr_int8_gemm=True)` use ncasr's layer anyway.
+    int8_gemm_ncasr: bool = False
     tail_padding: float = 0.5  # seconds of silence transcribe() appends to flush the model
 
     def __post_init__(self):

@@ -75,14 +75,21 @@ def _load_table(table):
     return ScaleTable.load(os.fspath(table))
 
 
+# Written into an int8 folder that uses ncasr's own layers: other runtimes cannot load it.
+NCASR_ONLY_FILE = _core.NCASR_ONLY_FILE
+
+
 def quantize(model_dir, out_dir, table=None, *, exclude_layers: Iterable[str] = (),
              exclude_types: Iterable[str] = (), force: bool = False,
-             fp16_storage: bool = False) -> QuantizeReport:
+             fp16_storage: bool = False, ncasr_int8_gemm: bool = False) -> QuantizeReport:
     """Write an int8 copy of the model in ``model_dir`` to ``out_dir``.
 
     ``table``: a calibration ScaleTable (or its file) from ``ncasr.calibrate``; without
     one, Convolution layers stay float. ``fp16_storage``: write the weights that stay
-    float as fp16 (half their size; ncnn widens them at load). Refuses a non-empty
+    float as fp16 (half their size; ncnn widens them at load). ``ncasr_int8_gemm``: write
+    Linear and pointwise-conv layers as ncasr's NcasrInt8Gemm (one int8 scale per output
+    channel instead of ncnn's one per weight matrix): more accurate, but only ncasr loads
+    the result, which the folder records in NCASR-ONLY.txt. Refuses a non-empty
     ``out_dir`` unless ``force``; never writes into ``model_dir``.
     """
     t0 = time.perf_counter()
@@ -95,7 +102,7 @@ def quantize(model_dir, out_dir, table=None, *, exclude_layers: Iterable[str] = 
         raise ConfigError(f"{dst}: output folder is not empty (pass force=True / --force)")
     # Probe run, table checks and per-net options, in the core.
     plan = _core.ConversionPlan(str(src), _load_table(table), set(exclude_layers),
-                                set(exclude_types), fp16_storage)
+                                set(exclude_types), fp16_storage, ncasr_int8_gemm)
     dst.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".ncasr-quantize-", dir=dst.parent))
     nets, layers = {}, []
@@ -119,6 +126,9 @@ def quantize(model_dir, out_dir, table=None, *, exclude_layers: Iterable[str] = 
             layers += [dict(l, net=net) for l in r["layers"]]
         if files["tokens"]:
             shutil.copyfile(files["tokens"], work / "tokens.txt")
+        ncasr_only = [f"{l['net']}/{l['name']}" for l in layers if l["action"] == "int8 as NcasrInt8Gemm"]
+        if ncasr_only:
+            (work / NCASR_ONLY_FILE).write_text(_core.ncasr_only_note(ncasr_only))
         _core.inspect_model(str(work))  # the result must load as a model folder
         if dst.exists():
             shutil.rmtree(dst)
@@ -135,7 +145,7 @@ def quantize_model(model_dir, out_dir, calibration_audio=None, *, method: str = 
                    exclude_types: Iterable[str] = (), force: bool = False,
                    progress=True, num_workers: int = 0,
                    auto_exclude: Optional[float] = None,
-                   fp16_storage: bool = False) -> QuantizeReport:
+                   fp16_storage: bool = False, ncasr_int8_gemm: bool = False) -> QuantizeReport:
     """Calibrate on ``calibration_audio`` (files, folders, manifests or arrays; see
     ``ncasr.calibrate``) unless a ``table`` is given, then write the int8 model to
     ``out_dir`` with the table saved beside it as ``calibration.table``.
@@ -167,10 +177,11 @@ def quantize_model(model_dir, out_dir, calibration_audio=None, *, method: str = 
         if calibration_audio is None:
             raise ConfigError("auto_exclude needs calibration_audio to measure sensitivity")
         auto = sensitivity.auto_exclude(model_dir, calibration_audio, table,
-                                        min_cosine=auto_exclude)
+                                        min_cosine=auto_exclude, ncasr_int8_gemm=ncasr_int8_gemm)
         exclude_layers += [n for n in auto["exclude"] if n not in exclude_layers]
     report = quantize(model_dir, out_dir, table, exclude_layers=exclude_layers,
-                      exclude_types=exclude_types, force=force, fp16_storage=fp16_storage)
+                      exclude_types=exclude_types, force=force, fp16_storage=fp16_storage,
+                      ncasr_int8_gemm=ncasr_int8_gemm)
     if auto is not None:
         worst = {l.name: l for l in auto["sensitivity"].layers}
         for l in report.layers:

@@ -76,6 +76,7 @@ class Recognizer:
         c.zipformer_encoder_fp16_weights = config.zipformer_encoder_fp16_weights
         c.pointwise_conv1d_as_gemm = config.pointwise_conv1d_as_gemm
         c.depthwise_conv1d_simd = config.depthwise_conv1d_simd
+        c.int8_gemm_ncasr = config.int8_gemm_ncasr
         c.variant = config.variant
         c.features.sample_rate = float(config.features.sample_rate)
         c.features.num_bins = config.features.num_bins

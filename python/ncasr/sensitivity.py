@@ -105,13 +105,13 @@ class _Probe:
 
 
 def _candidates(model_dir: str, table, types: Optional[Iterable[str]],
-                names: Optional[Iterable[str]]) -> List[dict]:
+                names: Optional[Iterable[str]], ncasr_int8_gemm: bool = False) -> List[dict]:
     """Layers that go int8 when everything is quantized (a dry conversion)."""
     from .int8_model import quantize
 
     work = tempfile.mkdtemp(prefix=".ncasr-sensitivity-")
     try:
-        report = quantize(model_dir, os.path.join(work, "all"), table)
+        report = quantize(model_dir, os.path.join(work, "all"), table, ncasr_int8_gemm=ncasr_int8_gemm)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return _filter([l for l in report.layers if l["action"].startswith("int8")], types, names)
@@ -128,18 +128,19 @@ def _filter(layers: List[dict], types, names) -> List[dict]:
 
 
 def measure_sensitivity(model_dir, audio, table=None, *, types=None, candidates=None,
-                        max_utterances: int = 2, progress=None) -> SensitivityReport:
+                        max_utterances: int = 2, progress=None,
+                        ncasr_int8_gemm: bool = False) -> SensitivityReport:
     """Quantize one layer at a time and measure the damage (see the module docstring)."""
     from .audio_sources import gather_audio
 
     model_dir = os.fspath(model_dir)
     utts = gather_audio(audio)[:max_utterances]
     probe = _Probe(model_dir, utts)
-    everything = _candidates(model_dir, table, None, None)
+    everything = _candidates(model_dir, table, None, None, ncasr_int8_gemm)
     layers = _filter(everything, types, candidates)
     work = tempfile.mkdtemp(prefix=".ncasr-sensitivity-")
     try:
-        out = _rank(model_dir, table, probe, layers, everything, work, progress)
+        out = _rank(model_dir, table, probe, layers, everything, work, progress, ncasr_int8_gemm)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return SensitivityReport(out, len(utts))
@@ -149,7 +150,7 @@ STATIC_TYPES = ("Convolution", "ConvolutionDepthWise")  # int8 input scales from
 
 
 def auto_exclude(model_dir, audio, table=None, *, min_cosine: float = 0.999,
-                 max_utterances: int = 2) -> Dict[str, object]:
+                 max_utterances: int = 2, ncasr_int8_gemm: bool = False) -> Dict[str, object]:
     """Layers to keep float so that the int8 model's lowest per-chunk encoder cosine to the
     float model is at least ``min_cosine``.
 
@@ -172,21 +173,21 @@ def auto_exclude(model_dir, audio, table=None, *, min_cosine: float = 0.999,
 
     def whole_model() -> float:
         dst = os.path.join(work, f"s{len(exclude)}")
-        quantize(model_dir, dst, table, exclude_layers=exclude)
+        quantize(model_dir, dst, table, exclude_layers=exclude, ncasr_int8_gemm=ncasr_int8_gemm)
         cos = probe.measure(dst)[0]
         shutil.rmtree(dst, ignore_errors=True)
         return cos
 
     try:
         cos = whole_model()
-        everything = _candidates(model_dir, table, None, None) if cos < min_cosine else []
+        everything = _candidates(model_dir, table, None, None, ncasr_int8_gemm) if cos < min_cosine else []
         for stage in ("static", "dynamic"):
             if cos >= min_cosine:
                 break
             layers = [l for l in everything
                       if (l["type"] in STATIC_TYPES) == (stage == "static")
                       and l["name"] not in exclude]
-            part = _rank(model_dir, table, probe, layers, everything, work)
+            part = _rank(model_dir, table, probe, layers, everything, work, None, ncasr_int8_gemm)
             ranked.layers += part
             for l in part:
                 if cos >= min_cosine:
@@ -199,7 +200,7 @@ def auto_exclude(model_dir, audio, table=None, *, min_cosine: float = 0.999,
 
 
 def _rank(model_dir: str, table, probe: "_Probe", layers: List[dict], everything: List[dict],
-          work: str, progress=None) -> List[LayerSensitivity]:
+          work: str, progress=None, ncasr_int8_gemm: bool = False) -> List[LayerSensitivity]:
     """Each of `layers` alone in int8 (every other layer of `everything` kept float),
     measured; worst first."""
     from .int8_model import quantize
@@ -208,7 +209,8 @@ def _rank(model_dir: str, table, probe: "_Probe", layers: List[dict], everything
     out = []
     for i, l in enumerate(layers):
         dst = os.path.join(work, f"l{i}")
-        quantize(model_dir, dst, table, exclude_layers=[n for n in names if n != l["name"]])
+        quantize(model_dir, dst, table, exclude_layers=[n for n in names if n != l["name"]],
+                 ncasr_int8_gemm=ncasr_int8_gemm)
         cos, err, agree = probe.measure(dst)
         shutil.rmtree(dst, ignore_errors=True)
         out.append(LayerSensitivity(l["net"], l["name"], l["type"], cos, err, agree))

@@ -30,6 +30,30 @@ void int8_gemm_neon(const void* ap, int m, const int8_t* wp, int n, int kp, cons
   }
 }
 
+float quantize_row_neon(const float* x, int k, void* out) {
+  float32x4_t mx = vdupq_n_f32(0.f);
+  int t = 0;
+  for (; t + 4 <= k; t += 4) mx = vmaxq_f32(mx, vabsq_f32(vld1q_f32(x + t)));
+  float absmax = vmaxvq_f32(mx);
+  for (int i = t; i < k; ++i) {
+    const float a = x[i] < 0.f ? -x[i] : x[i];
+    absmax = a > absmax ? a : absmax;
+  }
+  const float scale = absmax > 0.f ? 127.f / absmax : 1.f;
+  int8_t* q8 = static_cast<int8_t*>(out);
+  const int32x4_t lo = vdupq_n_s32(-127), hi = vdupq_n_s32(127);
+  for (t = 0; t + 8 <= k; t += 8) {
+    const int32x4_t a = vminq_s32(vmaxq_s32(vcvtnq_s32_f32(vmulq_n_f32(vld1q_f32(x + t), scale)), lo), hi);
+    const int32x4_t b = vminq_s32(vmaxq_s32(vcvtnq_s32_f32(vmulq_n_f32(vld1q_f32(x + t + 4), scale)), lo), hi);
+    vst1_s8(q8 + t, vmovn_s16(vcombine_s16(vmovn_s32(a), vmovn_s32(b))));
+  }
+  for (; t < k; ++t) {
+    const int32_t v = vcvtns_s32_f32(x[t] * scale);  // nearest even, as the vector body
+    q8[t] = static_cast<int8_t>(v < -127 ? -127 : (v > 127 ? 127 : v));
+  }
+  return scale;
+}
+
 }  // namespace isa
 }  // namespace kernels
 }  // namespace ncasr

@@ -54,6 +54,37 @@ void int8_gemm_avx2(const void* ap, int m, const int8_t* wp, int n, int kp, cons
   for (; i < m; ++i) rows<1>(aw + static_cast<size_t>(i) * kp, kp, wp, n, c + i * ldc, ldc);
 }
 
+// Output as int16, the form the vpmaddwd kernel reads.
+float quantize_row_avx2(const float* x, int k, void* out) {
+  const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7fffffff));
+  __m256 mx = _mm256_setzero_ps();
+  int t = 0;
+  for (; t + 8 <= k; t += 8) mx = _mm256_max_ps(mx, _mm256_and_ps(_mm256_loadu_ps(x + t), abs_mask));
+  float lanes[8];
+  _mm256_storeu_ps(lanes, mx);
+  float absmax = 0.f;
+  for (int i = 0; i < 8; ++i) absmax = lanes[i] > absmax ? lanes[i] : absmax;
+  for (int i = t; i < k; ++i) {
+    const float a = x[i] < 0.f ? -x[i] : x[i];
+    absmax = a > absmax ? a : absmax;
+  }
+  const float scale = absmax > 0.f ? 127.f / absmax : 1.f;
+  const __m256 s = _mm256_set1_ps(scale);
+  const __m256i lo = _mm256_set1_epi32(-127), hi = _mm256_set1_epi32(127);
+  int16_t* q16 = static_cast<int16_t*>(out);
+  for (t = 0; t + 8 <= k; t += 8) {
+    __m256i q = _mm256_cvtps_epi32(_mm256_mul_ps(_mm256_loadu_ps(x + t), s));  // nearest even
+    q = _mm256_min_epi32(_mm256_max_epi32(q, lo), hi);
+    const __m128i packed = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(q16 + t), packed);
+  }
+  for (; t < k; ++t) {
+    int v = _mm_cvtss_si32(_mm_set_ss(x[t] * scale));  // same rounding as the vector body
+    q16[t] = static_cast<int16_t>(v < -127 ? -127 : (v > 127 ? 127 : v));
+  }
+  return scale;
+}
+
 }  // namespace isa
 }  // namespace kernels
 }  // namespace ncasr

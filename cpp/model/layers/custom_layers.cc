@@ -18,6 +18,7 @@ const Entry kEntries[] = {
     {"Stack", create_stack_layer},
     {kPointwiseConv1DType, create_pointwise_conv1d_layer},
     {kDepthwiseConv1DType, create_depthwise_conv1d_layer},
+    {kInt8GemmType, create_int8_gemm_layer},
 };
 }  // namespace
 

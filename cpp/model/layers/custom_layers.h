@@ -12,8 +12,8 @@ class Layer;
 namespace ncasr {
 
 // Registers SherpaMetaData, the four Zipformer layers (PoolingModuleNoProj,
-// TensorAsStrided, SimpleUpsample, Stack) and ncasr's own NcasrPointwiseConv1D and
-// NcasrDepthwiseConv1D on `net`.
+// TensorAsStrided, SimpleUpsample, Stack) and ncasr's own NcasrPointwiseConv1D,
+// NcasrDepthwiseConv1D and NcasrInt8Gemm on `net`.
 void register_custom_layers(ncnn::Net& net);
 
 // Type names registered by register_custom_layers.
@@ -27,10 +27,15 @@ ncnn::Layer* create_simple_upsample_layer(void*);
 ncnn::Layer* create_stack_layer(void*);
 ncnn::Layer* create_pointwise_conv1d_layer(void*);
 ncnn::Layer* create_depthwise_conv1d_layer(void*);
+ncnn::Layer* create_int8_gemm_layer(void*);
 
 // The in-memory type name of a Convolution1D that load_net runs as a Gemm.
 constexpr const char* kPointwiseConv1DType = "NcasrPointwiseConv1D";
 // The in-memory type name of a ConvolutionDepthWise1D that load_net runs on ncasr's SIMD kernel.
 constexpr const char* kDepthwiseConv1DType = "NcasrDepthwiseConv1D";
+// ncasr's int8 Gemm (Linear and pointwise Conv1D on ncasr's int8 kernels): written by the
+// converter for ncasr-only models, and the in-memory type of an ncnn int8 Gemm load_net runs
+// on those kernels.
+constexpr const char* kInt8GemmType = "NcasrInt8Gemm";
 
 }  // namespace ncasr
