@@ -100,7 +100,8 @@ void bind_model(py::module_& m) {
           if (o == "pointwise_conv1d") lo.pointwise_conv1d_as_gemm = true;
           else if (o == "depthwise_conv1d") lo.depthwise_conv1d_simd = true;
           else if (o == "int8_gemm") lo.int8_gemm_ncasr = true;
-          else throw ConfigError("run_net: unknown override '" + o + "' (pointwise_conv1d, depthwise_conv1d, int8_gemm)");
+          else if (o == "lstm_int8") lo.lstm_int8_ncasr = true;
+          else throw ConfigError("run_net: unknown override '" + o + "' (pointwise_conv1d, depthwise_conv1d, int8_gemm, lstm_int8)");
         }
         const NetLoadResult loaded = load_net(net, param, bin, lo);
         std::vector<std::pair<std::string, ncnn::Mat>> in_mats;

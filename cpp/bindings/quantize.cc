@@ -14,6 +14,7 @@
 #include "kernels/calib_stats.h"
 #include "kernels/depthwise_conv1d.h"
 #include "kernels/int8_gemm.h"
+#include "kernels/lstm_cell.h"
 #include "quantize/histogram_collector.h"
 #include "quantize/scale_table.h"
 #include "quantize/thresholds.h"
@@ -134,6 +135,23 @@ void bind_kernels(py::module_& m) {
     return py::make_tuple(c, kernels::kernel_path_name(ran));
   }, py::arg("a"), py::arg("w"), py::arg("path") = "",
   "C = A @ W.T in exact int32 (A: (M, K) int8, W: (N, K) int8); returns (C, path that ran).");
+  m.def("lstm_cell", [](py::array_t<float, py::array::c_style | py::array::forcecast> gates,
+                        py::array_t<float, py::array::c_style | py::array::forcecast> cell, const std::string& path) {
+    if (gates.ndim() != 2 || gates.shape(0) != 4 || cell.ndim() != 1 || cell.shape(0) != gates.shape(1))
+      throw ConfigError("lstm_cell expects gates (4, H) (I, F, O, G) and cell (H,)");
+    const int hidden = static_cast<int>(cell.shape(0));
+    py::array_t<float> c_out(hidden), h_out(hidden);
+    std::copy(cell.data(), cell.data() + hidden, c_out.mutable_data());
+    float* c = c_out.mutable_data();
+    float* h = h_out.mutable_data();
+    kernels::KernelPath ran;
+    {
+      py::gil_scoped_release release;
+      ran = kernels::lstm_cell(gates.data(), hidden, c, h, hidden, path_or_active(path));
+    }
+    return py::make_tuple(c_out, h_out, kernels::kernel_path_name(ran));
+  }, py::arg("gates"), py::arg("cell"), py::arg("path") = "",
+  "One LSTM cell step from gate pre-activations: (new cell, hidden, path that ran).");
   m.def("quantize_int8_rows", [](py::array_t<float, py::array::c_style | py::array::forcecast> x,
                                  const std::string& path) {
     if (x.ndim() != 2 || x.shape(1) < 1) throw ConfigError("quantize_int8_rows expects a (M, K) float array, K >= 1");

@@ -66,6 +66,9 @@ void bind_recognizer(py::module_& m) {
           "int8_gemm_ncasr", [](const RecognizerConfig& c) { return c.model.int8_gemm_ncasr; },
           [](RecognizerConfig& c, bool v) { c.model.int8_gemm_ncasr = v; })
       .def_property(
+          "lstm_int8_ncasr", [](const RecognizerConfig& c) { return c.model.lstm_int8_ncasr; },
+          [](RecognizerConfig& c, bool v) { c.model.lstm_int8_ncasr = v; })
+      .def_property(
           "variant", [](const RecognizerConfig& c) { return c.model.variant; },
           [](RecognizerConfig& c, const std::string& v) { c.model.variant = v; })
       .def_readwrite("record_margins", &RecognizerConfig::record_margins)

@@ -81,6 +81,11 @@ bool is_ncasr_int8_gemm(const ParamLayer& l) {
          (broadcast == -1 || (constant_c == 1 && broadcast == 4));
 }
 
+bool is_forward_int8_lstm(const ParamLayer& l) {
+  return l.type == "LSTM" && l.param("8") == "2" && (l.param("2").empty() || l.param("2") == "0") &&
+         (l.bottoms.size() == 1 || l.bottoms.size() == 3) && (l.tops.size() == 1 || l.tops.size() == 3);
+}
+
 }  // namespace
 
 ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, const NetLoadOptions& options,
@@ -94,6 +99,7 @@ ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, cons
     const char* type = options.pointwise_conv1d_as_gemm && is_pointwise_conv1d(l)       ? kPointwiseConv1DType
                        : options.depthwise_conv1d_simd && is_simple_depthwise_conv1d(l) ? kDepthwiseConv1DType
                        : options.int8_gemm_ncasr && is_ncasr_int8_gemm(l)                ? kInt8GemmType
+                       : options.lstm_int8_ncasr && is_forward_int8_lstm(l)              ? kLSTMInt8Type
                                                                                           : nullptr;
     if (type) {
       l.type = type;

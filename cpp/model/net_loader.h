@@ -26,6 +26,9 @@ struct NetLoadOptions {
   // kernels (NcasrInt8Gemm): activations quantized per frame instead of ncnn's rounding, so
   // outputs differ from ncnn's int8 Gemm by quantization rounding.
   bool int8_gemm_ncasr = false;
+  // Run each forward int8 LSTM (8=2) on ncasr's int8 kernels (NcasrLSTMInt8), its float
+  // projection W_hr quantized at load: fewer bytes per time step, other rounding than ncnn's.
+  bool lstm_int8_ncasr = false;
 };
 
 struct NetLoadResult {

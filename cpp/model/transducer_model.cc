@@ -71,6 +71,7 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
   encoder_load.pointwise_conv1d_as_gemm = options.pointwise_conv1d_as_gemm;
   encoder_load.depthwise_conv1d_simd = options.depthwise_conv1d_simd;
   encoder_load.int8_gemm_ncasr = options.int8_gemm_ncasr;
+  encoder_load.lstm_int8_ncasr = options.lstm_int8_ncasr;
   NetLoadOptions small_load;
   small_load.int8_gemm_ncasr = options.int8_gemm_ncasr;
   encoder_overrides_ = load_net(encoder_, files_.encoder.param, files_.encoder.bin, encoder_load).overrides;

@@ -42,6 +42,9 @@ struct ModelOptions {
   // activations quantized per frame with ncasr's rounding. Off by default: in whole encoders
   // ncnn's int8 Gemm measured as fast or faster on AVX-512 VNNI (see config.py).
   bool int8_gemm_ncasr = false;
+  // ncnn int8 LSTM layers on ncasr's int8 kernels (NcasrLSTMInt8), W_hr quantized too:
+  // faster than ncnn's int8 LSTM, other rounding. False runs ncnn's, as sherpa-ncnn.
+  bool lstm_int8_ncasr = true;
   std::string variant;  // "", "float" or "int8": which files to load from the folder
 };
 

@@ -22,6 +22,7 @@
 #include "kernels/calib_stats.h"
 #include "kernels/depthwise_conv1d.h"
 #include "kernels/int8_gemm.h"
+#include "kernels/lstm_cell.h"
 #include "recognizer/recognizer.h"
 
 namespace {
@@ -196,6 +197,29 @@ bool check_int8_gemm_layer_path(ncasr::kernels::KernelPath path) {
   return cs == cp;
 }
 
+// The LSTM cell on `path` vs scalar, bit for bit: odd unit counts (tails), a thread's slice
+// (gate stride > units), saturating and clamped gate values.
+bool check_lstm_cell(ncasr::kernels::KernelPath path) {
+  namespace k = ncasr::kernels;
+  for (const int hidden : {1, 3, 16, 21, 100}) {
+    const int stride = hidden + 3;
+    std::vector<float> gates = kernel_test_data(static_cast<size_t>(4) * stride);
+    for (auto& v : gates)
+      if (!std::isfinite(v)) v = 90.f;
+    gates[0] = 100.f;
+    gates[stride] = -100.f;
+    std::vector<float> cs = kernel_test_data(static_cast<size_t>(hidden) + 12), cp, hs(hidden), hp(hidden);
+    cs.resize(hidden);
+    for (auto& v : cs)
+      if (!std::isfinite(v)) v = 0.5f;
+    cp = cs;
+    k::lstm_cell(gates.data(), stride, cs.data(), hs.data(), hidden, k::KernelPath::kScalar);
+    if (k::lstm_cell(gates.data(), stride, cp.data(), hp.data(), hidden, path) != path) return false;
+    if (cs != cp || hs != hp) return false;
+  }
+  return true;
+}
+
 // Each SIMD path vs scalar; returns failures. Odd sizes exercise the tail loops.
 int check_kernels(int* passed) {
   namespace k = ncasr::kernels;
@@ -238,6 +262,10 @@ int check_kernels(int* passed) {
     std::printf("%s int8 gemm layer path %s == scalar (per-row quantized activations, column ranges)\n",
                 layer_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
     layer_ok ? ++*passed : ++failures;
+    const bool cell_ok = check_lstm_cell(path);
+    std::printf("%s lstm cell %s == scalar bit for bit (tails, strided slice, saturated gates)\n",
+                cell_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
+    cell_ok ? ++*passed : ++failures;
   }
   return failures;
 }

@@ -74,7 +74,11 @@ def _write(folder, name: str, lines, blob: bytes) -> Tuple[str, str]:
     folder.mkdir(parents=True, exist_ok=True)
     param, binf = folder / f"{name}.param", folder / f"{name}.bin"
     layers = ["Input            in0                      0 1 in0", *lines]
-    param.write_text(f"7767517\n{len(layers)} {len(layers)}\n" + "\n".join(layers) + "\n")
+    tops = 0
+    for line in layers:  # type name bottoms tops names...: count the tops
+        f = line.split()
+        tops += int(f[3])
+    param.write_text(f"7767517\n{len(layers)} {tops}\n" + "\n".join(layers) + "\n")
     binf.write_bytes(blob)
     return str(param), str(binf)
 
@@ -102,4 +106,37 @@ def write_gemm_chain(folder, k: int, n: int, count: int, form: str = "fp32", lay
                                  "in0" if i == 0 else f"out{i}", f"out{i + 1}")
         lines.append(line)
         blob += data
+    return _write(folder, name, lines, blob)
+
+
+def write_lstm_net(folder, w_xc: np.ndarray, bias: np.ndarray, w_hc: np.ndarray,
+                   w_hr: Optional[np.ndarray] = None, form: str = "fp32",
+                   name: str = "lstm") -> Tuple[str, str]:
+    """A forward ncnn LSTM with explicit states: ``in0`` (T x input), ``h0`` (num_output),
+    ``c0`` (hidden) -> ``out0`` (T x num_output), ``h1``, ``c1``. Gate rows I, F, O, G:
+    w_xc (4H, input), bias (4H,), w_hc (4H, num_output), w_hr (num_output, H) or None.
+    form "ncnn-int8" writes ncnn's int8 LSTM (8=2): W_xc and W_hc per gate row, the rest float."""
+    if form not in ("fp32", "ncnn-int8"):
+        raise ValueError("form must be fp32 or ncnn-int8")
+    w_xc, w_hc = np.asarray(w_xc, np.float32), np.asarray(w_hc, np.float32)
+    rows, size = w_xc.shape
+    hidden = rows // 4
+    num_output = w_hc.shape[1]
+    if rows != 4 * hidden or w_hc.shape[0] != rows or (w_hr is None) != (num_output == hidden):
+        raise ValueError("inconsistent LSTM weight shapes")
+    blob = b""
+    if form == "fp32":
+        blob += _tagged_fp32(w_xc) + _tagged_fp32(bias) + _tagged_fp32(w_hc)
+    else:
+        qxc, sxc = quantize_weights(w_xc, True)
+        qhc, shc = quantize_weights(w_hc, True)
+        blob += _tagged_int8(qxc) + _tagged_fp32(bias) + _tagged_int8(qhc)
+    if w_hr is not None:
+        blob += _tagged_fp32(np.asarray(w_hr, np.float32))
+    if form != "fp32":
+        blob += np.asarray(sxc, "<f4").tobytes() + np.asarray(shc, "<f4").tobytes()
+    params = f"0={num_output} 1={rows * size} 2=0 3={hidden}" + (" 8=2" if form != "fp32" else "")
+    lines = ["Input            h0                       0 1 h0",
+             "Input            c0                       0 1 c0",
+             f"LSTM             {name:<24} 3 3 in0 h0 c0 out0 h1 c1 {params}"]
     return _write(folder, name, lines, blob)

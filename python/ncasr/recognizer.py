@@ -77,6 +77,7 @@ class Recognizer:
         c.pointwise_conv1d_as_gemm = config.pointwise_conv1d_as_gemm
         c.depthwise_conv1d_simd = config.depthwise_conv1d_simd
         c.int8_gemm_ncasr = config.int8_gemm_ncasr
+        c.lstm_int8_ncasr = config.lstm_int8_ncasr
         c.variant = config.variant
         c.features.sample_rate = float(config.features.sample_rate)
         c.features.num_bins = config.features.num_bins

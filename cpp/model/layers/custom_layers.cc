@@ -19,6 +19,7 @@ const Entry kEntries[] = {
     {kPointwiseConv1DType, create_pointwise_conv1d_layer},
     {kDepthwiseConv1DType, create_depthwise_conv1d_layer},
     {kInt8GemmType, create_int8_gemm_layer},
+    {kLSTMInt8Type, create_lstm_int8_layer},
 };
 }  // namespace
 

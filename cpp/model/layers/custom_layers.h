@@ -13,7 +13,7 @@ namespace ncasr {
 
 // Registers SherpaMetaData, the four Zipformer layers (PoolingModuleNoProj,
 // TensorAsStrided, SimpleUpsample, Stack) and ncasr's own NcasrPointwiseConv1D,
-// NcasrDepthwiseConv1D and NcasrInt8Gemm on `net`.
+// NcasrDepthwiseConv1D, NcasrInt8Gemm and NcasrLSTMInt8 on `net`.
 void register_custom_layers(ncnn::Net& net);
 
 // Type names registered by register_custom_layers.
@@ -28,6 +28,7 @@ ncnn::Layer* create_stack_layer(void*);
 ncnn::Layer* create_pointwise_conv1d_layer(void*);
 ncnn::Layer* create_depthwise_conv1d_layer(void*);
 ncnn::Layer* create_int8_gemm_layer(void*);
+ncnn::Layer* create_lstm_int8_layer(void*);
 
 // The in-memory type name of a Convolution1D that load_net runs as a Gemm.
 constexpr const char* kPointwiseConv1DType = "NcasrPointwiseConv1D";
@@ -37,5 +38,7 @@ constexpr const char* kDepthwiseConv1DType = "NcasrDepthwiseConv1D";
 // converter for ncasr-only models, and the in-memory type of an ncnn int8 Gemm load_net runs
 // on those kernels.
 constexpr const char* kInt8GemmType = "NcasrInt8Gemm";
+// The in-memory type of an ncnn int8 LSTM that load_net runs on ncasr's int8 kernels.
+constexpr const char* kLSTMInt8Type = "NcasrLSTMInt8";
 
 }  // namespace ncasr
