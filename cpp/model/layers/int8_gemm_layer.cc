@@ -70,6 +70,10 @@ class Int8Gemm : public ncnn::Layer {
     if (bias_term_) {
       bias_ = mb.load(outputs_, 0);
       if (bias_.empty()) return -100;
+    } else {
+      bias_.create(outputs_);  // zeros: the stores add a bias either way, no branch per value
+      if (bias_.empty()) return -100;
+      bias_.fill(0.f);
     }
     ncnn::Mat scales = mb.load(per_channel_ || columns_ ? outputs_ : 1, 1);
     if (scales.empty()) return -100;
@@ -114,14 +118,15 @@ class Int8Gemm : public ncnn::Layer {
 
     // int32 sums, frames rows of outputs; rows padded by 16 so that the stores, which read up
     // to 16 rows at once, do not find them all in one L1 set (rows a multiple of 4 KiB apart).
+    // Kept per thread across calls: a fresh block of this size per call costs page faults.
     const size_t ldc = static_cast<size_t>(outputs_) + 16;
-    ncnn::Mat acc(static_cast<int>(ldc), frames, 4u, opt.workspace_allocator);
-    if (acc.empty()) return -100;
-    int32_t* c = static_cast<int32_t*>(acc.data);
+    thread_local std::vector<int32_t> acc;
+    acc.resize(ldc * frames);
+    int32_t* c = acc.data();
     const int step = std::max(kernels::int8_gemm_column_step(packed_), columns_ ? out_pack : 1);
     const int threads = std::max(1, std::min(opt.num_threads, (outputs_ + step - 1) / step));
     const int per_thread = (outputs_ + step * threads - 1) / (step * threads) * step;
-    const float* bias = bias_term_ ? static_cast<const float*>(bias_) : nullptr;
+    const float* bias = bias_;  // zeros when the layer has none
     const kernels::Int8Activations& prepared = a;
     float* y = out;
     int failed = 0;
@@ -199,21 +204,26 @@ class Int8Gemm : public ncnn::Layer {
       const int32_t* cb = c + static_cast<size_t>(b) * p * ldc;
       float* yb = y + static_cast<size_t>(b) * outputs_ * p;
       for (int j = n0; j < n1; ++j) {
-        const float wj = inv_w_scale_[j], bj = bias ? bias[j] : 0.f;
+        const float wj = inv_w_scale_[j], bj = bias[j];
         for (int r = 0; r < p; ++r) yb[static_cast<size_t>(j) * p + r] = cb[static_cast<size_t>(r) * ldc + j] * (inv_a[r] * wj) + bj;
       }
     }
   }
 
   // y (outputs_ rows of frames, packed by p along the rows) for output rows [n0, n1); n0 and
-  // n1 (unless it is outputs_) are multiples of p.
-  void store_columns(const int32_t* c, size_t ldc, const float* a_scales, const float* bias, int frames, int n0, int n1, int p,
-                     float* y) const {
-    for (int t = 0; t < frames; ++t) {
-      const float inv_a = 1.f / a_scales[t];
-      const int32_t* cr = c + static_cast<size_t>(t) * ldc;
-      for (int j = n0; j < n1; ++j)
-        y[(static_cast<size_t>(j / p) * frames + t) * p + j % p] = cr[j] * (inv_a * inv_w_scale_[j]) + (bias ? bias[j] : 0.f);
+  // n1 (unless it is outputs_) are multiples of p, and outputs_ is one (output_elempack).
+  // Block by block, so both the sums and the packed output are read and written in order.
+  void store_columns(const int32_t* c, size_t ldc, const float* a_scales, const float* bias, int frames, int n0,
+                     int n1, int p, float* y) const {
+    for (int jb = n0 / p; jb * p < n1; ++jb) {
+      const float* wb = inv_w_scale_.data() + jb * p;
+      const float* bb = bias + jb * p;
+      for (int t = 0; t < frames; ++t) {
+        const float inv_a = 1.f / a_scales[t];
+        const int32_t* cr = c + static_cast<size_t>(t) * ldc + jb * p;
+        float* yr = y + (static_cast<size_t>(jb) * frames + t) * p;
+        for (int r = 0; r < p; ++r) yr[r] = cr[r] * (inv_a * wb[r]) + bb[r];
+      }
     }
   }
 
