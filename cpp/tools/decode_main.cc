@@ -1,7 +1,9 @@
 // ncasr-decode: recognize WAV files with a model folder, no Python needed (for boards).
 //   ncasr-decode [--method greedy_search|modified_beam_search] [--num-active-paths N]
 //                [--num-threads N] [--hotwords FILE] [--tail-padding SECONDS] [--json]
-//                MODEL_DIR WAV...
+//                [--ncnn-layers] [--ncasr-int8-gemm] MODEL_DIR WAV...
+// --ncnn-layers runs ncnn's own layers everywhere (as sherpa-ncnn does) instead of ncasr's
+// faster ones; --ncasr-int8-gemm also runs an int8 model's Gemm layers on ncasr's kernels.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -21,7 +23,8 @@ void usage() {
   std::fprintf(stderr,
                "usage: ncasr-decode [--method greedy_search|modified_beam_search]\n"
                "         [--num-active-paths N] [--num-threads N] [--hotwords FILE]\n"
-               "         [--tail-padding SECONDS] [--json] MODEL_DIR WAV...\n");
+               "         [--tail-padding SECONDS] [--json] [--ncnn-layers] [--ncasr-int8-gemm]\n"
+               "         MODEL_DIR WAV...\n");
 }
 
 std::string json_escape(const std::string& s) {
@@ -58,6 +61,10 @@ int main(int argc, char** argv) {
       else if (a == "--num-threads") config.model.num_threads = std::stoi(value());
       else if (a == "--tail-padding") tail_padding = std::stof(value());
       else if (a == "--json") json = true;
+      else if (a == "--ncnn-layers") {
+        config.model.pointwise_conv1d_as_gemm = config.model.depthwise_conv1d_simd = false;
+        config.model.int8_gemm_ncasr = config.model.lstm_int8_ncasr = false;
+      } else if (a == "--ncasr-int8-gemm") config.model.int8_gemm_ncasr = true;
       else if (a == "--hotwords") {
         std::string path = value();
         std::ifstream f(path);
