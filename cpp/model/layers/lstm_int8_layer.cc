@@ -158,12 +158,15 @@ class LSTMInt8 : public ncnn::Layer {
   }
 
  private:
-  // sums (a.m rows of w.n) = a * w^T, output columns split across threads. The kernel checks
-  // were made when the operands were built, so nothing here throws inside the parallel region.
+  // sums (a.m rows of w.n) = a * w^T, output columns split across threads when the product
+  // is big enough to pay for waking them (a small model's per-step products are not). The
+  // kernel checks were made when the operands were built: nothing throws in the parallel region.
   static void multiply(const kernels::Int8Activations& a, const kernels::PackedInt8Weights& w, int32_t* sums,
                        int threads) {
+    constexpr double kMinPerThread = 512.0 * 1024;  // multiply-adds worth a thread
     const int step = kernels::int8_gemm_column_step(w);
-    threads = std::max(1, std::min(threads, (w.n + step - 1) / step));
+    const double work = static_cast<double>(a.m) * w.n * w.k;
+    threads = std::max(1, std::min({threads, (w.n + step - 1) / step, static_cast<int>(work / kMinPerThread)}));
     if (threads == 1) {
       kernels::int8_gemm_columns(a, w, 0, w.n, sums, static_cast<size_t>(w.n));
       return;
