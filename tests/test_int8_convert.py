@@ -269,6 +269,11 @@ def test_sensitivity_ranks_worst_first_and_auto_exclude_starts_there(float_model
     auto = auto_exclude(model, test_wavs[:2], table, min_cosine=0.99999)
     assert auto["exclude"][0] == report.layers[0].name
     assert auto_exclude(model, test_wavs[:2], table, min_cosine=0.5)["exclude"] == []
+    # An unreachable budget: with dynamic=False only the calibrated convolutions may stay float.
+    static = auto_exclude(model, test_wavs[:2], table, min_cosine=0.99999, dynamic=False)
+    assert sorted(static["exclude"]) == sorted(l.name for l in report.layers)
+    assert static["min_cosine"] < 0.99999
+    assert len(auto["exclude"]) > len(static["exclude"])  # the full run went on to LSTM/Gemm
 
 
 def test_cli_quantize_with_calibration_and_auto_exclude(float_models, tmp_path, test_wavs, capsys):
@@ -285,6 +290,13 @@ def test_cli_quantize_with_calibration_and_auto_exclude(float_models, tmp_path, 
     assert main(["quantize", str(float_models["lstm-small"]), str(tmp_path / "r"),
                  "--table", str(out / "calibration.table")]) == 2
     assert "names layers this model lacks" in capsys.readouterr().err
+    assert main(["quantize", str(float_models["lstm-small"]), str(tmp_path / "s"), "--calibration",
+                 str(test_wavs[0]), "--auto-exclude", "0.99999", "--calibrated-only", "--json"]) == 0
+    kept = json.loads(capsys.readouterr().out)["calibration"]["auto_exclude"]["excluded"]
+    layers = {l["name"]: l["type"] for l in quantize(float_models["lstm-small"], tmp_path / "t").layers}
+    assert kept and all(layers[n] == "Convolution" for n in kept)
+    assert main(["quantize", str(float_models["lstm-small"]), str(tmp_path / "u"), "--calibrated-only"]) == 2
+    assert "--calibrated-only" in capsys.readouterr().err
 
 
 def test_fp16_storage_halves_the_float_blobs(float_models, tmp_path, test_wavs):

@@ -99,6 +99,8 @@ def _cmd_quantize(args: argparse.Namespace) -> int:
 
     if args.table and args.calibration:
         raise ConfigError("give --table or --calibration, not both")
+    if args.calibrated_only and args.auto_exclude is None:
+        raise ConfigError("--calibrated-only only applies with --auto-exclude")
     if args.auto_exclude is not None and not args.calibration:
         raise ConfigError("--auto-exclude needs --calibration audio to measure sensitivity")
     if args.calibration:
@@ -106,6 +108,7 @@ def _cmd_quantize(args: argparse.Namespace) -> int:
                                 method=args.method, exclude_layers=args.exclude,
                                 exclude_types=args.exclude_type, force=args.force,
                                 progress=not args.json, auto_exclude=args.auto_exclude,
+                                auto_exclude_dynamic=not args.calibrated_only,
                                 fp16_storage=args.fp16_storage,
                                 ncasr_int8_gemm=args.ncasr_int8_gemm)
     else:
@@ -223,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auto-exclude", type=float, metavar="MIN_COSINE",
                    help="keep the most sensitive layers float until the int8 encoder output's "
                         "lowest per-chunk cosine to float is at least this (e.g. 0.999)")
+    p.add_argument("--calibrated-only", action="store_true",
+                   help="with --auto-exclude: only calibrated layers (Convolution) may stay float; "
+                        "LSTM and Gemm stay int8 even if the budget is not met")
     p.add_argument("--fp16-storage", action="store_true",
                    help="store the weights that stay float as fp16")
     p.add_argument("--ncasr-int8-gemm", action="store_true",

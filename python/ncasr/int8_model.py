@@ -144,7 +144,7 @@ def quantize_model(model_dir, out_dir, calibration_audio=None, *, method: str = 
                    table=None, exclude_layers: Iterable[str] = (),
                    exclude_types: Iterable[str] = (), force: bool = False,
                    progress=True, num_workers: int = 0,
-                   auto_exclude: Optional[float] = None,
+                   auto_exclude: Optional[float] = None, auto_exclude_dynamic: bool = True,
                    fp16_storage: bool = False, ncasr_int8_gemm: bool = False) -> QuantizeReport:
     """Calibrate on ``calibration_audio`` (files, folders, manifests or arrays; see
     ``ncasr.calibrate``) unless a ``table`` is given, then write the int8 model to
@@ -152,7 +152,8 @@ def quantize_model(model_dir, out_dir, calibration_audio=None, *, method: str = 
 
     ``auto_exclude``: a budget on the lowest per-chunk cosine between int8 and float encoder
     outputs (e.g. 0.999); the most sensitive layers (``ncasr.sensitivity``) stay float until
-    the model meets it, measured on up to two calibration utterances."""
+    the model meets it, measured on up to two calibration utterances; with
+    ``auto_exclude_dynamic=False`` only calibrated (Convolution) layers may stay float."""
     from .calibration import calibrate_model
 
     if (calibration_audio is None) == (table is None):
@@ -177,7 +178,8 @@ def quantize_model(model_dir, out_dir, calibration_audio=None, *, method: str = 
         if calibration_audio is None:
             raise ConfigError("auto_exclude needs calibration_audio to measure sensitivity")
         auto = sensitivity.auto_exclude(model_dir, calibration_audio, table,
-                                        min_cosine=auto_exclude, ncasr_int8_gemm=ncasr_int8_gemm)
+                                        min_cosine=auto_exclude, ncasr_int8_gemm=ncasr_int8_gemm,
+                                        dynamic=auto_exclude_dynamic)
         exclude_layers += [n for n in auto["exclude"] if n not in exclude_layers]
     report = quantize(model_dir, out_dir, table, exclude_layers=exclude_layers,
                       exclude_types=exclude_types, force=force, fp16_storage=fp16_storage,

@@ -150,14 +150,17 @@ STATIC_TYPES = ("Convolution", "ConvolutionDepthWise")  # int8 input scales from
 
 
 def auto_exclude(model_dir, audio, table=None, *, min_cosine: float = 0.999,
-                 max_utterances: int = 2, ncasr_int8_gemm: bool = False) -> Dict[str, object]:
+                 max_utterances: int = 2, ncasr_int8_gemm: bool = False,
+                 dynamic: bool = True) -> Dict[str, object]:
     """Layers to keep float so that the int8 model's lowest per-chunk encoder cosine to the
     float model is at least ``min_cosine``.
 
     The whole model is measured first; while it misses the budget the most sensitive layer
     is kept float and the model measured again. Layers with calibrated (static) input
     scales are ranked and tried first, since clipping is where int8 loses most; the
-    dynamically quantized layers (LSTM, Gemm) are ranked only if that is not enough.
+    dynamically quantized layers (LSTM, Gemm) are ranked only if that is not enough, and
+    never with ``dynamic=False`` (then the budget may stay unmet: "min_cosine" says what was
+    reached).
     Returns {"exclude": [...], "min_cosine": reached, "sensitivity": SensitivityReport}.
     """
     from .audio_sources import gather_audio
@@ -181,7 +184,7 @@ def auto_exclude(model_dir, audio, table=None, *, min_cosine: float = 0.999,
     try:
         cos = whole_model()
         everything = _candidates(model_dir, table, None, None, ncasr_int8_gemm) if cos < min_cosine else []
-        for stage in ("static", "dynamic"):
+        for stage in ("static", "dynamic") if dynamic else ("static",):
             if cos >= min_cosine:
                 break
             layers = [l for l in everything
