@@ -4,6 +4,7 @@
 
 #include "common/errors.h"
 #include "model/layers/sherpa_meta_data_layer.h"
+#include "model/layers/custom_layers.h"
 #include "model/net_loader.h"
 #include "model/param_file.h"
 
@@ -133,14 +134,24 @@ ModelMetaData ModelMetaData::from_layer(const SherpaMetaDataLayer& l, const std:
 
 ModelMetaData ModelMetaData::read(const std::string& encoder_param_path) {
   ParamFile pf = ParamFile::load(encoder_param_path);
-  if (!pf.find_layer_of_type("SherpaMetaData"))
+  const ParamLayer* meta = pf.find_layer_of_type("SherpaMetaData");
+  if (!meta)
     throw ModelError(encoder_param_path,
                      "no SherpaMetaData layer; add it with `ncasr export` "
                      "(sherpa-ncnn models carry it as line 3 of the encoder param)");
-  // Load the param through ncnn itself so its parser and ours agree on the values.
+  // ncnn's own parser reads the values (so the two cannot disagree), from a one-layer param
+  // holding just that layer: parsing the whole graph again doubled a large model's load time.
+  ParamFile only;
+  only.path = encoder_param_path;
+  only.layers.push_back(*meta);
+  only.layers.back().bottoms.clear();
+  only.layers.back().tops = {"sherpa_meta_data_out"};  // ncnn refuses a param with no blobs
   ncnn::Net net;
   net.opt.use_vulkan_compute = false;
-  load_param_checked(net, encoder_param_path);
+  register_custom_layers(net);
+  if (net.load_param_mem(only.to_text().c_str()) != 0)
+    throw ModelError(encoder_param_path, "ncnn could not parse the SherpaMetaData layer (line " +
+                                             std::to_string(meta->line) + ")");
   for (const ncnn::Layer* layer : net.layers()) {
     if (layer->type == "SherpaMetaData")
       return from_layer(*static_cast<const SherpaMetaDataLayer*>(layer), encoder_param_path);
