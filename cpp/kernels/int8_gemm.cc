@@ -16,6 +16,8 @@ namespace {
 
 int round_up(int v, int to) { return (v + to - 1) / to * to; }
 
+bool g_dotprod_enabled = true;
+
 // Padded k per layout: 4-byte groups for the x86 kernels, 16-byte loads for NEON/scalar.
 int padded_k(int k, KernelPath path) {
   return path == KernelPath::kAvx2 || path == KernelPath::kAvx512 ? round_up(k, 4) : round_up(k, 16);
@@ -28,6 +30,16 @@ void check_shape(int n, int k, size_t ldw) {
 }
 
 }  // namespace
+
+bool int8_gemm_neon_dotprod_available() {
+#if defined(NCASR_HAVE_NEON_KERNELS)
+  return g_dotprod_enabled && ncnn::cpu_support_arm_asimddp();
+#else
+  return false;
+#endif
+}
+
+void set_int8_gemm_neon_dotprod(bool enabled) { g_dotprod_enabled = enabled; }
 
 KernelPath int8_gemm_path(KernelPath path) {
   require_kernel_path(path);
@@ -72,6 +84,13 @@ PackedInt8Weights pack_int8_weights(const int8_t* w, int n, int k, size_t ldw, K
         const size_t at = ((static_cast<size_t>(j / block) * (kp / 4) + t / 4) * block + j % block) * 4 + t % 4;
         p.data[at] = w[j * ldw + t];
       }
+  } else if (p.path == KernelPath::kNeon && int8_gemm_neon_dotprod_available()) {
+    // [16-column block][k/4][16 columns][4 k], zero past n and k (kp is a multiple of 16)
+    p.dotprod = true;
+    p.data.assign(static_cast<size_t>(round_up(n, 16)) * kp, 0);
+    for (int j = 0; j < n; ++j)
+      for (int t = 0; t < k; ++t)
+        p.data[((static_cast<size_t>(j / 16) * (kp / 4) + t / 4) * 16 + j % 16) * 4 + t % 4] = w[j * ldw + t];
   } else {
     p.data.assign(static_cast<size_t>(n) * kp, 0);  // row-major, rows padded to kp
     for (int j = 0; j < n; ++j)
@@ -168,7 +187,7 @@ void quantize_int8_activations(const float* x, int m, size_t row_stride, size_t 
 }
 
 int int8_gemm_column_step(const PackedInt8Weights& w) {
-  return w.path == KernelPath::kAvx512 ? 64 : w.path == KernelPath::kAvx2 ? 8 : 1;
+  return w.path == KernelPath::kAvx512 ? 64 : w.path == KernelPath::kAvx2 ? 8 : w.dotprod ? 16 : 1;
 }
 
 void int8_gemm_columns(const Int8Activations& a, const PackedInt8Weights& w, int n_begin, int n_end, int32_t* c,
@@ -191,7 +210,10 @@ void int8_gemm_columns(const Int8Activations& a, const PackedInt8Weights& w, int
     case KernelPath::kAvx512: isa::int8_gemm_avx512vnni(ap, a.m, wp, n, kp, rs, cc, ldc); break;
 #endif
 #if defined(NCASR_HAVE_NEON_KERNELS)
-    case KernelPath::kNeon: isa::int8_gemm_neon(ap, a.m, wp, n, kp, rs, cc, ldc); break;
+    case KernelPath::kNeon:
+      if (w.dotprod) isa::int8_gemm_neon_dotprod(ap, a.m, wp, n, kp, rs, cc, ldc);
+      else isa::int8_gemm_neon(ap, a.m, wp, n, kp, rs, cc, ldc);
+      break;
 #endif
     default: isa::int8_gemm_ref(ap, a.m, wp, n, kp, rs, cc, ldc); break;
   }

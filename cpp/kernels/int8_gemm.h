@@ -21,12 +21,19 @@ struct PackedInt8Weights {
   int n = 0, k = 0;            // logical shape of W (n rows of k)
   int k_padded = 0;            // k rounded up for the layout; padding is zero
   KernelPath path = KernelPath::kScalar;
+  bool dotprod = false;        // kNeon on a CPU with SDOT: the dot-product kernel and its layout
   std::vector<int8_t> data;    // layout depends on path (see int8_gemm.cc)
   std::vector<int32_t> row_sum_x128;  // 128 * sum_k W[n][k] (VNNI runs A + 128 as u8)
 };
 
 // The path int8_gemm runs for `path` on this CPU (kAvx512 needs VNNI, else kAvx2).
 KernelPath int8_gemm_path(KernelPath path);
+
+// kNeon uses the ARMv8.2 dot-product kernel where the CPU has it, unless disabled here
+// (process-wide, for tests that compare both NEON kernels). Weights packed before a change
+// keep the kernel they were packed for.
+bool int8_gemm_neon_dotprod_available();
+void set_int8_gemm_neon_dotprod(bool enabled);
 
 // Packs W (n rows of k, row stride ldw) for int8_gemm_path(path). ConfigError on bad shapes.
 PackedInt8Weights pack_int8_weights(const int8_t* w, int n, int k, size_t ldw, KernelPath path);

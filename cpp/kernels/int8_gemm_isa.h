@@ -27,6 +27,10 @@ NCASR_DECLARE_INT8_GEMM(avx512vnni)
 #endif
 #if defined(NCASR_HAVE_NEON_KERNELS)
 NCASR_DECLARE_INT8_GEMM(neon)
+// ARMv8.2 SDOT: weights in 16-column blocks [k/4][16][4], activations int8 (no quantize_row:
+// the plain NEON one writes the same form).
+void int8_gemm_neon_dotprod(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t* row_sum_x128,
+                            int32_t* c, size_t ldc);
 #endif
 NCASR_DECLARE_INT8_GEMM(ref)
 

@@ -253,15 +253,22 @@ int check_kernels(int* passed) {
     std::printf("%s depthwise conv1d %s == scalar bit for bit (odd channels/widths, kernels 1..31)\n",
                 dw_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
     dw_ok ? ++*passed : ++failures;
-    const bool gemm_ok = check_int8_gemm(path);
-    std::printf("%s int8 gemm %s (runs %s) == scalar exactly (odd shapes, -128/127 edges)\n",
-                gemm_ok ? "PASS" : "FAIL", k::kernel_path_name(path),
-                k::kernel_path_name(k::int8_gemm_path(path)));
-    gemm_ok ? ++*passed : ++failures;
-    const bool layer_ok = check_int8_gemm_layer_path(path);
-    std::printf("%s int8 gemm layer path %s == scalar (per-row quantized activations, column ranges)\n",
-                layer_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
-    layer_ok ? ++*passed : ++failures;
+    // On a CPU with the ARM dot-product extension, NEON int8 runs both of its kernels.
+    const bool two_neon = path == k::KernelPath::kNeon && k::int8_gemm_neon_dotprod_available();
+    for (const bool dotprod : two_neon ? std::vector<bool>{true, false} : std::vector<bool>{true}) {
+      k::set_int8_gemm_neon_dotprod(dotprod);
+      const char* variant = two_neon ? (dotprod ? " (sdot)" : " (no sdot)") : "";
+      const bool gemm_ok = check_int8_gemm(path);
+      std::printf("%s int8 gemm %s%s (runs %s) == scalar exactly (odd shapes, -128/127 edges)\n",
+                  gemm_ok ? "PASS" : "FAIL", k::kernel_path_name(path), variant,
+                  k::kernel_path_name(k::int8_gemm_path(path)));
+      gemm_ok ? ++*passed : ++failures;
+      const bool layer_ok = check_int8_gemm_layer_path(path);
+      std::printf("%s int8 gemm layer path %s%s == scalar (per-row quantized activations, column ranges)\n",
+                  layer_ok ? "PASS" : "FAIL", k::kernel_path_name(path), variant);
+      layer_ok ? ++*passed : ++failures;
+    }
+    k::set_int8_gemm_neon_dotprod(true);
     const bool cell_ok = check_lstm_cell(path);
     std::printf("%s lstm cell %s == scalar bit for bit (tails, strided slice, saturated gates)\n",
                 cell_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
