@@ -94,8 +94,11 @@ class LSTMInt8 : public ncnn::Layer {
     ncnn::Allocator* state_alloc = tops.size() == 3 ? opt.blob_allocator : opt.workspace_allocator;
     ncnn::Mat h, c;
     if (bottoms.size() == 3) {
-      if (static_cast<int>(bottoms[1].total()) != num_output_ || static_cast<int>(bottoms[2].total()) != hidden_)
+      auto values = [](const ncnn::Mat& m) { return static_cast<long long>(m.w) * m.h * m.d * m.c; };
+      if (values(bottoms[1]) != num_output_ || values(bottoms[2]) != hidden_) {
+        NCNN_LOGE("NcasrLSTMInt8: states must hold %d and %d values", num_output_, hidden_);
         return -100;
+      }
       h = bottoms[1].clone(state_alloc);
       c = bottoms[2].clone(state_alloc);
     } else {
