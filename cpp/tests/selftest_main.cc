@@ -21,6 +21,7 @@
 #include "features/fbank.h"
 #include "kernels/calib_stats.h"
 #include "kernels/depthwise_conv1d.h"
+#include "kernels/elempack.h"
 #include "kernels/int8_gemm.h"
 #include "kernels/lstm_cell.h"
 #include "recognizer/recognizer.h"
@@ -220,6 +221,44 @@ bool check_lstm_cell(ncasr::kernels::KernelPath path) {
   return true;
 }
 
+// ncnn elempack <-> rows (the int8 Gemm layer's packed input and output) vs plain loops, for
+// every elempack ncnn uses and widths with tails.
+bool check_elempack() {
+  namespace k = ncasr::kernels;
+  for (const int p : {1, 4, 8, 16})
+    for (const int width : {1, 5, 8, 37}) {
+      const int blocks = 2, rows = blocks * p;
+      const std::vector<float> x = kernel_test_data(static_cast<size_t>(rows) * width + 12);
+      const size_t stride = width + 3;
+      std::vector<float> got(rows * stride, -1.f), want(got);
+      k::unpack_rows(x.data(), blocks, width, p, got.data(), stride);
+      for (int b = 0; b < blocks; ++b)
+        for (int t = 0; t < width; ++t)
+          for (int r = 0; r < p; ++r) want[(b * p + r) * stride + t] = x[(static_cast<size_t>(b) * width + t) * p + r];
+      if (std::memcmp(got.data(), want.data(), sizeof(float) * got.size()) != 0) return false;
+      std::vector<int32_t> c(rows * stride);
+      for (size_t i = 0; i < c.size(); ++i) c[i] = static_cast<int32_t>(i * 2654435761u % 200001) - 100000;
+      std::vector<float> row_inv(rows), col_inv(width), bias(width);
+      for (int r = 0; r < rows; ++r) row_inv[r] = 1.f / (3.f + r);
+      for (int j = 0; j < width; ++j) col_inv[j] = 0.01f * (j + 1), bias[j] = 0.5f * j - 1.f;
+      std::vector<float> y(static_cast<size_t>(rows) * width, -7.f), yw(y);
+      const int n0 = 0, n1 = width;
+      k::dequantize_pack_rows(c.data(), stride, row_inv.data(), col_inv.data(), bias.data(), blocks, width, n0, n1, p,
+                              y.data());
+      for (int b = 0; b < blocks; ++b)
+        for (int j = n0; j < n1; ++j)
+          for (int r = 0; r < p; ++r) {
+            const int i = b * p + r;
+            // volatile: the product is rounded before the add, as the kernel does (this file
+            // may be compiled with multiply-add contraction, which aarch64 defaults to).
+            volatile float product = static_cast<float>(c[i * stride + j]) * (row_inv[i] * col_inv[j]);
+            yw[(static_cast<size_t>(b) * width + j) * p + r] = product + bias[j];
+          }
+      if (std::memcmp(y.data(), yw.data(), sizeof(float) * y.size()) != 0) return false;
+    }
+  return true;
+}
+
 // Each SIMD path vs scalar; returns failures. Odd sizes exercise the tail loops.
 int check_kernels(int* passed) {
   namespace k = ncasr::kernels;
@@ -230,6 +269,10 @@ int check_kernels(int* passed) {
   std::printf("%s kernel dispatch: active %s, fastest supported %s\n", dispatch_ok ? "PASS" : "FAIL",
               k::kernel_path_name(k::active_kernel_path()), k::kernel_path_name(best));
   dispatch_ok ? ++*passed : ++failures;
+  const bool pack_ok = check_elempack();
+  std::printf("%s elempack unpack / dequantize-pack == plain loops (elempack 1/4/8/16, tails)\n",
+              pack_ok ? "PASS" : "FAIL");
+  pack_ok ? ++*passed : ++failures;
   for (const k::KernelPath path : paths) {
     if (path == k::KernelPath::kScalar) continue;
     bool ok = true;

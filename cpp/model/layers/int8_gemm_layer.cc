@@ -23,6 +23,7 @@
 #include <exception>
 #include <vector>
 
+#include "kernels/elempack.h"
 #include "kernels/int8_gemm.h"
 #include "model/layers/custom_layers.h"
 
@@ -176,9 +177,7 @@ class Int8Gemm : public ncnn::Layer {
     buf->resize(static_cast<size_t>(frames) * stride);
     float* dst = buf->data();
     if (!columns_) {  // block b holds rows b*p .. b*p+p-1, element k of row r at (b*K + k)*p + r
-      for (int b = 0; b < in.h; ++b)
-        for (int k = 0; k < k_; ++k)
-          for (int r = 0; r < p; ++r) dst[static_cast<size_t>(b * p + r) * stride + k] = x[(static_cast<size_t>(b) * k_ + k) * p + r];
+      kernels::unpack_rows(x, in.h, k_, p, dst, stride);
     } else if (p == 1) {  // (K, T): row t is column t; 8 x 8 tiles keep both sides in cache
       for (int t0 = 0; t0 < frames; t0 += 8)
         for (int k0 = 0; k0 < k_; k0 += 8)
@@ -197,16 +196,12 @@ class Int8Gemm : public ncnn::Layer {
   // y (frames rows of outputs_, packed by p along the rows) for output columns [n0, n1).
   void store_rows(const int32_t* c, size_t ldc, const float* a_scales, const float* bias, int frames, int n0, int n1, int p,
                   float* y) const {
-    // Row block by row block, so the stores run contiguously through the packed output.
-    float inv_a[16];
-    for (int b = 0; b < frames / p; ++b) {
-      for (int r = 0; r < p; ++r) inv_a[r] = 1.f / a_scales[b * p + r];
-      const int32_t* cb = c + static_cast<size_t>(b) * p * ldc;
-      float* yb = y + static_cast<size_t>(b) * outputs_ * p;
-      for (int j = n0; j < n1; ++j) {
-        const float wj = inv_w_scale_[j], bj = bias[j];
-        for (int r = 0; r < p; ++r) yb[static_cast<size_t>(j) * p + r] = cb[static_cast<size_t>(r) * ldc + j] * (inv_a[r] * wj) + bj;
-      }
+    float inv_a[64];  // frames <= 64 per block run below
+    for (int t0 = 0; t0 < frames; t0 += 64) {
+      const int rows = std::min(64, frames - t0);
+      for (int r = 0; r < rows; ++r) inv_a[r] = 1.f / a_scales[t0 + r];
+      kernels::dequantize_pack_rows(c + static_cast<size_t>(t0) * ldc, ldc, inv_a, inv_w_scale_.data(), bias, rows / p,
+                                    outputs_, n0, n1, p, y + static_cast<size_t>(t0) * outputs_);
     }
   }
 
