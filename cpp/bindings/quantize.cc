@@ -164,7 +164,7 @@ void bind_kernels(py::module_& m) {
       const std::vector<int8_t> zero(static_cast<size_t>(k), 0);  // the layout only needs k and the path
       const kernels::PackedInt8Weights w = kernels::pack_int8_weights(zero.data(), 1, k, k, path_or_active(path));
       kernels::Int8Activations a;
-      kernels::quantize_int8_activations(x.data(), m, static_cast<size_t>(k), 1, w, &a);
+      kernels::quantize_int8_activations(x.data(), m, static_cast<size_t>(k), w, &a);
       int8_t* out = q.mutable_data();
       for (int i = 0; i < m; ++i)
         for (int t = 0; t < k; ++t) {  // back from the kernel's form to plain int8

@@ -160,30 +160,17 @@ float quantize_row(KernelPath path, const float* x, int k, void* out) {
 
 }  // namespace
 
-void quantize_int8_activations(const float* x, int m, size_t row_stride, size_t col_stride,
-                               const PackedInt8Weights& w, Int8Activations* out) {
-  if (m < 0 || (m > 0 && !x)) throw ConfigError("int8 activations: bad shape or null input");
+void quantize_int8_activations(const float* x, int m, size_t row_stride, const PackedInt8Weights& w,
+                               Int8Activations* out) {
+  if (m < 0 || (m > 0 && (!x || row_stride < static_cast<size_t>(w.k))))
+    throw ConfigError("int8 activations: bad shape, stride or null input");
   resize_activations(w, m, out);
   out->scales.assign(static_cast<size_t>(m), 1.f);
-  const float* rows = x;
-  size_t ld = row_stride;
-  if (col_stride != 1) {
-    // Gather the rows into a contiguous block first (8 x 8 tiles keep both sides in cache).
-    thread_local std::vector<float> gathered;
-    gathered.resize(static_cast<size_t>(m) * w.k);
-    for (int i0 = 0; i0 < m; i0 += 8)
-      for (int t0 = 0; t0 < w.k; t0 += 8)
-        for (int t = t0; t < std::min(w.k, t0 + 8); ++t)
-          for (int i = i0; i < std::min(m, i0 + 8); ++i)
-            gathered[static_cast<size_t>(i) * w.k + t] = x[i * row_stride + t * col_stride];
-    rows = gathered.data();
-    ld = static_cast<size_t>(w.k);
-  }
   const size_t elem = w.path == KernelPath::kAvx2 ? 2 : 1;
   unsigned char* base = w.path == KernelPath::kAvx2 ? reinterpret_cast<unsigned char*>(out->wide.data())
                                                     : reinterpret_cast<unsigned char*>(out->narrow.data());
   for (int i = 0; i < m; ++i)
-    out->scales[i] = quantize_row(w.path, rows + i * ld, w.k, base + static_cast<size_t>(i) * w.k_padded * elem);
+    out->scales[i] = quantize_row(w.path, x + i * row_stride, w.k, base + static_cast<size_t>(i) * w.k_padded * elem);
 }
 
 int int8_gemm_column_step(const PackedInt8Weights& w) {

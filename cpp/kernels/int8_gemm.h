@@ -55,12 +55,11 @@ struct Int8Activations {
   const void* data() const { return path == KernelPath::kAvx2 ? static_cast<const void*>(wide.data()) : narrow.data(); }
 };
 
-// Quantizes m fp32 rows of w.k values, element t of row i at x[i * row_stride + t * col_stride]
-// (col_stride 1: row-major; row_stride 1: the rows are the columns of a (k, m) matrix), with
-// one dynamic scale per row, round to nearest even, clamp to [-127, 127], straight into the
-// layout w's kernel reads.
-void quantize_int8_activations(const float* x, int m, size_t row_stride, size_t col_stride,
-                               const PackedInt8Weights& w, Int8Activations* out);
+// Quantizes m fp32 rows of w.k values (row i at x + i * row_stride) with one dynamic scale per
+// row, round to nearest even, clamp to [-127, 127], straight into the layout w's kernel reads.
+// (Packed or transposed inputs are gathered into rows first: kernels/elempack.h.)
+void quantize_int8_activations(const float* x, int m, size_t row_stride, const PackedInt8Weights& w,
+                               Int8Activations* out);
 
 // Output columns [n_begin, n_end) of C = A * W^T for prepared activations: c points at row 0,
 // column 0. n_begin must be a multiple of int8_gemm_column_step(w), so threads can split n.

@@ -188,8 +188,8 @@ bool check_int8_gemm_layer_path(ncasr::kernels::KernelPath path) {
   const auto ws = k::pack_int8_weights(w.data(), n, kk, kk, k::KernelPath::kScalar);
   const auto wp = k::pack_int8_weights(w.data(), n, kk, kk, path);
   k::Int8Activations as, ap;
-  k::quantize_int8_activations(x.data(), m, kk, 1, ws, &as);
-  k::quantize_int8_activations(x.data(), m, kk, 1, wp, &ap);
+  k::quantize_int8_activations(x.data(), m, kk, ws, &as);
+  k::quantize_int8_activations(x.data(), m, kk, wp, &ap);
   if (as.scales != ap.scales) return false;
   std::vector<int32_t> cs(static_cast<size_t>(m) * n, -1), cp(cs);
   k::int8_gemm_columns(as, ws, 0, n, cs.data(), n);

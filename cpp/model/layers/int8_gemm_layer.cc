@@ -111,7 +111,7 @@ class Int8Gemm : public ncnn::Layer {
     size_t ld = 0;
     try {  // no exception may cross ncnn's frames
       const float* rows = frame_rows(in, &gathered, &ld);
-      kernels::quantize_int8_activations(rows, frames, ld, 1, packed_, &a);
+      kernels::quantize_int8_activations(rows, frames, ld, packed_, &a);
     } catch (const std::exception& e) {
       NCNN_LOGE("NcasrInt8Gemm: %s", e.what());
       return -100;

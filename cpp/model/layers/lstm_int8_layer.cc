@@ -124,7 +124,7 @@ class LSTMInt8 : public ncnn::Layer {
       thread_local kernels::Int8Activations a;
       // All frames' input projections in one product.
       const int threads = std::max(1, opt.num_threads);
-      kernels::quantize_int8_activations(x, frames, static_cast<size_t>(x.w), 1, xc_.packed, &a);
+      kernels::quantize_int8_activations(x, frames, static_cast<size_t>(x.w), xc_.packed, &a);
       multiply(a, xc_.packed, sums, threads);
       for (int t = 0; t < frames; ++t) {
         const float inv_a = 1.f / a.scales[t];
@@ -133,7 +133,7 @@ class LSTMInt8 : public ncnn::Layer {
         for (int n = 0; n < rows; ++n) g[n] = s[n] * (inv_a * xc_.inv_scale[n]) + bias_[n];
       }
       for (int t = 0; t < frames; ++t) {
-        kernels::quantize_int8_activations(hs, 1, static_cast<size_t>(num_output_), 1, hc_.packed, &a);
+        kernels::quantize_int8_activations(hs, 1, static_cast<size_t>(num_output_), hc_.packed, &a);
         multiply(a, hc_.packed, sums, threads);
         const float inv_h = 1.f / a.scales[0];
         const float* g = xg.row(t);
@@ -142,7 +142,7 @@ class LSTMInt8 : public ncnn::Layer {
         for (int n = 0; n < rows; ++n) pre[n] = g[n] + sums[n] * (inv_h * hc_.inv_scale[n]);
         kernels::lstm_cell(pre, hidden_, cs, hidden, hidden_);
         if (num_output_ != hidden_) {  // h = W_hr (o * tanh c), int8
-          kernels::quantize_int8_activations(hidden, 1, static_cast<size_t>(hidden_), 1, hr_.packed, &a);
+          kernels::quantize_int8_activations(hidden, 1, static_cast<size_t>(hidden_), hr_.packed, &a);
           multiply(a, hr_.packed, sums, threads);
           const float inv_u = 1.f / a.scales[0];
           for (int n = 0; n < num_output_; ++n) out[n] = sums[n] * (inv_u * hr_.inv_scale[n]);
