@@ -25,6 +25,7 @@
 #include "kernels/int8_gemm.h"
 #include "kernels/lstm_cell.h"
 #include "model/layers/custom_layers.h"
+#include "quantize/weight_scales.h"
 
 namespace ncasr {
 namespace {
@@ -188,22 +189,14 @@ class LSTMInt8 : public ncnn::Layer {
     for (int r = 0; r < rows; ++r) m->inv_scale[r] = scales[r] != 0.f ? 1.f / scales[r] : 0.f;
   }
 
-  // W_hr (num_output rows of hidden floats) -> int8, one scale per row (127 / absmax).
+  // W_hr (num_output rows of hidden floats) -> int8, one scale per row (127 / absmax), as the
+  // converter quantizes weights.
   void quantize_projection(const ncnn::Mat& hr) {
-    std::vector<int8_t> q(static_cast<size_t>(num_output_) * hidden_);
-    ncnn::Mat scales(num_output_);
     const float* w = hr;
-    for (int r = 0; r < num_output_; ++r) {
-      const float* row = w + static_cast<size_t>(r) * hidden_;
-      float absmax = 0.f;
-      for (int k = 0; k < hidden_; ++k) absmax = std::max(absmax, std::fabs(row[k]));
-      const float s = absmax > 0.f ? 127.f / absmax : 1.f;
-      scales[r] = s;
-      for (int k = 0; k < hidden_; ++k)
-        q[static_cast<size_t>(r) * hidden_ + k] =
-            static_cast<int8_t>(std::max(-127.f, std::min(127.f, std::nearbyint(row[k] * s))));
-    }
-    pack(q.data(), num_output_, hidden_, scales, &hr_);
+    const std::vector<float> s = per_channel_scales(w, num_output_, hidden_);
+    std::vector<int8_t> q(static_cast<size_t>(num_output_) * hidden_);
+    quantize_per_channel(w, num_output_, hidden_, s.data(), q.data());
+    pack(q.data(), num_output_, hidden_, ncnn::Mat(num_output_, const_cast<float*>(s.data())), &hr_);
   }
 
   int num_output_ = 0, hidden_ = 0, input_ = 0, weight_size_ = 0;
