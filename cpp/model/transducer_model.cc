@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "common/errors.h"
+#include "model/blob_pool.h"
 #include "model/net_loader.h"
 
 namespace ncasr {
@@ -36,16 +37,21 @@ void run_probe(ncnn::Extractor& ex, const BlobProbe* probe) {
   }
 }
 
-ncnn::Extractor make_extractor(const ncnn::Net& net, const BlobProbe* probe) {
+ncnn::Extractor make_extractor(const ncnn::Net& net, const BlobProbe* probe, bool blob_pool) {
   ncnn::Extractor ex = net.create_extractor();
   if (probe) ex.set_light_mode(false);  // keep intermediates: the outputs reuse them
+  if (blob_pool) {
+    // Outputs then need no copy out of the net's local pool either (ncnn clones them).
+    ex.set_blob_allocator(BlobPool::shared());
+    ex.set_workspace_allocator(BlobPool::shared());
+  }
   return ex;
 }
 
 }  // namespace
 
 TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& options)
-    : files_(files) {
+    : files_(files), blob_pool_(options.blob_pool) {
   if (options.num_threads < 1) throw ConfigError("num_threads must be >= 1");
   if (files_.tokens.empty()) throw ModelFileNotFound(files_.dir + "/tokens.txt", "file not found");
   for (const NetFiles* n : {&files_.encoder, &files_.decoder, &files_.joiner})
@@ -129,7 +135,7 @@ void TransducerModel::bind_blobs(const ncnn::Net& net, const std::string& path,
 
 ncnn::Mat TransducerModel::run_encoder(const ncnn::Mat& features, std::vector<ncnn::Mat>* states,
                                        const BlobProbe* probe) const {
-  ncnn::Extractor ex = make_extractor(encoder_, probe);
+  ncnn::Extractor ex = make_extractor(encoder_, probe, blob_pool_);
   ex.input(enc_in_[0], features);
   size_t k = 1;
   ncnn::Mat length;
@@ -156,7 +162,7 @@ ncnn::Mat TransducerModel::run_decoder(const int* context, const BlobProbe* prob
   ncnn::Mat in(kContextSize);
   int* p = in;
   for (int i = 0; i < kContextSize; ++i) p[i] = context[i];
-  ncnn::Extractor ex = make_extractor(decoder_, probe);
+  ncnn::Extractor ex = make_extractor(decoder_, probe, blob_pool_);
   ex.input(dec_in_[0], in);
   run_probe(ex, probe);
   ncnn::Mat out;
@@ -166,7 +172,7 @@ ncnn::Mat TransducerModel::run_decoder(const int* context, const BlobProbe* prob
 
 ncnn::Mat TransducerModel::run_joiner(const ncnn::Mat& encoder_frame,
                                       const ncnn::Mat& decoder_out, const BlobProbe* probe) const {
-  ncnn::Extractor ex = make_extractor(joiner_, probe);
+  ncnn::Extractor ex = make_extractor(joiner_, probe, blob_pool_);
   ex.input(join_in_[0], encoder_frame);
   ex.input(join_in_[1], decoder_out);
   run_probe(ex, probe);

@@ -45,6 +45,9 @@ struct ModelOptions {
   // ncnn int8 LSTM layers on ncasr's int8 kernels (NcasrLSTMInt8), W_hr quantized too:
   // faster than ncnn's int8 LSTM, other rounding. False runs ncnn's, as sherpa-ncnn.
   bool lstm_int8_ncasr = true;
+  // Blobs and workspaces from ncasr's BlobPool (O(1) malloc/free by size class) instead of
+  // ncnn's list-scanning PoolAllocator. Changes no result, only speed.
+  bool blob_pool = true;
   std::string variant;  // "", "float" or "int8": which files to load from the folder
 };
 
@@ -80,6 +83,7 @@ class TransducerModel {
                   std::vector<int>* out, size_t n_in, size_t n_out);
 
   ModelFiles files_;
+  bool blob_pool_ = true;
   ModelMetaData meta_;
   EncoderSpec spec_;
   SymbolTable tokens_;

@@ -24,6 +24,7 @@
 #include "kernels/elempack.h"
 #include "kernels/int8_gemm.h"
 #include "kernels/lstm_cell.h"
+#include "model/blob_pool.h"
 #include "recognizer/recognizer.h"
 
 namespace {
@@ -259,6 +260,38 @@ bool check_elempack() {
   return true;
 }
 
+// BlobPool: every class holds its request with at most 1/8 waste (next class down is too
+// small), blocks are aligned as ncnn's, a freed block is reused for the same class, and a
+// pool with no cache budget hands everything back.
+bool check_blob_pool() {
+  using ncasr::BlobPool;
+  uint64_t lcg = 7;
+  for (int i = 0; i < 200000; ++i) {
+    lcg = lcg * 6364136223846793005ull + 1442695040888963407ull;
+    const size_t size = i < 5000 ? size_t(i + 1) : size_t(1) + (lcg >> 24) % (size_t(1) << (8 + i % 32));
+    const int c = BlobPool::size_class(size);
+    const size_t bytes = BlobPool::class_bytes(c);
+    if (bytes < size || (c > 0 && BlobPool::class_bytes(c - 1) >= size)) return false;
+    if (size > 64 && bytes > size + size / 8) return false;
+  }
+  BlobPool pool;
+  void* a = pool.fastMalloc(1000);
+  void* b = pool.fastMalloc(1000);
+  if (!a || !b || a == b || reinterpret_cast<uintptr_t>(a) % NCNN_MALLOC_ALIGN) return false;
+  std::memset(a, 1, 1000);
+  std::memset(b, 2, 1000);
+  pool.fastFree(a);
+  if (pool.cached_bytes() != BlobPool::class_bytes(BlobPool::size_class(1000))) return false;
+  void* c = pool.fastMalloc(990);  // same class: the freed block comes back
+  if (c != a || pool.cached_bytes() != 0) return false;
+  pool.fastFree(b);
+  pool.fastFree(c);
+  BlobPool no_cache(0);
+  void* d = no_cache.fastMalloc(4096);
+  no_cache.fastFree(d);
+  return no_cache.cached_bytes() == 0;
+}
+
 // Each SIMD path vs scalar; returns failures. Odd sizes exercise the tail loops.
 int check_kernels(int* passed) {
   namespace k = ncasr::kernels;
@@ -273,6 +306,10 @@ int check_kernels(int* passed) {
   std::printf("%s elempack unpack / dequantize-pack == plain loops (elempack 1/4/8/16, tails)\n",
               pack_ok ? "PASS" : "FAIL");
   pack_ok ? ++*passed : ++failures;
+  const bool pool_ok = check_blob_pool();
+  std::printf("%s blob pool: size classes (<= 1/8 waste), alignment, reuse, cache budget\n",
+              pool_ok ? "PASS" : "FAIL");
+  pool_ok ? ++*passed : ++failures;
   for (const k::KernelPath path : paths) {
     if (path == k::KernelPath::kScalar) continue;
     bool ok = true;

@@ -100,6 +100,9 @@ class RecognizerConfig:
     # too (ncnn keeps it float): fewer bytes per time step, 1.2-1.4x faster than ncnn's int8
     # LSTM on the full-size encoder; rounding differs (False: ncnn's, as sherpa-ncnn).
     lstm_int8_ncasr: bool = True
+    # Blobs from ncasr's size-class pool (O(1) malloc/free) instead of ncnn's list-scanning
+    # pool allocator: changes no result, only speed (False: ncnn's, as sherpa-ncnn).
+    blob_pool: bool = True
     tail_padding: float = 0.5  # seconds of silence transcribe() appends to flush the model
 
     def __post_init__(self):

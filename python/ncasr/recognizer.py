@@ -76,6 +76,7 @@ class Recognizer:
         c.zipformer_encoder_fp16_weights = config.zipformer_encoder_fp16_weights
         c.pointwise_conv1d_as_gemm = config.pointwise_conv1d_as_gemm
         c.depthwise_conv1d_simd = config.depthwise_conv1d_simd
+        c.blob_pool = config.blob_pool
         c.int8_gemm_ncasr = config.int8_gemm_ncasr
         c.lstm_int8_ncasr = config.lstm_int8_ncasr
         c.variant = config.variant
