@@ -69,6 +69,9 @@ void bind_recognizer(py::module_& m) {
           "lstm_int8_ncasr", [](const RecognizerConfig& c) { return c.model.lstm_int8_ncasr; },
           [](RecognizerConfig& c, bool v) { c.model.lstm_int8_ncasr = v; })
       .def_property(
+          "lstm_fp16_weights", [](const RecognizerConfig& c) { return c.model.lstm_fp16_weights; },
+          [](RecognizerConfig& c, bool v) { c.model.lstm_fp16_weights = v; })
+      .def_property(
           "blob_pool", [](const RecognizerConfig& c) { return c.model.blob_pool; },
           [](RecognizerConfig& c, bool v) { c.model.blob_pool = v; })
       .def_property(

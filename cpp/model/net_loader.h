@@ -29,6 +29,9 @@ struct NetLoadOptions {
   // Run each forward int8 LSTM (8=2) on ncasr's int8 kernels (NcasrLSTMInt8), its float
   // projection W_hr quantized at load: fewer bytes per time step, other rounding than ncnn's.
   bool lstm_int8_ncasr = false;
+  // Run each forward float LSTM with fp16 weights and float arithmetic (NcasrLSTMFp16):
+  // half the bytes per time step; outputs differ by the weights' fp16 rounding.
+  bool lstm_fp16_weights = false;
 };
 
 struct NetLoadResult {

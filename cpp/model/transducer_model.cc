@@ -78,6 +78,7 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
   encoder_load.depthwise_conv1d_simd = options.depthwise_conv1d_simd;
   encoder_load.int8_gemm_ncasr = options.int8_gemm_ncasr;
   encoder_load.lstm_int8_ncasr = options.lstm_int8_ncasr;
+  encoder_load.lstm_fp16_weights = options.lstm_fp16_weights && fp16 && !cpu_has_fp16_arithmetic();
   NetLoadOptions small_load;
   small_load.int8_gemm_ncasr = options.int8_gemm_ncasr;
   encoder_overrides_ = load_net(encoder_, files_.encoder.param, files_.encoder.bin, encoder_load).overrides;

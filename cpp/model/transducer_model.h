@@ -45,6 +45,10 @@ struct ModelOptions {
   // ncnn int8 LSTM layers on ncasr's int8 kernels (NcasrLSTMInt8), W_hr quantized too:
   // faster than ncnn's int8 LSTM, other rounding. False runs ncnn's, as sherpa-ncnn.
   bool lstm_int8_ncasr = true;
+  // With fp16 storage on x86 (where ncnn's LSTM still reads fp32 weights), float LSTM layers
+  // run on ncasr's fp16-weight kernel (NcasrLSTMFp16): half the bytes per step. False runs
+  // ncnn's, as sherpa-ncnn. ARM keeps ncnn's LSTM, which has fp16 storage and arithmetic.
+  bool lstm_fp16_weights = true;
   // Blobs and workspaces from ncasr's BlobPool (O(1) malloc/free by size class) instead of
   // ncnn's list-scanning PoolAllocator. Changes no result, only speed.
   bool blob_pool = true;

@@ -100,6 +100,10 @@ class RecognizerConfig:
     # too (ncnn keeps it float): fewer bytes per time step, 1.2-1.4x faster than ncnn's int8
     # LSTM on the full-size encoder; rounding differs (False: ncnn's, as sherpa-ncnn).
     lstm_int8_ncasr: bool = True
+    # With fp16 storage on x86, where ncnn's LSTM still reads fp32 weights, float LSTM layers
+    # run with fp16 weights on ncasr's kernel (half the bytes per step; the weights' fp16
+    # rounding changes outputs slightly; False: ncnn's, as sherpa-ncnn).
+    lstm_fp16_weights: bool = True
     # Blobs from ncasr's size-class pool (O(1) malloc/free) instead of ncnn's list-scanning
     # pool allocator: changes no result, only speed (False: ncnn's, as sherpa-ncnn).
     blob_pool: bool = True

@@ -20,6 +20,7 @@ const Entry kEntries[] = {
     {kDepthwiseConv1DType, create_depthwise_conv1d_layer},
     {kInt8GemmType, create_int8_gemm_layer},
     {kLSTMInt8Type, create_lstm_int8_layer},
+    {kLSTMFp16Type, create_lstm_fp16_layer},
 };
 }  // namespace
 

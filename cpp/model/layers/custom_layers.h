@@ -13,7 +13,7 @@ namespace ncasr {
 
 // Registers SherpaMetaData, the four Zipformer layers (PoolingModuleNoProj,
 // TensorAsStrided, SimpleUpsample, Stack) and ncasr's own NcasrPointwiseConv1D,
-// NcasrDepthwiseConv1D, NcasrInt8Gemm and NcasrLSTMInt8 on `net`.
+// NcasrDepthwiseConv1D, NcasrInt8Gemm, NcasrLSTMInt8 and NcasrLSTMFp16 on `net`.
 void register_custom_layers(ncnn::Net& net);
 
 // Type names registered by register_custom_layers.
@@ -29,6 +29,7 @@ ncnn::Layer* create_pointwise_conv1d_layer(void*);
 ncnn::Layer* create_depthwise_conv1d_layer(void*);
 ncnn::Layer* create_int8_gemm_layer(void*);
 ncnn::Layer* create_lstm_int8_layer(void*);
+ncnn::Layer* create_lstm_fp16_layer(void*);
 
 // The in-memory type name of a Convolution1D that load_net runs as a Gemm.
 constexpr const char* kPointwiseConv1DType = "NcasrPointwiseConv1D";
@@ -40,5 +41,7 @@ constexpr const char* kDepthwiseConv1DType = "NcasrDepthwiseConv1D";
 constexpr const char* kInt8GemmType = "NcasrInt8Gemm";
 // The in-memory type of an ncnn int8 LSTM that load_net runs on ncasr's int8 kernels.
 constexpr const char* kLSTMInt8Type = "NcasrLSTMInt8";
+// The in-memory type of an ncnn float LSTM load_net runs with fp16 weights (x86, fp16 storage).
+constexpr const char* kLSTMFp16Type = "NcasrLSTMFp16";
 
 }  // namespace ncasr

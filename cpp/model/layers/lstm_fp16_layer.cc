@@ -1,0 +1,164 @@
+// NcasrLSTMFp16: ncnn's float LSTM with its weights stored as fp16, arithmetic in float.
+//
+// On x86 ncnn's LSTM reads fp32 weights even when the net stores weights as fp16, and a
+// streaming encoder step (one output frame per call) reads every weight of every layer
+// once: 18 MB per layer at hidden 1024 / projection 512, far beyond the cache, so memory
+// traffic sets the speed. Here [W_xc | W_hc] is one fp16 matrix applied to [x_t ; h_{t-1}]
+// and W_hr another (kernels/f16_gemv.h): half the bytes per step. Gate order I F O G;
+// c = F c + I G, h = O tanh(c), as ncnn, on the SIMD cell kernel (kernels/lstm_cell.h).
+//
+// Same params and weights as ncnn's LSTM; net_loader renames a float unidirectional LSTM to
+// this type in memory when the net stores weights as fp16 on x86. Outputs differ from
+// ncnn's float LSTM by the fp16 rounding of the weights (as ncnn's fp16 storage on ARM).
+#include <layer.h>
+#include <mat.h>
+#include <modelbin.h>
+#include <paramdict.h>
+
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <vector>
+
+#include "kernels/f16_gemv.h"
+#include "kernels/lstm_cell.h"
+#include "model/layers/custom_layers.h"
+
+namespace ncasr {
+namespace {
+
+class LSTMFp16 : public ncnn::Layer {
+ public:
+  LSTMFp16() {
+    one_blob_only = false;
+    support_inplace = false;
+  }
+
+  int load_param(const ncnn::ParamDict& pd) override {
+    num_output_ = pd.get(0, 0);
+    weight_size_ = pd.get(1, 0);
+    hidden_ = pd.get(3, num_output_);
+    if (num_output_ <= 0 || hidden_ <= 0 || pd.get(2, 0) != 0 || pd.get(8, 0) != 0 ||
+        weight_size_ % (4 * hidden_) != 0 || num_output_ > hidden_) {
+      NCNN_LOGE("NcasrLSTMFp16: params outside what it runs (a forward float LSTM)");
+      return -100;
+    }
+    input_ = weight_size_ / (4 * hidden_);
+    return 0;
+  }
+
+  int load_model(const ncnn::ModelBin& mb) override {
+    const int rows = 4 * hidden_;
+    ncnn::Mat xc = mb.load(input_, rows, 1, 0);
+    ncnn::Mat bias = mb.load(hidden_, 4, 1, 0);
+    ncnn::Mat hc = mb.load(num_output_, rows, 1, 0);
+    ncnn::Mat hr;
+    if (num_output_ != hidden_) hr = mb.load(hidden_, num_output_, 1, 0);
+    if (xc.empty() || bias.empty() || hc.empty() || (num_output_ != hidden_ && hr.empty())) return -100;
+    if (xc.elemsize != 4u || hc.elemsize != 4u || bias.elemsize != 4u) {
+      NCNN_LOGE("NcasrLSTMFp16: weights are not float");
+      return -100;
+    }
+    try {
+      // [W_xc | W_hc], row g * hidden + q, as one matrix over [x_t ; h_{t-1}]
+      const int cols = input_ + num_output_;
+      std::vector<float> joined(static_cast<size_t>(rows) * cols);
+      for (int r = 0; r < rows; ++r) {
+        std::memcpy(&joined[static_cast<size_t>(r) * cols], xc.row(r), sizeof(float) * input_);
+        std::memcpy(&joined[static_cast<size_t>(r) * cols + input_], hc.row(r), sizeof(float) * num_output_);
+      }
+      gates_w_ = kernels::pack_f16_weights(joined.data(), rows, cols, static_cast<size_t>(cols));
+      if (num_output_ != hidden_)
+        projection_w_ = kernels::pack_f16_weights(hr, num_output_, hidden_, static_cast<size_t>(hidden_));
+    } catch (const std::exception& e) {
+      NCNN_LOGE("NcasrLSTMFp16: %s", e.what());
+      return -100;
+    }
+    const float* b = bias;
+    bias_.assign(b, b + rows);  // gate g, unit q at g * hidden + q
+    return 0;
+  }
+
+  int forward(const std::vector<ncnn::Mat>& bottoms, std::vector<ncnn::Mat>& tops,
+              const ncnn::Option& opt) const override {
+    const ncnn::Mat& x = bottoms[0];
+    if (x.dims != 2 || x.w != input_ || x.elempack != 1 || x.elemsize != 4u) {
+      NCNN_LOGE("NcasrLSTMFp16: expects T rows of %d floats", input_);
+      return -100;
+    }
+    const int frames = x.h;
+    ncnn::Allocator* state_alloc = tops.size() == 3 ? opt.blob_allocator : opt.workspace_allocator;
+    ncnn::Mat h, c;
+    if (bottoms.size() == 3) {
+      auto values = [](const ncnn::Mat& m) { return static_cast<long long>(m.w) * m.h * m.d * m.c; };
+      if (values(bottoms[1]) != num_output_ || values(bottoms[2]) != hidden_) {
+        NCNN_LOGE("NcasrLSTMFp16: states must hold %d and %d values", num_output_, hidden_);
+        return -100;
+      }
+      h = bottoms[1].clone(state_alloc);
+      c = bottoms[2].clone(state_alloc);
+    } else {
+      h.create(num_output_, 1, 4u, state_alloc);
+      c.create(hidden_, 1, 4u, state_alloc);
+      if (h.empty() || c.empty()) return -100;
+      h.fill(0.f);
+      c.fill(0.f);
+    }
+    ncnn::Mat& y = tops[0];
+    y.create(num_output_, frames, 4u, opt.blob_allocator);
+    const int rows = 4 * hidden_;
+    ncnn::Mat input(input_ + num_output_, 4u, opt.workspace_allocator);  // [x_t ; h_{t-1}]
+    ncnn::Mat gates(rows, 4u, opt.workspace_allocator);
+    ncnn::Mat unit(hidden_, 4u, opt.workspace_allocator);  // o * tanh(c) before the projection
+    if (y.empty() || input.empty() || gates.empty() || unit.empty()) return -100;
+    float* v = input;
+    float* cs = c;
+    const int threads = std::max(1, opt.num_threads);
+    for (int t = 0; t < frames; ++t) {
+      std::memcpy(v, x.row(t), sizeof(float) * input_);
+      std::memcpy(v + input_, h, sizeof(float) * num_output_);
+      multiply(gates_w_, v, bias_.data(), gates, threads);
+      float* out = y.row(t);
+      float* hidden = num_output_ == hidden_ ? out : static_cast<float*>(unit);
+      kernels::lstm_cell(gates, hidden_, cs, hidden, hidden_);
+      if (num_output_ != hidden_) multiply(projection_w_, hidden, nullptr, out, threads);
+      std::memcpy(h, out, sizeof(float) * num_output_);
+    }
+    if (tops.size() == 3) {
+      tops[1] = h;
+      tops[2] = c;
+    }
+    return 0;
+  }
+
+ private:
+  // y = bias + w v, rows split across threads (whole panels) when the product is big enough
+  // to pay for waking them. Shapes were checked at load: nothing throws in the parallel region.
+  static void multiply(const kernels::PackedF16Weights& w, const float* v, const float* bias, float* y,
+                       int threads) {
+    constexpr double kMinPerThread = 512.0 * 1024;  // multiply-adds worth a thread
+    constexpr int P = kernels::kF16PanelRows;
+    const int panels = (w.rows + P - 1) / P;
+    threads = std::max(1, std::min({threads, panels, static_cast<int>(double(w.rows) * w.cols / kMinPerThread)}));
+    if (threads == 1) {
+      kernels::f16_gemv(w, v, bias, y, 0, w.rows);
+      return;
+    }
+    const int per_thread = (panels + threads - 1) / threads;
+#pragma omp parallel for num_threads(threads)
+    for (int part = 0; part < threads; ++part) {
+      const int r0 = part * per_thread * P, r1 = std::min(w.rows, (part + 1) * per_thread * P);
+      if (r0 < r1) kernels::f16_gemv(w, v, bias, y, r0, r1);
+    }
+  }
+
+  int num_output_ = 0, hidden_ = 0, input_ = 0, weight_size_ = 0;
+  std::vector<float> bias_;
+  kernels::PackedF16Weights gates_w_, projection_w_;
+};
+
+}  // namespace
+
+ncnn::Layer* create_lstm_fp16_layer(void*) { return new LSTMFp16; }
+
+}  // namespace ncasr

@@ -1,0 +1,121 @@
+"""fp16-weight matrix-vector kernel and NcasrLSTMFp16 (float LSTM with fp16 weights).
+
+Every kernel path equals the scalar twin bit for bit and the twin tracks float64 on the same
+fp16-rounded weights; the layer tracks a float64 LSTM on the float weights within the
+weights' fp16 rounding, is the same at one or two threads and frames at once or one by one,
+and replaces only forward float LSTMs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ncasr
+from ncasr import _core
+from ncasr.layer_nets import write_lstm_net
+from test_lstm_int8_layer import make, reference, run
+
+SHAPES = [(1, 1), (15, 3), (16, 16), (17, 33), (64, 100), (65, 7), (200, 513), (4096, 64)]
+
+
+@pytest.mark.parametrize("rows,cols", SHAPES)
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_every_path_equals_scalar_and_float64(rows, cols, with_bias):
+    rng = np.random.default_rng(rows * 7 + cols)
+    w = rng.standard_normal((rows, cols)).astype(np.float32)
+    w.flat[:4] = [65504.0, -6.1e-5, 3e-8, 0.0][: min(4, w.size)]  # largest, smallest normal, subnormal
+    x = rng.standard_normal(cols).astype(np.float32)
+    b = rng.standard_normal(rows).astype(np.float32) if with_bias else None
+    scalar, ran, _ = _core.f16_gemv(w, x, b, "scalar")
+    assert ran == "scalar" and scalar.shape == (rows,)
+    w16 = w.astype(np.float16).astype(np.float64)
+    ref = w16 @ x.astype(np.float64) + (0 if b is None else b)
+    # a float32 sum of cols rounded products: within (cols + 1) eps sum|terms|
+    terms = np.abs(w16) @ np.abs(x.astype(np.float64)) + (0 if b is None else np.abs(b))
+    assert np.all(np.abs(scalar - ref) <= (cols + 1) * np.finfo(np.float32).eps * terms + 1e-30)
+    for path in _core.kernel_paths():
+        y, ran, _ = _core.f16_gemv(w, x, b, path)
+        assert ran == path
+        assert y.tobytes() == scalar.tobytes(), path
+
+
+def test_bad_shapes_are_errors():
+    with pytest.raises(ncasr.ConfigError):
+        _core.f16_gemv(np.zeros((4, 3), np.float32), np.zeros(4, np.float32))
+    with pytest.raises(ncasr.ConfigError):
+        _core.f16_gemv(np.zeros((4, 3), np.float32), np.zeros(3, np.float32), np.zeros(5, np.float32))
+
+
+@pytest.mark.parametrize("size,hidden,proj", [(40, 32, 16), (80, 64, 64), (33, 100, 48)])
+@pytest.mark.parametrize("frames", [1, 7])
+def test_layer_tracks_float64_within_fp16_rounding(tmp_path, size, hidden, proj, frames):
+    rng = np.random.default_rng(size + hidden + proj + frames)
+    w = make(rng, size, hidden, proj)
+    x = rng.standard_normal((frames, size)).astype(np.float32)
+    h0 = (rng.standard_normal(proj) * 0.5).astype(np.float32)
+    c0 = (rng.standard_normal(hidden) * 0.5).astype(np.float32)
+    param, binf = write_lstm_net(tmp_path, *w, form="fp32")
+    ours = run(param, binf, x, h0, c0, overrides=["lstm_fp16"])
+    ncnn_out = run(param, binf, x, h0, c0)
+    assert ours["overrides"] == {"NcasrLSTMFp16": 1} and "overrides" not in ncnn_out
+    # against float64 on the fp16-rounded weights: float32 rounding only
+    w16 = [None if a is None else (a if a is w[1] else a.astype(np.float16).astype(np.float32)) for a in w]
+    ref16 = reference(x, h0, c0, *w16)
+    ref = reference(x, h0, c0, *w)
+    for name, r16, r in zip(("out0", "h1", "c1"), ref16, ref):
+        got = ours[name].reshape(r.shape)
+        assert np.linalg.norm(got - r16) / np.linalg.norm(r16) < 1e-5, name
+        # against the float weights: fp16 rounds each weight by at most 2^-11 relative
+        assert np.linalg.norm(got - r) / np.linalg.norm(r) < 2e-3, name
+    assert not np.array_equal(ours["out0"], ncnn_out["out0"])  # its own rounding: it ran
+
+
+def test_threads_and_frames_one_by_one_change_nothing(tmp_path):
+    rng = np.random.default_rng(11)
+    w = make(rng, 256, 512, 256)  # 2048 x 512 gates: big enough to split across threads
+    x = rng.standard_normal((5, 256)).astype(np.float32)
+    h0, c0 = np.zeros(256, np.float32), np.zeros(512, np.float32)
+    param, binf = write_lstm_net(tmp_path, *w, form="fp32")
+    once = run(param, binf, x, h0, c0, overrides=["lstm_fp16"])
+    two = run(param, binf, x, h0, c0, overrides=["lstm_fp16"], num_threads=2)
+    for name in ("out0", "h1", "c1"):
+        np.testing.assert_array_equal(once[name], two[name])
+    h, c, ys = h0, c0, []
+    for t in range(5):
+        r = run(param, binf, x[t:t + 1], h, c, overrides=["lstm_fp16"])
+        ys.append(r["out0"][0])
+        h, c = r["h1"], r["c1"]
+    np.testing.assert_array_equal(once["out0"], np.array(ys))
+    np.testing.assert_array_equal(once["h1"], h)
+    np.testing.assert_array_equal(once["c1"], c)
+
+
+def test_int8_lstm_is_never_replaced_and_stateless_form_runs(tmp_path):
+    rng = np.random.default_rng(3)
+    w = make(rng, 24, 32, 16)
+    param, binf = write_lstm_net(tmp_path, *w, form="ncnn-int8")
+    x = rng.standard_normal((3, 24)).astype(np.float32)
+    out = run(param, binf, x, np.zeros(16, np.float32), np.zeros(32, np.float32), overrides=["lstm_fp16"])
+    assert "overrides" not in out
+    fparam, fbin = write_lstm_net(tmp_path / "f", *w, form="fp32")
+    lines = Path(fparam).read_text().splitlines()
+    lstm = lines[-1].replace(" 3 3 in0 h0 c0 out0 h1 c1 ", " 1 1 in0 out0 ")
+    stateless = tmp_path / "stateless.param"
+    stateless.write_text(f"7767517\n2 2\n{lines[2]}\n{lstm}\n")
+    alone = _core.run_net(str(stateless), fbin, {"in0": x}, ["out0"], overrides=["lstm_fp16"])
+    assert alone["overrides"] == {"NcasrLSTMFp16": 1}
+    zero = run(fparam, fbin, x, np.zeros(16, np.float32), np.zeros(32, np.float32), overrides=["lstm_fp16"])
+    np.testing.assert_array_equal(alone["out0"], zero["out0"])
+
+
+def test_recognizer_uses_it_only_with_fp16_storage():
+    model = ncasr.default_model_dir()
+    on = ncasr.Recognizer.from_dir(model, variant="float")
+    off = ncasr.Recognizer.from_dir(model, variant="float", lstm_fp16_weights=False)
+    fp32 = ncasr.Recognizer.from_dir(model, variant="float", use_fp16_storage=False)
+    layers = on._r.encoder_overrides.get("NcasrLSTMFp16", 0)
+    assert layers > 0
+    assert "NcasrLSTMFp16" not in off._r.encoder_overrides
+    assert "NcasrLSTMFp16" not in fp32._r.encoder_overrides
