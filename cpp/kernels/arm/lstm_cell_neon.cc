@@ -1,40 +1,14 @@
 // NEON LSTM cell: 4 units per step, the tail through a zero-padded copy; the exp of
-// lstm_cell_isa.h.
+// kernels/exp_approx.h.
 #include <arm_neon.h>
 
 #include "kernels/lstm_cell_isa.h"
+#include "kernels/arm/exp_neon.h"
 
 namespace ncasr {
 namespace kernels {
 namespace isa {
 namespace {
-
-float32x4_t exp_approx(float32x4_t x) {
-  x = vminq_f32(x, vdupq_n_f32(kExpHi));
-  x = vmaxq_f32(x, vdupq_n_f32(kExpLo));
-  const float32x4_t n = vrndnq_f32(vmulq_f32(x, vdupq_n_f32(kLog2e)));
-  float32x4_t r = vsubq_f32(x, vmulq_f32(n, vdupq_n_f32(kExpC1)));
-  r = vsubq_f32(r, vmulq_f32(n, vdupq_n_f32(kExpC2)));
-  float32x4_t p = vaddq_f32(vmulq_f32(vdupq_n_f32(kExpP0), r), vdupq_n_f32(kExpP1));
-  p = vaddq_f32(vmulq_f32(p, r), vdupq_n_f32(kExpP2));
-  p = vaddq_f32(vmulq_f32(p, r), vdupq_n_f32(kExpP3));
-  p = vaddq_f32(vmulq_f32(p, r), vdupq_n_f32(kExpP4));
-  p = vaddq_f32(vmulq_f32(p, r), vdupq_n_f32(kExpP5));
-  const float32x4_t y = vaddq_f32(vaddq_f32(vmulq_f32(p, vmulq_f32(r, r)), r), vdupq_n_f32(1.f));
-  const int32x4_t bits = vshlq_n_s32(vaddq_s32(vcvtq_s32_f32(n), vdupq_n_s32(127)), 23);
-  return vmulq_f32(y, vreinterpretq_f32_s32(bits));
-}
-
-float32x4_t sigmoid(float32x4_t v) {
-  const float32x4_t one = vdupq_n_f32(1.f);
-  return vdivq_f32(one, vaddq_f32(one, exp_approx(vnegq_f32(v))));
-}
-
-float32x4_t tanh_approx(float32x4_t v) {
-  const float32x4_t one = vdupq_n_f32(1.f);
-  const float32x4_t e = exp_approx(vmulq_f32(vdupq_n_f32(-2.f), v));
-  return vsubq_f32(vdivq_f32(vdupq_n_f32(2.f), vaddq_f32(one, e)), one);
-}
 
 void cell4(const float* i4, const float* f4, const float* o4, const float* g4, float* c4, float* h4) {
   const float32x4_t i = sigmoid(vld1q_f32(i4)), f = sigmoid(vld1q_f32(f4)), o = sigmoid(vld1q_f32(o4));
