@@ -74,3 +74,41 @@ def test_encoder_matches_ncnn_layer(name, test_wavs):
     assert len(a) == len(b) > 0
     worst = max(float(np.abs(u - v).max() / np.abs(v).max()) for u, v in zip(a, b))
     assert worst < 1e-5, worst
+
+
+@pytest.mark.parametrize("channels,kernel,out_w", [(16, 31, 16), (48, 3, 5), (384, 31, 46), (32, 1, 1), (64, 5, 7)])
+@pytest.mark.parametrize("pack", [4, 8, 16])
+def test_packed_layout_equals_unpacked_bit_for_bit(channels, kernel, out_w, pack):
+    """ncnn's elempack layout (the layer takes packed blobs): same sums, same bits."""
+    rng = np.random.default_rng(channels + kernel + out_w + pack)
+    x = rng.standard_normal((channels, out_w + kernel - 1)).astype(np.float32)
+    w = rng.standard_normal((channels, kernel)).astype(np.float32)
+    b = rng.standard_normal(channels).astype(np.float32)
+    for bias in (None, b):
+        scalar, _ = _core.depthwise_conv1d(x, w, bias, "scalar")
+        for path in _core.kernel_paths():
+            y, ran = _core.depthwise_conv1d_packed(x, w, bias, pack, path)
+            assert ran == path
+            assert y.tobytes() == scalar.tobytes(), (path, pack)
+    with pytest.raises(ncasr.ConfigError):
+        _core.depthwise_conv1d_packed(x[:3], w[:3], None, 4)  # pack must divide the channels
+
+
+@pytest.mark.parametrize("channels", [32, 12, 7])
+def test_layer_on_packed_and_plain_blobs(tmp_path, channels):
+    """32 channels reach the layer packed (16 or 8 per row), 12 by 4, 7 unpacked: all equal
+    the unpacked scalar kernel bit for bit."""
+    from ncasr.layer_nets import _tagged_fp32, _write
+
+    rng = np.random.default_rng(channels)
+    k, width = 31, 46
+    w = rng.standard_normal((channels, k)).astype(np.float32)
+    b = rng.standard_normal(channels).astype(np.float32)
+    x = rng.standard_normal((channels, width)).astype(np.float32)
+    line = (f"ConvolutionDepthWise1D dw                 1 1 in0 out0 0={channels} 1={k} 2=1 3=1 4=0 5=1 "
+            f"6={channels * k} 7={channels}")
+    param, binf = _write(tmp_path, "dw", [line], _tagged_fp32(w) + b.astype("<f4").tobytes())
+    ours = _core.run_net(param, binf, {"in0": x}, ["out0"], overrides=["depthwise_conv1d"])
+    assert ours["overrides"] == {"NcasrDepthwiseConv1D": 1}
+    scalar, _ = _core.depthwise_conv1d(x, w, b, "scalar")
+    assert ours["out0"].reshape(scalar.shape).tobytes() == scalar.tobytes()

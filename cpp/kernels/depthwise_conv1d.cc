@@ -37,7 +37,44 @@ void check_shape(const float* x, const float* w, const float* y, const Depthwise
   if (!x || !w || !y) throw ConfigError("depthwise conv1d: null input, weight or output");
 }
 
+using DwPackedFn = void (*)(const float*, size_t, const float*, const float*, int, int, int, int, float*, size_t,
+                           int, int);
+
+DwPackedFn simd_depthwise_conv1d_packed(KernelPath path) {
+  switch (path) {
+#if defined(NCASR_HAVE_X86_KERNELS)
+    case KernelPath::kAvx2: return isa::depthwise_conv1d_packed_avx2;
+    case KernelPath::kAvx512: return isa::depthwise_conv1d_packed_avx512;
+#endif
+#if defined(NCASR_HAVE_NEON_KERNELS)
+    case KernelPath::kNeon: return isa::depthwise_conv1d_packed_neon;
+#endif
+    default: return isa::depthwise_conv1d_packed_ref;
+  }
+}
+
 }  // namespace
+
+KernelPath depthwise_conv1d_packed(const float* x, const float* wt, const float* bias, float* y,
+                                   const DepthwiseConv1DShape& s, int pack, KernelPath path) {
+  require_kernel_path(path);
+  if ((pack != 4 && pack != 8 && pack != 16) || s.channels % pack != 0)
+    throw ConfigError("depthwise conv1d: pack must be 4, 8 or 16 and divide the channels (got pack " +
+                      std::to_string(pack) + ", " + std::to_string(s.channels) + " channels)");
+  DepthwiseConv1DShape rows = s;  // the unpacked checks on packed-row widths
+  rows.out_w = s.out_w * pack;
+  rows.kernel = (s.kernel - 1) * pack + 1;
+  check_shape(x, wt, y, rows);
+  if (s.out_w > 0)
+    simd_depthwise_conv1d_packed(path)(x, s.x_stride, wt, bias, s.channels, s.kernel, s.out_w, pack, y,
+                                       s.y_stride, 0, s.channels / pack);
+  return path;
+}
+
+KernelPath depthwise_conv1d_packed(const float* x, const float* wt, const float* bias, float* y,
+                                   const DepthwiseConv1DShape& s, int pack) {
+  return depthwise_conv1d_packed(x, wt, bias, y, s, pack, active_kernel_path());
+}
 
 KernelPath depthwise_conv1d(const float* x, const float* w, const float* bias, float* y,
                             const DepthwiseConv1DShape& s, KernelPath path) {

@@ -30,5 +30,15 @@ KernelPath depthwise_conv1d(const float* x, const float* w, const float* bias, f
 KernelPath depthwise_conv1d(const float* x, const float* w, const float* bias, float* y,
                             const DepthwiseConv1DShape& shape, KernelPath path);
 
+// ncnn's packed layout (elempack `pack` = 4, 8 or 16 channels per row): row r of x holds
+// channels r * pack ... r * pack + pack - 1 interleaved by time, x[r * x_stride + t * pack + lane],
+// and y likewise; strides count floats per packed row (x_stride >= (out_w + kernel - 1) * pack,
+// y_stride >= out_w * pack). Weights tap-major: wt[k * channels + c] = w[c * kernel + k].
+// Every output is the same sum in the same order as the unpacked form: equal bit for bit.
+KernelPath depthwise_conv1d_packed(const float* x, const float* wt, const float* bias, float* y,
+                                   const DepthwiseConv1DShape& shape, int pack);
+KernelPath depthwise_conv1d_packed(const float* x, const float* wt, const float* bias, float* y,
+                                   const DepthwiseConv1DShape& shape, int pack, KernelPath path);
+
 }  // namespace kernels
 }  // namespace ncasr

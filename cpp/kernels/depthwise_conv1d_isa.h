@@ -22,6 +22,23 @@ NCASR_DECLARE_DWCONV1D_KERNEL(ref)
 
 #undef NCASR_DECLARE_DWCONV1D_KERNEL
 
+// Packed layout (see depthwise_conv1d_packed): packed rows [r0, r1).
+#define NCASR_DECLARE_DWCONV1D_PACKED(SUFFIX)                                                             \
+  void depthwise_conv1d_packed_##SUFFIX(const float* x, size_t x_stride, const float* wt, const float* bias, \
+                                        int channels, int kernel, int out_w, int pack, float* y,             \
+                                        size_t y_stride, int r0, int r1);
+
+#if defined(NCASR_HAVE_X86_KERNELS)
+NCASR_DECLARE_DWCONV1D_PACKED(avx2)
+NCASR_DECLARE_DWCONV1D_PACKED(avx512)
+#endif
+#if defined(NCASR_HAVE_NEON_KERNELS)
+NCASR_DECLARE_DWCONV1D_PACKED(neon)
+#endif
+NCASR_DECLARE_DWCONV1D_PACKED(ref)
+
+#undef NCASR_DECLARE_DWCONV1D_PACKED
+
 }  // namespace isa
 }  // namespace kernels
 }  // namespace ncasr

@@ -46,6 +46,37 @@ void depthwise_conv1d_neon(const float* x, size_t x_stride, const float* w, cons
   for (; c < c1; ++c) channel_group<1>(x, x_stride, w, bias, kernel, out_w, y, y_stride, c);
 }
 
+// Packed rows: one vector holds 4 consecutive (time, lane) outputs, all of one time step
+// (pack >= 4), so its weights are 4 of the row's, contiguous.
+void depthwise_conv1d_packed_neon(const float* x, size_t x_stride, const float* wt, const float* bias,
+                                  int channels, int kernel, int out_w, int pack, float* y, size_t y_stride,
+                                  int r0, int r1) {
+  const int n = out_w * pack;
+  for (int r = r0; r < r1; ++r) {
+    const float* xr = x + r * x_stride;
+    const float* wr = wt + r * pack;
+    float* yr = y + r * y_stride;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+      float32x4_t a[4];
+      for (int v = 0; v < 4; ++v) a[v] = bias ? vld1q_f32(bias + r * pack + (i + 4 * v) % pack) : vdupq_n_f32(0.f);
+      for (int k = 0; k < kernel; ++k) {
+        const float* wk = wr + static_cast<size_t>(k) * channels;
+        const float* xk = xr + i + k * pack;
+        for (int v = 0; v < 4; ++v)
+          a[v] = vaddq_f32(a[v], vmulq_f32(vld1q_f32(xk + 4 * v), vld1q_f32(wk + (i + 4 * v) % pack)));
+      }
+      for (int v = 0; v < 4; ++v) vst1q_f32(yr + i + 4 * v, a[v]);
+    }
+    for (; i < n; i += 4) {  // n is a multiple of 4
+      float32x4_t a = bias ? vld1q_f32(bias + r * pack + i % pack) : vdupq_n_f32(0.f);
+      for (int k = 0; k < kernel; ++k)
+        a = vaddq_f32(a, vmulq_f32(vld1q_f32(xr + i + k * pack), vld1q_f32(wr + static_cast<size_t>(k) * channels + i % pack)));
+      vst1q_f32(yr + i, a);
+    }
+  }
+}
+
 }  // namespace isa
 }  // namespace kernels
 }  // namespace ncasr

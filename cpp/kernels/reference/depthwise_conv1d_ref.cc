@@ -22,6 +22,21 @@ void depthwise_conv1d_ref(const float* x, size_t x_stride, const float* w, const
   }
 }
 
+void depthwise_conv1d_packed_ref(const float* x, size_t x_stride, const float* wt, const float* bias,
+                                 int channels, int kernel, int out_w, int pack, float* y, size_t y_stride,
+                                 int r0, int r1) {
+  for (int r = r0; r < r1; ++r) {
+    const float* xr = x + r * x_stride;
+    float* yr = y + r * y_stride;
+    for (int i = 0; i < out_w * pack; ++i) {  // i = t * pack + lane
+      const int c = r * pack + i % pack;
+      float sum = bias ? bias[c] : 0.f;
+      for (int k = 0; k < kernel; ++k) sum += xr[i + k * pack] * wt[static_cast<size_t>(k) * channels + c];
+      yr[i] = sum;
+    }
+  }
+}
+
 }  // namespace isa
 }  // namespace kernels
 }  // namespace ncasr

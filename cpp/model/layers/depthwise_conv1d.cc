@@ -4,6 +4,8 @@
 // convolutions of Zipformer and Conv-Emformer spend most of their time there. Same sum,
 // possibly in another order than ncnn's -Ofast build: outputs agree up to float rounding.
 // Same params and weights as ConvolutionDepthWise1D: net_loader renames the type in memory.
+// It takes ncnn's packed blobs too (elempack 4/8/16 channels, the layout the pointwise
+// convolutions around it use), so ncnn inserts no layout conversions before and after it.
 #include <layer.h>
 #include <mat.h>
 #include <modelbin.h>
@@ -20,6 +22,7 @@ class DepthwiseConv1D : public ncnn::Layer {
   DepthwiseConv1D() {
     one_blob_only = true;
     support_inplace = false;
+    support_packing = true;
   }
 
   int load_param(const ncnn::ParamDict& pd) override {
@@ -45,6 +48,11 @@ class DepthwiseConv1D : public ncnn::Layer {
   int load_model(const ncnn::ModelBin& mb) override {
     weight_ = mb.load(num_output_ * kernel_w_, 0);
     if (weight_.empty()) return -100;
+    // tap-major copy for the packed kernel: tap k of channel c at k * channels + c
+    weight_taps_.create(num_output_ * kernel_w_);
+    if (weight_taps_.empty()) return -100;
+    for (int c = 0; c < num_output_; ++c)
+      for (int k = 0; k < kernel_w_; ++k) weight_taps_[k * num_output_ + c] = weight_[c * kernel_w_ + k];
     if (bias_term_) {
       bias_ = mb.load(num_output_, 1);
       if (bias_.empty()) return -100;
@@ -53,6 +61,13 @@ class DepthwiseConv1D : public ncnn::Layer {
   }
 
   int forward(const ncnn::Mat& in, ncnn::Mat& out, const ncnn::Option& opt) const override {
+    if (in.elempack != 1 && in.dims == 2 && in.h * in.elempack == num_output_ && in.elemsize == 4u * in.elempack) {
+      if (pad_left_ == 0 && pad_right_ == 0) return forward_packed(in, out, opt);
+      ncnn::Mat flat;  // padding on packed rows: not needed by the models seen, so unpack
+      ncnn::convert_packing(in, flat, 1, opt);
+      if (flat.empty()) return -100;
+      return forward(flat, out, opt);
+    }
     if (in.dims != 2 || in.h != num_output_ || in.elempack != 1 || in.elemsize != 4u) {
       NCNN_LOGE("NcasrDepthwiseConv1D: expects %d fp32 rows, got dims %d h %d elempack %d", num_output_,
                 in.dims, in.h, in.elempack);
@@ -83,9 +98,29 @@ class DepthwiseConv1D : public ncnn::Layer {
   }
 
  private:
+  int forward_packed(const ncnn::Mat& in, ncnn::Mat& out, const ncnn::Option& opt) const {
+    const int pack = in.elempack;
+    const int out_w = in.w - kernel_w_ + 1;
+    if (out_w < 1) {
+      NCNN_LOGE("NcasrDepthwiseConv1D: %d columns are fewer than the kernel (%d)", in.w, kernel_w_);
+      return -100;
+    }
+    out.create(out_w, in.h, 4u * pack, pack, opt.blob_allocator);
+    if (out.empty()) return -100;
+    kernels::DepthwiseConv1DShape s;
+    s.channels = num_output_;
+    s.kernel = kernel_w_;
+    s.out_w = out_w;
+    s.x_stride = static_cast<size_t>(in.w) * pack;
+    s.y_stride = static_cast<size_t>(out_w) * pack;
+    kernels::depthwise_conv1d_packed(in, weight_taps_, bias_term_ ? static_cast<const float*>(bias_) : nullptr,
+                                     out, s, pack);
+    return 0;
+  }
+
   int num_output_ = 0, kernel_w_ = 0, pad_left_ = 0, pad_right_ = 0, bias_term_ = 0;
   float pad_value_ = 0.f;
-  ncnn::Mat weight_, bias_;
+  ncnn::Mat weight_, weight_taps_, bias_;
 };
 
 }  // namespace
