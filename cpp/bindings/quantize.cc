@@ -15,6 +15,7 @@
 #include "kernels/calib_stats.h"
 #include "kernels/depthwise_conv1d.h"
 #include "kernels/f16_gemv.h"
+#include "kernels/glu.h"
 #include "kernels/int8_gemm.h"
 #include "kernels/lstm_cell.h"
 #include "quantize/histogram_collector.h"
@@ -117,6 +118,45 @@ void bind_kernels(py::module_& m) {
     return py::make_tuple(y, kernels::kernel_path_name(ran));
   }, py::arg("x"), py::arg("w"), py::arg("bias") = py::none(), py::arg("path") = "",
   "y[c, j] = bias[c] + sum_k x[c, j + k] * w[c, k]; returns (y, path that ran).");
+  m.def("depthwise_conv1d_packed", [](FloatArray x, FloatArray w, py::object bias, int pack, const std::string& path) {
+    // Packs x and w as ncnn's elempack layout and the tap-major weights, runs the packed
+    // kernel and unpacks y: for tests against the unpacked form.
+    if (x.ndim() != 2 || w.ndim() != 2 || w.shape(0) != x.shape(0) || w.shape(1) < 1 || x.shape(1) < w.shape(1))
+      throw ConfigError("depthwise_conv1d_packed expects x (C, W) and w (C, K) with 1 <= K <= W");
+    FloatArray b;
+    if (!bias.is_none()) {
+      b = FloatArray::ensure(bias);
+      if (!b || b.ndim() != 1 || b.shape(0) != x.shape(0)) throw ConfigError("bias must be (C,)");
+    }
+    const int C = static_cast<int>(x.shape(0)), W = static_cast<int>(x.shape(1)), K = static_cast<int>(w.shape(1));
+    if (pack < 1 || C % pack != 0) throw ConfigError("pack must divide the channels");
+    kernels::DepthwiseConv1DShape s;
+    s.channels = C;
+    s.kernel = K;
+    s.out_w = W - K + 1;
+    s.x_stride = static_cast<size_t>(W) * pack;
+    s.y_stride = static_cast<size_t>(s.out_w) * pack;
+    std::vector<float> xp(static_cast<size_t>(C) * W), wt(static_cast<size_t>(C) * K), yp(static_cast<size_t>(C) * s.out_w);
+    for (int c = 0; c < C; ++c)
+      for (int t = 0; t < W; ++t) xp[(c / pack) * s.x_stride + t * pack + c % pack] = x.data()[c * W + t];
+    for (int c = 0; c < C; ++c)
+      for (int k = 0; k < K; ++k) wt[static_cast<size_t>(k) * C + c] = w.data()[c * K + k];
+    const float* bp = bias.is_none() ? nullptr : b.data();
+    const kernels::KernelPath ran = kernels::depthwise_conv1d_packed(xp.data(), wt.data(), bp, yp.data(), s, pack,
+                                                                     path_or_active(path));
+    py::array_t<float> y({C, s.out_w});
+    for (int c = 0; c < C; ++c)
+      for (int t = 0; t < s.out_w; ++t) y.mutable_data()[c * s.out_w + t] = yp[(c / pack) * s.y_stride + t * pack + c % pack];
+    return py::make_tuple(y, kernels::kernel_path_name(ran));
+  }, py::arg("x"), py::arg("w"), py::arg("bias") = py::none(), py::arg("pack") = 16, py::arg("path") = "",
+  "depthwise_conv1d on ncnn's packed layout (pack 4, 8 or 16), packed and unpacked here; returns (y, path).");
+  m.def("glu", [](FloatArray a, FloatArray b, const std::string& path) {
+    if (a.ndim() != 1 || b.ndim() != 1 || a.shape(0) != b.shape(0)) throw ConfigError("glu expects a and b of one shape (N,)");
+    py::array_t<float> out(a.shape(0));
+    const kernels::KernelPath ran =
+        kernels::glu(a.data(), b.data(), out.mutable_data(), static_cast<size_t>(a.shape(0)), path_or_active(path));
+    return py::make_tuple(out, kernels::kernel_path_name(ran));
+  }, py::arg("a"), py::arg("b"), py::arg("path") = "", "a * sigmoid(b) on the GLU kernel; returns (out, path).");
   m.def("f16_gemv", [](FloatArray w, FloatArray x, py::object bias, const std::string& path, int repeats) {
     if (w.ndim() != 2 || x.ndim() != 1 || x.shape(0) != w.shape(1) || w.shape(0) < 1 || w.shape(1) < 1)
       throw ConfigError("f16_gemv expects w (N, K) and x (K,)");

@@ -72,6 +72,9 @@ void bind_recognizer(py::module_& m) {
           "lstm_fp16_weights", [](const RecognizerConfig& c) { return c.model.lstm_fp16_weights; },
           [](RecognizerConfig& c, bool v) { c.model.lstm_fp16_weights = v; })
       .def_property(
+          "glu_simd", [](const RecognizerConfig& c) { return c.model.glu_simd; },
+          [](RecognizerConfig& c, bool v) { c.model.glu_simd = v; })
+      .def_property(
           "blob_pool", [](const RecognizerConfig& c) { return c.model.blob_pool; },
           [](RecognizerConfig& c, bool v) { c.model.blob_pool = v; })
       .def_property(

@@ -86,6 +86,8 @@ bool is_forward_int8_lstm(const ParamLayer& l) {
          (l.bottoms.size() == 1 || l.bottoms.size() == 3) && (l.tops.size() == 1 || l.tops.size() == 3);
 }
 
+bool is_axis0_glu(const ParamLayer& l) { return l.type == "GLU" && (l.param("0").empty() || l.param("0") == "0"); }
+
 bool is_forward_float_lstm(const ParamLayer& l) {
   return l.type == "LSTM" && (l.param("8").empty() || l.param("8") == "0") &&
          (l.param("2").empty() || l.param("2") == "0") && (l.bottoms.size() == 1 || l.bottoms.size() == 3) &&
@@ -104,6 +106,7 @@ ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, cons
   for (auto& l : run.layers) {
     const char* type = options.pointwise_conv1d_as_gemm && is_pointwise_conv1d(l)       ? kPointwiseConv1DType
                        : options.depthwise_conv1d_simd && is_simple_depthwise_conv1d(l) ? kDepthwiseConv1DType
+                       : options.glu_simd && is_axis0_glu(l)                             ? kGLUType
                        : options.int8_gemm_ncasr && is_ncasr_int8_gemm(l)                ? kInt8GemmType
                        : options.lstm_int8_ncasr && is_forward_int8_lstm(l)              ? kLSTMInt8Type
                        : options.lstm_fp16_weights && is_forward_float_lstm(l)           ? kLSTMFp16Type

@@ -22,6 +22,9 @@ struct NetLoadOptions {
   // on ncasr's SIMD kernel (NcasrDepthwiseConv1D): faster than ncnn's scalar layer; the
   // sum may run in another order, so outputs differ by float rounding.
   bool depthwise_conv1d_simd = false;
+  // Run each GLU along axis 0 on ncasr's SIMD kernel (NcasrGLU), on ncnn's packed blobs:
+  // no layout conversions around it; its sigmoid rounds differently from ncnn's.
+  bool glu_simd = false;
   // Run each ncnn int8 Gemm (18=2) of the Linear or pointwise-conv shape on ncasr's int8
   // kernels (NcasrInt8Gemm): activations quantized per frame instead of ncnn's rounding, so
   // outputs differ from ncnn's int8 Gemm by quantization rounding.

@@ -38,6 +38,10 @@ struct ModelOptions {
   // Depthwise ConvolutionDepthWise1D layers on ncasr's SIMD kernel instead of ncnn's scalar
   // loop: faster, float-rounding differences only. False runs ncnn's, as sherpa-ncnn.
   bool depthwise_conv1d_simd = true;
+  // GLU layers (axis 0: Zipformer, Conv-Emformer) on ncasr's SIMD kernel, on ncnn's packed
+  // blobs (ncnn's GLU has no packed form, so it converts the layout before and after):
+  // faster, float-rounding differences only. False runs ncnn's, as sherpa-ncnn.
+  bool glu_simd = true;
   // ncnn int8 Gemm layers (Linear, pointwise conv) on ncasr's int8 kernels (NcasrInt8Gemm),
   // activations quantized per frame with ncasr's rounding. Off by default: in whole encoders
   // ncnn's int8 Gemm measured as fast or faster on AVX-512 VNNI (see config.py).

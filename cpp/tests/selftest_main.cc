@@ -23,6 +23,7 @@
 #include "kernels/depthwise_conv1d.h"
 #include "kernels/elempack.h"
 #include "kernels/f16_gemv.h"
+#include "kernels/glu.h"
 #include "kernels/int8_gemm.h"
 #include "kernels/lstm_cell.h"
 #include "model/blob_pool.h"
@@ -261,6 +262,64 @@ bool check_elempack() {
   return true;
 }
 
+// Packed depthwise (ncnn's elempack 4/8/16 layout): a path equals the unpacked scalar twin
+// bit for bit, read back through the layout.
+bool check_depthwise_conv1d_packed(ncasr::kernels::KernelPath path) {
+  namespace k = ncasr::kernels;
+  const std::vector<float> data = kernel_test_data(40000);
+  auto value = [&data](size_t i) {
+    const float v = data[i % data.size()];
+    return std::isfinite(v) && std::fabs(v) < 1e6f ? v : 0.5f;
+  };
+  const int shapes[][3] = {{16, 31, 16}, {48, 3, 5}, {32, 1, 1}, {64, 5, 7}};
+  for (const auto& sh : shapes) {
+    const int C = sh[0], K = sh[1], out_w = sh[2], W = out_w + K - 1;
+    std::vector<float> x(static_cast<size_t>(C) * W), w(static_cast<size_t>(C) * K), b(C), wt(w.size());
+    for (size_t i = 0; i < x.size(); ++i) x[i] = value(i);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = value(i + 7919);
+    for (int c = 0; c < C; ++c) b[c] = value(c + 104729);
+    for (int c = 0; c < C; ++c)
+      for (int t = 0; t < K; ++t) wt[static_cast<size_t>(t) * C + c] = w[static_cast<size_t>(c) * K + t];
+    k::DepthwiseConv1DShape s;
+    s.channels = C;
+    s.kernel = K;
+    s.out_w = out_w;
+    s.x_stride = static_cast<size_t>(W);
+    s.y_stride = static_cast<size_t>(out_w);
+    std::vector<float> ref(static_cast<size_t>(C) * out_w);
+    k::depthwise_conv1d(x.data(), w.data(), b.data(), ref.data(), s, k::KernelPath::kScalar);
+    for (const int pack : {4, 8, 16}) {
+      std::vector<float> xp(x.size()), yp(ref.size(), -7.f);
+      for (int c = 0; c < C; ++c)
+        for (int t = 0; t < W; ++t) xp[(c / pack) * W * pack + t * pack + c % pack] = x[c * W + t];
+      k::DepthwiseConv1DShape sp = s;
+      sp.x_stride = static_cast<size_t>(W) * pack;
+      sp.y_stride = static_cast<size_t>(out_w) * pack;
+      if (k::depthwise_conv1d_packed(xp.data(), wt.data(), b.data(), yp.data(), sp, pack, path) != path) return false;
+      for (int c = 0; c < C; ++c)
+        for (int t = 0; t < out_w; ++t)
+          if (std::memcmp(&yp[(c / pack) * out_w * pack + t * pack + c % pack], &ref[c * out_w + t], 4) != 0)
+            return false;
+    }
+  }
+  return true;
+}
+
+// GLU: a path equals the scalar twin bit for bit, saturating inputs included.
+bool check_glu(ncasr::kernels::KernelPath path) {
+  namespace k = ncasr::kernels;
+  for (const size_t n : {size_t(1), size_t(15), size_t(17), size_t(1031)}) {
+    std::vector<float> a = kernel_test_data(n + 12), b = kernel_test_data(n + 24);
+    for (float& v : a) v = std::isfinite(v) && std::fabs(v) < 1e6f ? v : 1.f;
+    for (float& v : b) v = std::isfinite(v) ? v * 12.f : 100.f;
+    std::vector<float> ya(n, -7.f), yb(n, -7.f);
+    k::glu(a.data(), b.data(), ya.data(), n, k::KernelPath::kScalar);
+    if (k::glu(a.data(), b.data(), yb.data(), n, path) != path) return false;
+    if (std::memcmp(ya.data(), yb.data(), n * sizeof(float)) != 0) return false;
+  }
+  return true;
+}
+
 // BlobPool: every class holds its request with at most 1/8 waste (next class down is too
 // small), blocks are aligned as ncnn's, a freed block is reused for the same class, and a
 // pool with no cache budget hands everything back.
@@ -363,6 +422,14 @@ int check_kernels(int* passed) {
     std::printf("%s depthwise conv1d %s == scalar bit for bit (odd channels/widths, kernels 1..31)\n",
                 dw_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
     dw_ok ? ++*passed : ++failures;
+    const bool dwp_ok = check_depthwise_conv1d_packed(path);
+    std::printf("%s depthwise conv1d packed %s == unpacked scalar bit for bit (elempack 4/8/16)\n",
+                dwp_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
+    dwp_ok ? ++*passed : ++failures;
+    const bool glu_ok = check_glu(path);
+    std::printf("%s glu %s == scalar bit for bit (tails, saturated sigmoid)\n", glu_ok ? "PASS" : "FAIL",
+                k::kernel_path_name(path));
+    glu_ok ? ++*passed : ++failures;
     // On a CPU with the ARM dot-product extension, NEON int8 runs both of its kernels.
     const bool two_neon = path == k::KernelPath::kNeon && k::int8_gemm_neon_dotprod_available();
     for (const bool dotprod : two_neon ? std::vector<bool>{true, false} : std::vector<bool>{true}) {

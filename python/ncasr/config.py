@@ -91,6 +91,10 @@ class RecognizerConfig:
     # kernel instead of ncnn's scalar loop: faster; float rounding may differ (False: as
     # sherpa-ncnn).
     depthwise_conv1d_simd: bool = True
+    # GLU layers (Zipformer, Conv-Emformer convolution modules) on ncasr's SIMD kernel and
+    # ncnn's packed layout, which saves two layout conversions each; its sigmoid rounds
+    # differently (False: ncnn's GLU, as sherpa-ncnn).
+    glu_simd: bool = True
     # Run the ncnn int8 Gemm layers (Linear, pointwise conv) of an int8 model on ncasr's int8
     # kernels (NcasrInt8Gemm). Off by default: inside whole encoders on this x86 (AVX-512 VNNI)
     # ncnn's int8 Gemm measured 0.8-1.1x ours' time (benchmarks/bench_int8_layers.py).

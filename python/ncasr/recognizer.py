@@ -77,6 +77,7 @@ class Recognizer:
         c.pointwise_conv1d_as_gemm = config.pointwise_conv1d_as_gemm
         c.depthwise_conv1d_simd = config.depthwise_conv1d_simd
         c.blob_pool = config.blob_pool
+        c.glu_simd = config.glu_simd
         c.lstm_fp16_weights = config.lstm_fp16_weights
         c.int8_gemm_ncasr = config.int8_gemm_ncasr
         c.lstm_int8_ncasr = config.lstm_int8_ncasr

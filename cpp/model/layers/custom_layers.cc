@@ -21,6 +21,7 @@ const Entry kEntries[] = {
     {kInt8GemmType, create_int8_gemm_layer},
     {kLSTMInt8Type, create_lstm_int8_layer},
     {kLSTMFp16Type, create_lstm_fp16_layer},
+    {kGLUType, create_glu_layer},
 };
 }  // namespace
 

@@ -13,7 +13,8 @@ namespace ncasr {
 
 // Registers SherpaMetaData, the four Zipformer layers (PoolingModuleNoProj,
 // TensorAsStrided, SimpleUpsample, Stack) and ncasr's own NcasrPointwiseConv1D,
-// NcasrDepthwiseConv1D, NcasrInt8Gemm, NcasrLSTMInt8 and NcasrLSTMFp16 on `net`.
+// NcasrDepthwiseConv1D, NcasrInt8Gemm, NcasrLSTMInt8, NcasrLSTMFp16 and NcasrGLU on
+// `net`.
 void register_custom_layers(ncnn::Net& net);
 
 // Type names registered by register_custom_layers.
@@ -30,6 +31,7 @@ ncnn::Layer* create_depthwise_conv1d_layer(void*);
 ncnn::Layer* create_int8_gemm_layer(void*);
 ncnn::Layer* create_lstm_int8_layer(void*);
 ncnn::Layer* create_lstm_fp16_layer(void*);
+ncnn::Layer* create_glu_layer(void*);
 
 // The in-memory type name of a Convolution1D that load_net runs as a Gemm.
 constexpr const char* kPointwiseConv1DType = "NcasrPointwiseConv1D";
@@ -43,5 +45,7 @@ constexpr const char* kInt8GemmType = "NcasrInt8Gemm";
 constexpr const char* kLSTMInt8Type = "NcasrLSTMInt8";
 // The in-memory type of an ncnn float LSTM load_net runs with fp16 weights (x86, fp16 storage).
 constexpr const char* kLSTMFp16Type = "NcasrLSTMFp16";
+// The in-memory type of a GLU along axis 0 that load_net runs on ncasr's SIMD kernel, packed.
+constexpr const char* kGLUType = "NcasrGLU";
 
 }  // namespace ncasr
