@@ -150,13 +150,14 @@ void bind_kernels(py::module_& m) {
     return py::make_tuple(y, kernels::kernel_path_name(ran));
   }, py::arg("x"), py::arg("w"), py::arg("bias") = py::none(), py::arg("pack") = 16, py::arg("path") = "",
   "depthwise_conv1d on ncnn's packed layout (pack 4, 8 or 16), packed and unpacked here; returns (y, path).");
-  m.def("glu", [](FloatArray a, FloatArray b, const std::string& path) {
+  m.def("glu", [](FloatArray a, FloatArray b, float shift, const std::string& path) {
     if (a.ndim() != 1 || b.ndim() != 1 || a.shape(0) != b.shape(0)) throw ConfigError("glu expects a and b of one shape (N,)");
     py::array_t<float> out(a.shape(0));
     const kernels::KernelPath ran =
-        kernels::glu(a.data(), b.data(), out.mutable_data(), static_cast<size_t>(a.shape(0)), path_or_active(path));
+        kernels::glu(a.data(), b.data(), shift, out.mutable_data(), static_cast<size_t>(a.shape(0)), path_or_active(path));
     return py::make_tuple(out, kernels::kernel_path_name(ran));
-  }, py::arg("a"), py::arg("b"), py::arg("path") = "", "a * sigmoid(b) on the GLU kernel; returns (out, path).");
+  }, py::arg("a"), py::arg("b"), py::arg("shift") = 0.f, py::arg("path") = "",
+  "a * sigmoid(b + shift) on the GLU kernel; returns (out, path).");
   m.def("f16_gemv", [](FloatArray w, FloatArray x, py::object bias, const std::string& path, int repeats) {
     if (w.ndim() != 2 || x.ndim() != 1 || x.shape(0) != w.shape(1) || w.shape(0) < 1 || w.shape(1) < 1)
       throw ConfigError("f16_gemv expects w (N, K) and x (K,)");

@@ -75,6 +75,9 @@ void bind_recognizer(py::module_& m) {
           "glu_simd", [](const RecognizerConfig& c) { return c.model.glu_simd; },
           [](RecognizerConfig& c, bool v) { c.model.glu_simd = v; })
       .def_property(
+          "fuse_double_swish", [](const RecognizerConfig& c) { return c.model.fuse_double_swish; },
+          [](RecognizerConfig& c, bool v) { c.model.fuse_double_swish = v; })
+      .def_property(
           "blob_pool", [](const RecognizerConfig& c) { return c.model.blob_pool; },
           [](RecognizerConfig& c, bool v) { c.model.blob_pool = v; })
       .def_property(

@@ -6,7 +6,7 @@ namespace ncasr {
 namespace kernels {
 namespace isa {
 
-#define NCASR_DECLARE_GLU(SUFFIX) void glu_##SUFFIX(const float* a, const float* b, float* out, size_t n);
+#define NCASR_DECLARE_GLU(SUFFIX) void glu_##SUFFIX(const float* a, const float* b, float shift, float* out, size_t n);
 
 #if defined(NCASR_HAVE_X86_KERNELS)
 NCASR_DECLARE_GLU(avx2)

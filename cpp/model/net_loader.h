@@ -25,6 +25,9 @@ struct NetLoadOptions {
   // Run each GLU along axis 0 on ncasr's SIMD kernel (NcasrGLU), on ncnn's packed blobs:
   // no layout conversions around it; its sigmoid rounds differently from ncnn's.
   bool glu_simd = false;
+  // Fuse pnnx's DoubleSwish (Split; BinaryOp x - 1; Sigmoid; BinaryOp mul) into one in-place
+  // layer (NcasrDoubleSwish) on the GLU kernel; its sigmoid rounds differently from ncnn's.
+  bool fuse_double_swish = false;
   // Run each ncnn int8 Gemm (18=2) of the Linear or pointwise-conv shape on ncasr's int8
   // kernels (NcasrInt8Gemm): activations quantized per frame instead of ncnn's rounding, so
   // outputs differ from ncnn's int8 Gemm by quantization rounding.

@@ -42,6 +42,10 @@ struct ModelOptions {
   // blobs (ncnn's GLU has no packed form, so it converts the layout before and after):
   // faster, float-rounding differences only. False runs ncnn's, as sherpa-ncnn.
   bool glu_simd = true;
+  // pnnx's four-layer DoubleSwish (Zipformer, Conv-Emformer) fused into one in-place layer
+  // on the same kernel: fewer graph steps, passes and copies; float-rounding differences
+  // only. False runs the four ncnn layers, as sherpa-ncnn.
+  bool fuse_double_swish = true;
   // ncnn int8 Gemm layers (Linear, pointwise conv) on ncasr's int8 kernels (NcasrInt8Gemm),
   // activations quantized per frame with ncasr's rounding. Off by default: in whole encoders
   // ncnn's int8 Gemm measured as fast or faster on AVX-512 VNNI (see config.py).

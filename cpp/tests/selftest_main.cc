@@ -312,10 +312,12 @@ bool check_glu(ncasr::kernels::KernelPath path) {
     std::vector<float> a = kernel_test_data(n + 12), b = kernel_test_data(n + 24);
     for (float& v : a) v = std::isfinite(v) && std::fabs(v) < 1e6f ? v : 1.f;
     for (float& v : b) v = std::isfinite(v) ? v * 12.f : 100.f;
-    std::vector<float> ya(n, -7.f), yb(n, -7.f);
-    k::glu(a.data(), b.data(), ya.data(), n, k::KernelPath::kScalar);
-    if (k::glu(a.data(), b.data(), yb.data(), n, path) != path) return false;
-    if (std::memcmp(ya.data(), yb.data(), n * sizeof(float)) != 0) return false;
+    for (const float shift : {0.f, -1.f}) {
+      std::vector<float> ya(n, -7.f), yb(n, -7.f);
+      k::glu(a.data(), b.data(), shift, ya.data(), n, k::KernelPath::kScalar);
+      if (k::glu(a.data(), b.data(), shift, yb.data(), n, path) != path) return false;
+      if (std::memcmp(ya.data(), yb.data(), n * sizeof(float)) != 0) return false;
+    }
   }
   return true;
 }

@@ -95,6 +95,9 @@ class RecognizerConfig:
     # ncnn's packed layout, which saves two layout conversions each; its sigmoid rounds
     # differently (False: ncnn's GLU, as sherpa-ncnn).
     glu_simd: bool = True
+    # pnnx's four-layer DoubleSwish x * sigmoid(x - 1) (Split, sub, Sigmoid, mul) fused into
+    # one in-place layer on the same kernel (False: the four ncnn layers, as sherpa-ncnn).
+    fuse_double_swish: bool = True
     # Run the ncnn int8 Gemm layers (Linear, pointwise conv) of an int8 model on ncasr's int8
     # kernels (NcasrInt8Gemm). Off by default: inside whole encoders on this x86 (AVX-512 VNNI)
     # ncnn's int8 Gemm measured 0.8-1.1x ours' time (benchmarks/bench_int8_layers.py).

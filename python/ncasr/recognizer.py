@@ -78,6 +78,7 @@ class Recognizer:
         c.depthwise_conv1d_simd = config.depthwise_conv1d_simd
         c.blob_pool = config.blob_pool
         c.glu_simd = config.glu_simd
+        c.fuse_double_swish = config.fuse_double_swish
         c.lstm_fp16_weights = config.lstm_fp16_weights
         c.int8_gemm_ncasr = config.int8_gemm_ncasr
         c.lstm_int8_ncasr = config.lstm_int8_ncasr

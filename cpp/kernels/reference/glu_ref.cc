@@ -6,8 +6,8 @@ namespace ncasr {
 namespace kernels {
 namespace isa {
 
-void glu_ref(const float* a, const float* b, float* out, size_t n) {
-  for (size_t i = 0; i < n; ++i) out[i] = a[i] * sigmoid(b[i]);
+void glu_ref(const float* a, const float* b, float shift, float* out, size_t n) {
+  for (size_t i = 0; i < n; ++i) out[i] = a[i] * sigmoid(b[i] + shift);
 }
 
 }  // namespace isa

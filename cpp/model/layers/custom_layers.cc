@@ -22,6 +22,7 @@ const Entry kEntries[] = {
     {kLSTMInt8Type, create_lstm_int8_layer},
     {kLSTMFp16Type, create_lstm_fp16_layer},
     {kGLUType, create_glu_layer},
+    {kDoubleSwishType, create_double_swish_layer},
 };
 }  // namespace
 

@@ -57,10 +57,10 @@ class GLU : public ncnn::Layer {
     if (in.dims < 3) {
       const size_t n = static_cast<size_t>(half) * (in.dims == 1 ? 1 : in.w) * p;
       const float* a = in;
-      kernels::glu(a, a + n, out, n);
+      kernels::glu(a, a + n, 0.f, out, n);
     } else {
       const size_t n = static_cast<size_t>(in.w) * in.h * p;
-      for (int q = 0; q < half; ++q) kernels::glu(in.channel(q), in.channel(q + half), out.channel(q), n);
+      for (int q = 0; q < half; ++q) kernels::glu(in.channel(q), in.channel(q + half), 0.f, out.channel(q), n);
     }
     return 0;
   }
