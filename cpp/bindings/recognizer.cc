@@ -78,6 +78,9 @@ void bind_recognizer(py::module_& m) {
           "fuse_double_swish", [](const RecognizerConfig& c) { return c.model.fuse_double_swish; },
           [](RecognizerConfig& c, bool v) { c.model.fuse_double_swish = v; })
       .def_property(
+          "fuse_basic_norm", [](const RecognizerConfig& c) { return c.model.fuse_basic_norm; },
+          [](RecognizerConfig& c, bool v) { c.model.fuse_basic_norm = v; })
+      .def_property(
           "blob_pool", [](const RecognizerConfig& c) { return c.model.blob_pool; },
           [](RecognizerConfig& c, bool v) { c.model.blob_pool = v; })
       .def_property(

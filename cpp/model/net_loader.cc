@@ -10,6 +10,7 @@
 
 #include "common/errors.h"
 #include "model/file_reader.h"
+#include "model/graph_fusions.h"
 #include "model/layers/custom_layers.h"
 
 namespace ncasr {
@@ -94,62 +95,6 @@ bool is_forward_float_lstm(const ParamLayer& l) {
          (l.tops.size() == 1 || l.tops.size() == 3);
 }
 
-bool float_param_is(const ParamLayer& l, const char* key, double value) {
-  const std::string v = l.param(key);
-  char* end = nullptr;
-  return !v.empty() && std::strtod(v.c_str(), &end) == value && end && *end == '\0';
-}
-
-// Replaces every  Split(x) -> a, b;  s = BinaryOp(a - 1);  g = Sigmoid(s);  y = BinaryOp(b * g)
-// whose intermediate blobs have no other consumer by  y = NcasrDoubleSwish(x).  None of these
-// layers has weights, so the .bin is read as before. Returns the number fused.
-int fuse_double_swish(ParamFile* pf) {
-  std::map<std::string, std::vector<size_t>> consumers;
-  for (size_t i = 0; i < pf->layers.size(); ++i)
-    for (const auto& b : pf->layers[i].bottoms) consumers[b].push_back(i);
-  auto only_consumer = [&consumers](const std::string& blob) -> long {
-    const auto it = consumers.find(blob);
-    return it != consumers.end() && it->second.size() == 1 ? static_cast<long>(it->second[0]) : -1;
-  };
-  std::vector<bool> drop(pf->layers.size(), false);
-  int fused = 0;
-  for (size_t i = 0; i < pf->layers.size(); ++i) {
-    const ParamLayer& split = pf->layers[i];
-    if (split.type != "Split" || split.bottoms.size() != 1 || split.tops.size() != 2) continue;
-    for (int branch = 0; branch < 2; ++branch) {
-      const std::string& a = split.tops[branch];
-      const std::string& b = split.tops[1 - branch];
-      const long s = only_consumer(a);
-      if (s < 0) continue;
-      const ParamLayer& minus = pf->layers[s];
-      if (minus.type != "BinaryOp" || minus.bottoms.size() != 1 || minus.tops.size() != 1 ||
-          minus.param("0") != "1" || minus.param("1") != "1" || !float_param_is(minus, "2", 1.0))
-        continue;
-      const long g = only_consumer(minus.tops[0]);
-      if (g < 0 || pf->layers[g].type != "Sigmoid" || pf->layers[g].tops.size() != 1) continue;
-      const long m = only_consumer(pf->layers[g].tops[0]);
-      if (m < 0 || only_consumer(b) != m) continue;
-      ParamLayer& mul = pf->layers[m];
-      if (mul.type != "BinaryOp" || mul.bottoms.size() != 2 || mul.tops.size() != 1 || mul.param("0") != "2" ||
-          !(mul.param("1").empty() || mul.param("1") == "0"))
-        continue;
-      mul.type = kDoubleSwishType;
-      mul.bottoms = {split.bottoms[0]};
-      mul.params.clear();
-      drop[i] = drop[s] = drop[g] = true;
-      ++fused;
-      break;
-    }
-  }
-  if (fused) {
-    std::vector<ParamLayer> kept;
-    for (size_t i = 0; i < pf->layers.size(); ++i)
-      if (!drop[i]) kept.push_back(std::move(pf->layers[i]));
-    pf->layers = std::move(kept);
-  }
-  return fused;
-}
-
 }  // namespace
 
 ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, const NetLoadOptions& options,
@@ -175,6 +120,10 @@ ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, cons
   if (options.fuse_double_swish) {
     const int fused = fuse_double_swish(&run);
     if (fused) renamed[kDoubleSwishType] = fused;
+  }
+  if (options.fuse_basic_norm) {
+    const int fused = fuse_basic_norm(&run);
+    if (fused) renamed[kBasicNormType] = fused;
   }
   const int rc = renamed.empty() ? net.load_param(param_path.c_str()) : net.load_param_mem(run.to_text().c_str());
   if (rc != 0) throw ModelError(param_path, "ncnn rejected this param file (its message is on stderr)");

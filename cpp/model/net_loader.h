@@ -28,6 +28,9 @@ struct NetLoadOptions {
   // Fuse pnnx's DoubleSwish (Split; BinaryOp x - 1; Sigmoid; BinaryOp mul) into one in-place
   // layer (NcasrDoubleSwish) on the GLU kernel; its sigmoid rounds differently from ncnn's.
   bool fuse_double_swish = false;
+  // Fuse pnnx's BasicNorm (Split; x*x; Reduction mean; + eps; pow -0.5; mul) into one
+  // in-place packed layer (NcasrBasicNorm); sums and 1/sqrt round differently from ncnn's.
+  bool fuse_basic_norm = false;
   // Run each ncnn int8 Gemm (18=2) of the Linear or pointwise-conv shape on ncasr's int8
   // kernels (NcasrInt8Gemm): activations quantized per frame instead of ncnn's rounding, so
   // outputs differ from ncnn's int8 Gemm by quantization rounding.

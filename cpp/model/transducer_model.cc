@@ -78,6 +78,7 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
   encoder_load.depthwise_conv1d_simd = options.depthwise_conv1d_simd;
   encoder_load.glu_simd = options.glu_simd;
   encoder_load.fuse_double_swish = options.fuse_double_swish;
+  encoder_load.fuse_basic_norm = options.fuse_basic_norm;
   encoder_load.int8_gemm_ncasr = options.int8_gemm_ncasr;
   encoder_load.lstm_int8_ncasr = options.lstm_int8_ncasr;
   encoder_load.lstm_fp16_weights = options.lstm_fp16_weights && fp16 && !cpu_has_fp16_arithmetic();

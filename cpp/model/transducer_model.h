@@ -46,6 +46,9 @@ struct ModelOptions {
   // on the same kernel: fewer graph steps, passes and copies; float-rounding differences
   // only. False runs the four ncnn layers, as sherpa-ncnn.
   bool fuse_double_swish = true;
+  // pnnx's six-layer BasicNorm (all three architectures) fused into one in-place layer on
+  // ncnn's packed blobs; float-rounding differences only. False: ncnn's layers.
+  bool fuse_basic_norm = true;
   // ncnn int8 Gemm layers (Linear, pointwise conv) on ncasr's int8 kernels (NcasrInt8Gemm),
   // activations quantized per frame with ncasr's rounding. Off by default: in whole encoders
   // ncnn's int8 Gemm measured as fast or faster on AVX-512 VNNI (see config.py).

@@ -98,6 +98,9 @@ class RecognizerConfig:
     # pnnx's four-layer DoubleSwish x * sigmoid(x - 1) (Split, sub, Sigmoid, mul) fused into
     # one in-place layer on the same kernel (False: the four ncnn layers, as sherpa-ncnn).
     fuse_double_swish: bool = True
+    # pnnx's six-layer BasicNorm fused into one in-place layer on ncnn's packed blobs
+    # (False: ncnn's layers, as sherpa-ncnn).
+    fuse_basic_norm: bool = True
     # Run the ncnn int8 Gemm layers (Linear, pointwise conv) of an int8 model on ncasr's int8
     # kernels (NcasrInt8Gemm). Off by default: inside whole encoders on this x86 (AVX-512 VNNI)
     # ncnn's int8 Gemm measured 0.8-1.1x ours' time (benchmarks/bench_int8_layers.py).

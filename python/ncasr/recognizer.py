@@ -79,6 +79,7 @@ class Recognizer:
         c.blob_pool = config.blob_pool
         c.glu_simd = config.glu_simd
         c.fuse_double_swish = config.fuse_double_swish
+        c.fuse_basic_norm = config.fuse_basic_norm
         c.lstm_fp16_weights = config.lstm_fp16_weights
         c.int8_gemm_ncasr = config.int8_gemm_ncasr
         c.lstm_int8_ncasr = config.lstm_int8_ncasr

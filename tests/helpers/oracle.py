@@ -42,6 +42,7 @@ def ncasr_decode(model_dir: Path, samples: np.ndarray, rate: int, method: str,
     c.lstm_fp16_weights = False  # ncnn's float LSTM, as sherpa-ncnn
     c.glu_simd = False  # ncnn's GLU, as sherpa-ncnn
     c.fuse_double_swish = False  # ncnn's four DoubleSwish layers, as sherpa-ncnn
+    c.fuse_basic_norm = False  # ncnn's six BasicNorm layers, as sherpa-ncnn
     rec = _core.Recognizer(str(model_dir), c)
     s = rec.create_stream()
     s.accept_waveform(rate, np.ascontiguousarray(samples, np.float32))

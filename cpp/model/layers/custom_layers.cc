@@ -23,6 +23,7 @@ const Entry kEntries[] = {
     {kLSTMFp16Type, create_lstm_fp16_layer},
     {kGLUType, create_glu_layer},
     {kDoubleSwishType, create_double_swish_layer},
+    {kBasicNormType, create_basic_norm_layer},
 };
 }  // namespace
 

@@ -13,8 +13,8 @@ namespace ncasr {
 
 // Registers SherpaMetaData, the four Zipformer layers (PoolingModuleNoProj,
 // TensorAsStrided, SimpleUpsample, Stack) and ncasr's own NcasrPointwiseConv1D,
-// NcasrDepthwiseConv1D, NcasrInt8Gemm, NcasrLSTMInt8, NcasrLSTMFp16, NcasrGLU and
-// NcasrDoubleSwish on `net`.
+// NcasrDepthwiseConv1D, NcasrInt8Gemm, NcasrLSTMInt8, NcasrLSTMFp16, NcasrGLU,
+// NcasrDoubleSwish and NcasrBasicNorm on `net`.
 void register_custom_layers(ncnn::Net& net);
 
 // Type names registered by register_custom_layers.
@@ -33,6 +33,7 @@ ncnn::Layer* create_lstm_int8_layer(void*);
 ncnn::Layer* create_lstm_fp16_layer(void*);
 ncnn::Layer* create_glu_layer(void*);
 ncnn::Layer* create_double_swish_layer(void*);
+ncnn::Layer* create_basic_norm_layer(void*);
 
 // The in-memory type name of a Convolution1D that load_net runs as a Gemm.
 constexpr const char* kPointwiseConv1DType = "NcasrPointwiseConv1D";
@@ -50,5 +51,7 @@ constexpr const char* kLSTMFp16Type = "NcasrLSTMFp16";
 constexpr const char* kGLUType = "NcasrGLU";
 // The in-memory layer that replaces pnnx's four-layer DoubleSwish (x * sigmoid(x - 1)).
 constexpr const char* kDoubleSwishType = "NcasrDoubleSwish";
+// The in-memory layer that replaces pnnx's six-layer BasicNorm.
+constexpr const char* kBasicNormType = "NcasrBasicNorm";
 
 }  // namespace ncasr
