@@ -7,7 +7,10 @@ backends and variants interleaved, medians of --repeat runs. Random weights make
 column meaningless here; sizes, RTF, load time, memory and latency are what it measures.
 
     python benchmarks/bench_int8.py [--archs zipformer,lstm,conv-emformer] [--threads 1]
-        [--repeat 3] [--json OUT] [--plot OUT.png]
+        [--repeat 3] [--storage fp16[,fp32]] [--json OUT] [--plot OUT.png]
+
+--storage fp16,fp32 adds ncasr runs with fp32 storage for the float parts (sherpa-ncnn has
+no such switch and runs its fp16 default in those rows' place).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ def main() -> int:
     p.add_argument("--threads", default="1")
     p.add_argument("--repeat", default="3")
     p.add_argument("--files", type=int, default=2, help="speech files in the manifest")
+    p.add_argument("--storage", default="fp16", help="fp16 and/or fp32 storage of float weights, comma-separated")
     p.add_argument("--json")
     p.add_argument("--plot")
     args = p.parse_args()
@@ -49,7 +53,7 @@ def main() -> int:
     manifest = wav_dir / "bench.tsv"
     write_manifest(manifest, [(w, 0.0, "unknown") for w in wavs])
     cmd = ["bench", *folders, "--manifest", str(manifest), "--num-threads", args.threads,
-           "--repeat", args.repeat, "--latency-files", "1"]
+           "--repeat", args.repeat, "--latency-files", "1", "--storage", args.storage]
     if args.json:
         cmd += ["--json", args.json]
     if args.plot:

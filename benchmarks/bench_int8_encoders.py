@@ -8,10 +8,12 @@ of --rounds is kept, so a busy neighbour on a shared machine hurts every column 
     python benchmarks/bench_int8_encoders.py [--archs zipformer,lstm,conv-emformer]
         [--threads 1,2] [--seconds 5] [--rounds 5] [--json OUT] [--md OUT] [--plot OUT.png]
 
-Columns: fp32 (ncasr's float defaults: fp16 weight storage), int8 with ncnn's int8 layers
-(as sherpa-ncnn runs the file), int8 with ncasr's defaults (its LSTM layer, ncnn's Gemm),
-and int8 with ncasr's Gemm layer as well (off by default: it loses inside whole encoders);
-speed-ups relative to fp32 at the same thread count.
+Columns: fp32 (float weights and arithmetic), float as ncasr runs it by default (weights
+stored as fp16 on x86, arithmetic in fp32: ncasr's fp16-weight LSTM, ncnn's fp16 storage
+elsewhere), int8 with ncnn's int8 layers (as sherpa-ncnn runs the file), int8 with ncasr's
+defaults (its LSTM layer, ncnn's Gemm), and int8 with ncasr's Gemm layer as well (off by
+default: it loses inside whole encoders); speed-ups relative to both float columns at the
+same thread count.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 VARIANTS = {
-    "fp32": ("", {}),
+    "fp32": ("", dict(use_fp16_storage=False)),
+    "float fp16-weights": ("", {}),  # ncasr's float default
     "int8 ncnn layers": ("-int8", dict(lstm_int8_ncasr=False, int8_gemm_ncasr=False)),
     "int8 ncasr": ("-int8", {}),  # ncasr's defaults: NcasrLSTMInt8 on, ncnn's int8 Gemm
     "int8 ncasr + NcasrInt8Gemm": ("-int8", dict(int8_gemm_ncasr=True)),
@@ -59,12 +62,14 @@ def measure(arch: str, threads: int, feats: np.ndarray, seconds: float, rounds: 
 def markdown(rows) -> str:
     names = list(VARIANTS)
     lines = ["| arch | threads | " + " | ".join(f"RTF {n}" for n in names) +
-             " | fp32 / int8 ncnn | fp32 / int8 ncasr | int8 ncnn / int8 ncasr |",
-             "|---" * (2 + len(names) + 3) + "|"]
+             " | fp32 / int8 ncnn | fp32 / int8 ncasr | float fp16-weights / int8 ncasr"
+             " | int8 ncnn / int8 ncasr |",
+             "|---" * (2 + len(names) + 4) + "|"]
     for r in rows:
         rtf = r["rtf"]
         lines.append(f"| {r['arch']} | {r['threads']} | " + " | ".join(f"{rtf[n]:.4f}" for n in names) +
                      f" | {rtf['fp32'] / rtf['int8 ncnn layers']:.2f} | {rtf['fp32'] / rtf['int8 ncasr']:.2f}"
+                     f" | {rtf['float fp16-weights'] / rtf['int8 ncasr']:.2f}"
                      f" | {rtf['int8 ncnn layers'] / rtf['int8 ncasr']:.2f} |")
     return "\n".join(lines)
 

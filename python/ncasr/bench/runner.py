@@ -45,7 +45,7 @@ class BenchRecord:
     model: str
     model_dir: str
     variant: str
-    precision: str  # fp32 / fp16 (weight storage) or int8 (int8 files)
+    precision: str  # fp32 / fp16 (weight storage), int8 (int8 files), int8+fp32 (their float parts fp32)
     backend: str
     threads: int
     method: str
@@ -132,7 +132,8 @@ def run_bench(models: Sequence[str], manifest, *, threads: Sequence[int] = (1,),
         target = Target.parse(spec)
         found = _net_files(target)
         for storage in storages:
-            precision = "int8" if found["int8"] else storage
+            # int8 files with their float parts stored as fp32 are a row of their own (no peer)
+            precision = storage if not found["int8"] else "int8" if storage == "fp16" else "int8+fp32"
             backends = ["ncasr"] + (active_peers if storage == "fp16" else [])
             for t in threads:
                 for backend in backends:
