@@ -15,7 +15,7 @@ import pytest
 import ncasr
 from ncasr import _core
 from ncasr.layer_nets import write_lstm_net
-from test_lstm_int8_layer import make, reference, run
+from test_lstm_int8_layer import check_threads_and_frames_change_nothing, make, reference, run
 
 SHAPES = [(1, 1), (15, 3), (16, 16), (17, 33), (64, 100), (65, 7), (200, 513), (4096, 64)]
 
@@ -76,20 +76,9 @@ def test_threads_and_frames_one_by_one_change_nothing(tmp_path):
     rng = np.random.default_rng(11)
     w = make(rng, 256, 512, 256)  # 2048 x 512 gates: big enough to split across threads
     x = rng.standard_normal((5, 256)).astype(np.float32)
-    h0, c0 = np.zeros(256, np.float32), np.zeros(512, np.float32)
     param, binf = write_lstm_net(tmp_path, *w, form="fp32")
-    once = run(param, binf, x, h0, c0, overrides=["lstm_fp16"])
-    two = run(param, binf, x, h0, c0, overrides=["lstm_fp16"], num_threads=2)
-    for name in ("out0", "h1", "c1"):
-        np.testing.assert_array_equal(once[name], two[name])
-    h, c, ys = h0, c0, []
-    for t in range(5):
-        r = run(param, binf, x[t:t + 1], h, c, overrides=["lstm_fp16"])
-        ys.append(r["out0"][0])
-        h, c = r["h1"], r["c1"]
-    np.testing.assert_array_equal(once["out0"], np.array(ys))
-    np.testing.assert_array_equal(once["h1"], h)
-    np.testing.assert_array_equal(once["c1"], c)
+    check_threads_and_frames_change_nothing(param, binf, x, np.zeros(256, np.float32), np.zeros(512, np.float32),
+                                            "lstm_fp16")
 
 
 def test_int8_lstm_is_never_replaced_and_stateless_form_runs(tmp_path):

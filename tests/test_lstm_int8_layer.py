@@ -66,24 +66,30 @@ def test_tracks_float_like_ncnn_int8(tmp_path, size, hidden, proj, frames):
     assert not np.array_equal(ours["out0"], ncnn_out["out0"])  # its own rounding: it ran
 
 
-def test_frames_at_once_equal_frames_one_by_one_and_threads_change_nothing(tmp_path):
-    rng = np.random.default_rng(7)
-    w = make(rng, 48, 96, 64)
-    x = rng.standard_normal((6, 48)).astype(np.float32)
-    h0, c0 = np.zeros(64, np.float32), np.zeros(96, np.float32)
-    param, binf = write_lstm_net(tmp_path, *w, form="ncnn-int8")
-    once = run(param, binf, x, h0, c0, overrides=["lstm_int8"])
-    two = run(param, binf, x, h0, c0, overrides=["lstm_int8"], num_threads=2)
+def check_threads_and_frames_change_nothing(param, binf, x, h0, c0, override):
+    """Two threads give one thread's bits; frames one by one with carried states give the
+    frames-at-once bits."""
+    once = run(param, binf, x, h0, c0, overrides=[override])
+    two = run(param, binf, x, h0, c0, overrides=[override], num_threads=2)
     for name in ("out0", "h1", "c1"):
         np.testing.assert_array_equal(once[name], two[name])
     h, c, ys = h0, c0, []
-    for t in range(6):
-        r = run(param, binf, x[t:t + 1], h, c, overrides=["lstm_int8"])
+    for t in range(len(x)):
+        r = run(param, binf, x[t:t + 1], h, c, overrides=[override])
         ys.append(r["out0"][0])
         h, c = r["h1"], r["c1"]
     np.testing.assert_array_equal(once["out0"], np.array(ys))
     np.testing.assert_array_equal(once["h1"], h)
     np.testing.assert_array_equal(once["c1"], c)
+
+
+def test_frames_at_once_equal_frames_one_by_one_and_threads_change_nothing(tmp_path):
+    rng = np.random.default_rng(7)
+    w = make(rng, 48, 96, 64)
+    x = rng.standard_normal((6, 48)).astype(np.float32)
+    param, binf = write_lstm_net(tmp_path, *w, form="ncnn-int8")
+    check_threads_and_frames_change_nothing(param, binf, x, np.zeros(64, np.float32), np.zeros(96, np.float32),
+                                            "lstm_int8")
 
 
 def test_float_lstm_is_never_replaced(tmp_path):

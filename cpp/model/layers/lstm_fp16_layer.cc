@@ -23,6 +23,7 @@
 #include "kernels/f16_gemv.h"
 #include "kernels/lstm_cell.h"
 #include "model/layers/custom_layers.h"
+#include "model/layers/lstm_common.h"
 
 namespace ncasr {
 namespace {
@@ -35,15 +36,11 @@ class LSTMFp16 : public ncnn::Layer {
   }
 
   int load_param(const ncnn::ParamDict& pd) override {
-    num_output_ = pd.get(0, 0);
-    weight_size_ = pd.get(1, 0);
-    hidden_ = pd.get(3, num_output_);
-    if (num_output_ <= 0 || hidden_ <= 0 || pd.get(2, 0) != 0 || pd.get(8, 0) != 0 ||
-        weight_size_ % (4 * hidden_) != 0 || num_output_ > hidden_) {
-      NCNN_LOGE("NcasrLSTMFp16: params outside what it runs (a forward float LSTM)");
-      return -100;
-    }
-    input_ = weight_size_ / (4 * hidden_);
+    LSTMShape shape;
+    if (lstm_load_param("NcasrLSTMFp16", pd, 0, &shape) != 0) return -100;
+    num_output_ = shape.num_output;
+    hidden_ = shape.hidden;
+    input_ = shape.input;
     return 0;
   }
 
@@ -82,28 +79,9 @@ class LSTMFp16 : public ncnn::Layer {
   int forward(const std::vector<ncnn::Mat>& bottoms, std::vector<ncnn::Mat>& tops,
               const ncnn::Option& opt) const override {
     const ncnn::Mat& x = bottoms[0];
-    if (x.dims != 2 || x.w != input_ || x.elempack != 1 || x.elemsize != 4u) {
-      NCNN_LOGE("NcasrLSTMFp16: expects T rows of %d floats", input_);
-      return -100;
-    }
-    const int frames = x.h;
-    ncnn::Allocator* state_alloc = tops.size() == 3 ? opt.blob_allocator : opt.workspace_allocator;
     ncnn::Mat h, c;
-    if (bottoms.size() == 3) {
-      auto values = [](const ncnn::Mat& m) { return static_cast<long long>(m.w) * m.h * m.d * m.c; };
-      if (values(bottoms[1]) != num_output_ || values(bottoms[2]) != hidden_) {
-        NCNN_LOGE("NcasrLSTMFp16: states must hold %d and %d values", num_output_, hidden_);
-        return -100;
-      }
-      h = bottoms[1].clone(state_alloc);
-      c = bottoms[2].clone(state_alloc);
-    } else {
-      h.create(num_output_, 1, 4u, state_alloc);
-      c.create(hidden_, 1, 4u, state_alloc);
-      if (h.empty() || c.empty()) return -100;
-      h.fill(0.f);
-      c.fill(0.f);
-    }
+    if (lstm_begin("NcasrLSTMFp16", bottoms, tops.size(), input_, num_output_, hidden_, opt, &h, &c) != 0) return -100;
+    const int frames = x.h;
     ncnn::Mat& y = tops[0];
     y.create(num_output_, frames, 4u, opt.blob_allocator);
     const int rows = 4 * hidden_;
@@ -152,7 +130,7 @@ class LSTMFp16 : public ncnn::Layer {
     }
   }
 
-  int num_output_ = 0, hidden_ = 0, input_ = 0, weight_size_ = 0;
+  int num_output_ = 0, hidden_ = 0, input_ = 0;
   std::vector<float> bias_;
   kernels::PackedF16Weights gates_w_, projection_w_;
 };
