@@ -48,3 +48,42 @@ def test_packed_weights_run_repeatedly():
             assert np.array_equal(out, a.astype(np.int64) @ w.astype(np.int64).T)
         with pytest.raises(ncasr.ConfigError):
             g.run(np.zeros((6, 71), np.int8), out)
+
+
+@pytest.fixture
+def avx2_variant():
+    """Forces one AVX2-path kernel for the weights packed inside the test, then restores."""
+    def force(v):
+        _core.set_int8_gemm_avx2_vnni256(v)
+    yield force
+    _core.set_int8_gemm_avx2_vnni256(-1)
+
+
+@pytest.mark.parametrize("m,n,k", SHAPES)
+def test_every_avx2_variant_is_exact(m, n, k, avx2_variant):
+    """The AVX2 path's kernels on this CPU: int16 (0) and, where AVX-512 VL + VNNI exists, the
+    AVX-VNNI kernel's code built as EVEX (2); an AVX-VNNI CPU runs that code as VEX (1)."""
+    if "avx2" not in _core.kernel_paths():
+        pytest.skip("no AVX2 on this CPU")
+    variants = _core.int8_gemm_avx2_vnni256_variants()
+    assert 0 in variants
+    rng = np.random.default_rng(m + n + k)
+    a = rng.integers(-128, 128, size=(m, k), dtype=np.int8)
+    w = rng.integers(-128, 128, size=(n, k), dtype=np.int8)
+    a[0, :], w[0, :], w[-1, :] = -128, -128, 127
+    ref = a.astype(np.int64) @ w.astype(np.int64).T
+    for v in variants:
+        avx2_variant(v)
+        g = _core.PackedInt8Gemm(w, "avx2")
+        assert g.vnni256 == v
+        out = np.empty((m, n), np.int32)
+        g.run(a, out)
+        assert np.array_equal(out.astype(np.int64), ref), v
+        q, scales, _ = _core.quantize_int8_rows((a / 3.0).astype(np.float32), "avx2")
+        q0, scales0, _ = _core.quantize_int8_rows((a / 3.0).astype(np.float32), "scalar")
+        assert np.array_equal(q, q0) and np.array_equal(scales, scales0), v
+
+
+def test_unsupported_variant_is_an_error():
+    with pytest.raises(ncasr.ConfigError):
+        _core.set_int8_gemm_avx2_vnni256(7)

@@ -164,3 +164,29 @@ def test_peak_is_measured_where_the_vnni_loop_exists():
         assert peak > 10.0
     else:
         assert peak == 0.0
+
+
+@pytest.mark.parametrize("layout", ["rows", "columns"])
+def test_avx2_path_kernels_give_the_same_layer_output(tmp_path, layout):
+    """On the AVX2 path the layer runs the int16 kernel or, where the CPU has it, the 256-bit
+    VNNI one (here its EVEX build): exact int32 either way, so the same output bits."""
+    if "avx2" not in _core.kernel_paths():
+        pytest.skip("no AVX2 on this CPU")
+    rng = np.random.default_rng(17)
+    t, k, n = 12, 72, 40
+    w = (rng.standard_normal((n, k)) * 0.1).astype(np.float32)
+    b = rng.standard_normal(n).astype(np.float32)
+    param, binf = write_gemm_net(tmp_path, w, b, "ncasr-int8", layout)
+    x = rng.standard_normal((t, k) if layout == "rows" else (k, t)).astype(np.float32)
+    outs = []
+    try:
+        _core.set_kernel_path("avx2")
+        for v in _core.int8_gemm_avx2_vnni256_variants():
+            _core.set_int8_gemm_avx2_vnni256(v)
+            outs.append(_core.run_net(param, binf, {"in0": x}, ["out0"])["out0"])
+    finally:
+        _core.set_int8_gemm_avx2_vnni256(-1)
+        _core.set_kernel_path("auto")
+    ref = emulate(x, w, b) if layout == "rows" else emulate(np.ascontiguousarray(x.T), w, b).T
+    for out in outs:
+        np.testing.assert_array_equal(out, ref)

@@ -240,9 +240,9 @@ void bind_kernels(py::module_& m) {
         for (int t = 0; t < k; ++t) {  // back from the kernel's form to plain int8
           const size_t at = static_cast<size_t>(i) * a.kp + t;
           out[static_cast<size_t>(i) * k + t] =
-              a.path == kernels::KernelPath::kAvx2     ? static_cast<int8_t>(a.wide[at])
-              : a.path == kernels::KernelPath::kAvx512 ? static_cast<int8_t>(static_cast<uint8_t>(a.narrow[at]) - 128)
-                                                       : a.narrow[at];
+              a.is_wide() ? static_cast<int8_t>(a.wide[at])
+              : a.is_u8() ? static_cast<int8_t>(static_cast<uint8_t>(a.narrow[at]) - 128)
+                          : a.narrow[at];
         }
       std::copy(a.scales.begin(), a.scales.end(), scales.mutable_data());
       ran = a.path;
@@ -251,6 +251,10 @@ void bind_kernels(py::module_& m) {
   }, py::arg("x"), py::arg("path") = "",
   "Per-row dynamic int8 quantization as the int8 Gemm layer does it: (q, scales, path that ran), "
   "scale = 127 / absmax (1 for a zero row), q = round-half-even(x * scale) clamped to +-127.");
+  m.def("int8_gemm_avx2_vnni256_variants", &kernels::int8_gemm_avx2_vnni256_variants,
+        "AVX2-path int8 kernels this CPU runs: 0 int16 (vpmaddwd), 1 AVX-VNNI, 2 the AVX-VNNI code as EVEX.");
+  m.def("set_int8_gemm_avx2_vnni256", &kernels::set_int8_gemm_avx2_vnni256, py::arg("variant"),
+        "Force the AVX2-path int8 kernel for weights packed from now on (-1: automatic). For tests.");
   // Weights packed once, as a layer does at load (benchmarks time run() alone).
   py::class_<kernels::PackedInt8Weights>(m, "PackedInt8Gemm")
       .def(py::init([](Int8Array w, const std::string& path) {
@@ -260,6 +264,7 @@ void bind_kernels(py::module_& m) {
            }),
            py::arg("w"), py::arg("path") = "")
       .def_property_readonly("path", [](const kernels::PackedInt8Weights& p) { return kernels::kernel_path_name(p.path); })
+      .def_property_readonly("vnni256", [](const kernels::PackedInt8Weights& p) { return p.vnni256; })
       .def("run", [](const kernels::PackedInt8Weights& p, Int8Array a, py::array_t<int32_t> out) {
         if (a.ndim() != 2 || a.shape(1) != p.k || out.ndim() != 2 || out.shape(0) != a.shape(0) || out.shape(1) != p.n ||
             !(out.flags() & py::array::c_style))

@@ -17,6 +17,15 @@ namespace {
 int round_up(int v, int to) { return (v + to - 1) / to * to; }
 
 bool g_dotprod_enabled = true;
+int g_vnni256_forced = -1;
+
+bool vnni256_supported(int variant) {
+#if defined(NCASR_HAVE_X86_KERNELS)
+  if (variant == 1) return ncnn::cpu_support_x86_avx_vnni() && ncnn::cpu_support_x86_avx2();
+  if (variant == 2) return ncnn::cpu_support_x86_avx512_vnni() && ncnn::cpu_support_x86_avx512();
+#endif
+  return variant == 0;
+}
 
 // Padded k per layout: 4-byte groups for the x86 kernels, 16-byte loads for NEON/scalar.
 int padded_k(int k, KernelPath path) {
@@ -40,6 +49,19 @@ bool int8_gemm_neon_dotprod_available() {
 }
 
 void set_int8_gemm_neon_dotprod(bool enabled) { g_dotprod_enabled = enabled; }
+
+std::vector<int> int8_gemm_avx2_vnni256_variants() {
+  std::vector<int> out;
+  for (int v = 0; v < 3; ++v)
+    if (vnni256_supported(v)) out.push_back(v);
+  return out;
+}
+
+void set_int8_gemm_avx2_vnni256(int variant) {
+  if (variant != -1 && !vnni256_supported(variant))
+    throw ConfigError("int8 gemm: AVX2 variant " + std::to_string(variant) + " is not supported by this CPU");
+  g_vnni256_forced = variant;
+}
 
 KernelPath int8_gemm_path(KernelPath path) {
   require_kernel_path(path);
@@ -75,7 +97,8 @@ PackedInt8Weights pack_int8_weights(const int8_t* w, int n, int k, size_t ldw, K
       }
     }
   } else if (p.path == KernelPath::kAvx2) {
-    // [column block][k/4][block columns][4 k], zero past n and k
+    p.vnni256 = g_vnni256_forced >= 0 ? g_vnni256_forced : vnni256_supported(1) ? 1 : 0;
+    // [column block][k/4][block columns][4 k], zero past n and k (both AVX2 kernels)
     const int block = 8;
     const int blocks = (n + block - 1) / block;
     p.data.assign(static_cast<size_t>(blocks) * block * kp, 0);
@@ -110,11 +133,12 @@ void resize_activations(const PackedInt8Weights& w, int m, Int8Activations* out)
   out->k = w.k;
   out->kp = w.k_padded;
   out->path = w.path;
+  out->vnni256 = w.vnni256;
   const size_t cells = static_cast<size_t>(m) * w.k_padded;
-  if (w.path == KernelPath::kAvx2) {
+  if (out->is_wide()) {
     out->wide.assign(cells, 0);
   } else {
-    const int8_t pad = w.path == KernelPath::kAvx512 ? static_cast<int8_t>(-128) : 0;  // u8 128 == 0
+    const int8_t pad = out->is_u8() ? static_cast<int8_t>(-128) : 0;  // u8 128 == 0
     out->narrow.assign(cells, pad);
   }
 }
@@ -122,8 +146,8 @@ void resize_activations(const PackedInt8Weights& w, int m, Int8Activations* out)
 // Writes quantized value q (in [-127, 127]) at row i, column t of the prepared form.
 inline void put(Int8Activations* out, int i, int t, int q) {
   const size_t at = static_cast<size_t>(i) * out->kp + t;
-  if (out->path == KernelPath::kAvx2) out->wide[at] = static_cast<int16_t>(q);
-  else if (out->path == KernelPath::kAvx512) out->narrow[at] = static_cast<int8_t>(static_cast<uint8_t>(q + 128));
+  if (out->is_wide()) out->wide[at] = static_cast<int16_t>(q);
+  else if (out->is_u8()) out->narrow[at] = static_cast<int8_t>(static_cast<uint8_t>(q + 128));
   else out->narrow[at] = static_cast<int8_t>(q);
 }
 
@@ -166,11 +190,19 @@ void quantize_int8_activations(const float* x, int m, size_t row_stride, const P
     throw ConfigError("int8 activations: bad shape, stride or null input");
   resize_activations(w, m, out);
   out->scales.assign(static_cast<size_t>(m), 1.f);
-  const size_t elem = w.path == KernelPath::kAvx2 ? 2 : 1;
-  unsigned char* base = w.path == KernelPath::kAvx2 ? reinterpret_cast<unsigned char*>(out->wide.data())
-                                                    : reinterpret_cast<unsigned char*>(out->narrow.data());
-  for (int i = 0; i < m; ++i)
-    out->scales[i] = quantize_row(w.path, x + i * row_stride, w.k, base + static_cast<size_t>(i) * w.k_padded * elem);
+  const size_t elem = out->is_wide() ? 2 : 1;
+  unsigned char* base = out->is_wide() ? reinterpret_cast<unsigned char*>(out->wide.data())
+                                       : reinterpret_cast<unsigned char*>(out->narrow.data());
+  for (int i = 0; i < m; ++i) {
+    unsigned char* row = base + static_cast<size_t>(i) * w.k_padded * elem;
+    if (w.path == KernelPath::kAvx2 && w.vnni256 != 0) {
+      // the scalar quantizer's int8, then + 128 as u8 (q ^ 0x80 for q in [-127, 127])
+      out->scales[i] = quantize_row(KernelPath::kScalar, x + i * row_stride, w.k, row);
+      for (int t = 0; t < w.k; ++t) row[t] ^= 0x80;
+    } else {
+      out->scales[i] = quantize_row(w.path, x + i * row_stride, w.k, row);
+    }
+  }
 }
 
 int int8_gemm_column_step(const PackedInt8Weights& w) {
@@ -179,7 +211,7 @@ int int8_gemm_column_step(const PackedInt8Weights& w) {
 
 void int8_gemm_columns(const Int8Activations& a, const PackedInt8Weights& w, int n_begin, int n_end, int32_t* c,
                        size_t ldc) {
-  if (a.path != w.path || a.k != w.k || a.kp != w.k_padded)
+  if (a.path != w.path || a.vnni256 != w.vnni256 || a.k != w.k || a.kp != w.k_padded)
     throw ConfigError("int8 gemm: activations were prepared for other weights");
   if (n_begin < 0 || n_end > w.n || n_begin % int8_gemm_column_step(w) != 0)
     throw ConfigError("int8 gemm: bad column range");
@@ -193,7 +225,11 @@ void int8_gemm_columns(const Int8Activations& a, const PackedInt8Weights& w, int
   const void* ap = a.data();
   switch (w.path) {
 #if defined(NCASR_HAVE_X86_KERNELS)
-    case KernelPath::kAvx2: isa::int8_gemm_avx2(ap, a.m, wp, n, kp, rs, cc, ldc); break;
+    case KernelPath::kAvx2:
+      if (w.vnni256 == 1) isa::int8_gemm_avxvnni(ap, a.m, wp, n, kp, rs, cc, ldc);
+      else if (w.vnni256 == 2) isa::int8_gemm_avxvnni_evex(ap, a.m, wp, n, kp, rs, cc, ldc);
+      else isa::int8_gemm_avx2(ap, a.m, wp, n, kp, rs, cc, ldc);
+      break;
     case KernelPath::kAvx512: isa::int8_gemm_avx512vnni(ap, a.m, wp, n, kp, rs, cc, ldc); break;
 #endif
 #if defined(NCASR_HAVE_NEON_KERNELS)

@@ -22,6 +22,9 @@ struct PackedInt8Weights {
   int k_padded = 0;            // k rounded up for the layout; padding is zero
   KernelPath path = KernelPath::kScalar;
   bool dotprod = false;        // kNeon on a CPU with SDOT: the dot-product kernel and its layout
+  // kAvx2 only, same layout: 0 the int16 (vpmaddwd) kernel, 1 AVX-VNNI (vpdpbusd on ymm),
+  // 2 that kernel built for AVX-512 VL + VNNI (EVEX; how CPUs without AVX-VNNI check it).
+  int vnni256 = 0;
   std::vector<int8_t> data;    // layout depends on path (see int8_gemm.cc)
   std::vector<int32_t> row_sum_x128;  // 128 * sum_k W[n][k] (VNNI runs A + 128 as u8)
 };
@@ -35,6 +38,13 @@ KernelPath int8_gemm_path(KernelPath path);
 bool int8_gemm_neon_dotprod_available();
 void set_int8_gemm_neon_dotprod(bool enabled);
 
+// Weights packed for kAvx2 use the AVX-VNNI kernel where the CPU has AVX-VNNI (vnni256 1),
+// else the int16 kernel (0). int8_gemm_avx2_vnni256_variants() lists the variants this CPU
+// runs (2 where it has AVX-512 VL + VNNI); set_int8_gemm_avx2_vnni256(v) forces one for the
+// weights packed next (process-wide, for tests; -1 restores the automatic choice).
+std::vector<int> int8_gemm_avx2_vnni256_variants();
+void set_int8_gemm_avx2_vnni256(int variant);
+
 // Packs W (n rows of k, row stride ldw) for int8_gemm_path(path). ConfigError on bad shapes.
 PackedInt8Weights pack_int8_weights(const int8_t* w, int n, int k, size_t ldw, KernelPath path);
 PackedInt8Weights pack_int8_weights(const int8_t* w, int n, int k, size_t ldw);  // active path
@@ -45,14 +55,18 @@ KernelPath int8_gemm(const int8_t* a, int m, size_t lda, const PackedInt8Weights
                      size_t ldc);
 
 // Activation rows in the form the kernel for `path` reads, each kp elements, zero past k:
-// u8 = A + 128 (AVX-512 VNNI), int16 (AVX2), int8 (NEON, scalar). Reused across calls.
+// u8 = A + 128 (AVX-512 VNNI, AVX2 with vnni256), int16 (AVX2), int8 (NEON, scalar).
+// Reused across calls.
 struct Int8Activations {
   int m = 0, k = 0, kp = 0;
   KernelPath path = KernelPath::kScalar;
+  int vnni256 = 0;  // as the weights they were prepared for
   std::vector<int8_t> narrow;  // kAvx512 (as u8), kNeon, kScalar
   std::vector<int16_t> wide;   // kAvx2
   std::vector<float> scales;   // per row: q = round(x * scale), 127 / absmax (1 for a zero row)
-  const void* data() const { return path == KernelPath::kAvx2 ? static_cast<const void*>(wide.data()) : narrow.data(); }
+  bool is_wide() const { return path == KernelPath::kAvx2 && vnni256 == 0; }
+  bool is_u8() const { return path == KernelPath::kAvx512 || (path == KernelPath::kAvx2 && vnni256 != 0); }
+  const void* data() const { return is_wide() ? static_cast<const void*>(wide.data()) : narrow.data(); }
 };
 
 // Quantizes m fp32 rows of w.k values (row i at x + i * row_stride) with one dynamic scale per

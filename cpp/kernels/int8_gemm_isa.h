@@ -24,6 +24,12 @@ namespace isa {
 int64_t int8_peak_loop_avx512vnni(int64_t iterations);
 NCASR_DECLARE_INT8_GEMM(avx2)
 NCASR_DECLARE_INT8_GEMM(avx512vnni)
+// 256-bit VNNI on the AVX2 weight layout, u8 (A + 128) activations (int8_gemm_vnni256.h):
+// the AVX-VNNI build and the same code built for AVX-512 VL + VNNI.
+void int8_gemm_avxvnni(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t* row_sum_x128,
+                       int32_t* c, size_t ldc);
+void int8_gemm_avxvnni_evex(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t* row_sum_x128,
+                            int32_t* c, size_t ldc);
 #endif
 #if defined(NCASR_HAVE_NEON_KERNELS)
 NCASR_DECLARE_INT8_GEMM(neon)

@@ -448,6 +448,16 @@ int check_kernels(int* passed) {
       layer_ok ? ++*passed : ++failures;
     }
     k::set_int8_gemm_neon_dotprod(true);
+    if (path == k::KernelPath::kAvx2) {  // every AVX2-path int8 kernel this CPU runs
+      for (const int v : k::int8_gemm_avx2_vnni256_variants()) {
+        k::set_int8_gemm_avx2_vnni256(v);
+        const bool ok = check_int8_gemm(path) && check_int8_gemm_layer_path(path);
+        std::printf("%s int8 gemm avx2 variant %s == scalar exactly (gemm and layer path)\n", ok ? "PASS" : "FAIL",
+                    v == 0 ? "int16" : v == 1 ? "avx-vnni" : "avx-vnni code as evex");
+        ok ? ++*passed : ++failures;
+      }
+      k::set_int8_gemm_avx2_vnni256(-1);
+    }
     const bool cell_ok = check_lstm_cell(path);
     std::printf("%s lstm cell %s == scalar bit for bit (tails, strided slice, saturated gates)\n",
                 cell_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
