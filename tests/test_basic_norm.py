@@ -1,7 +1,7 @@
 """NcasrBasicNorm: pnnx's six-layer BasicNorm fused into one in-place layer.
 
 The fused layer equals x * (mean(x^2 over the last axis) + eps)^-0.5 in float64 within float
-rounding, packed or not; a chain that is not exactly BasicNorm is left alone; whole encoders
+rounding, packed or not (a packed 1-D blob is one row, not pack-many); a chain that is not exactly BasicNorm is left alone; whole encoders
 of every architecture load with it (their .bin read to the end) and fuse the expected count."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def net(tmp_path, axes="1,-1", power="-5.000000e-01", tops=("a", "b", "c")):
     return _write(tmp_path, "bn", lines, b"")
 
 
-@pytest.mark.parametrize("shape", [(7,), (16, 48), (12, 5), (3, 40), (32, 2, 24)])
+@pytest.mark.parametrize("shape", [(7,), (64,), (16, 48), (12, 5), (3, 40), (32, 2, 24)])
 @pytest.mark.parametrize("tops", [("a", "b", "c"), ("c", "a", "b")])
 def test_fused_equals_float64_packed_or_not(tmp_path, shape, tops):
     rng = np.random.default_rng(sum(shape))

@@ -36,7 +36,8 @@ class BasicNorm : public ncnn::Layer {
       NCNN_LOGE("NcasrBasicNorm: expects fp32 blobs");
       return -100;
     }
-    const int p = x.elempack, w = x.w;
+    // A packed 1-D blob keeps its values in plain order: one row of w * elempack values.
+    const int p = x.dims == 1 ? 1 : x.elempack, w = x.dims == 1 ? x.w * x.elempack : x.w;
     const int rows = x.h * x.d;  // packed rows per channel
     std::vector<float> scale(static_cast<size_t>(p));
     for (int q = 0; q < x.c; ++q) {
