@@ -7,15 +7,13 @@ and replaces only forward float LSTMs."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import ncasr
 from ncasr import _core
 from ncasr.layer_nets import write_lstm_net
-from test_lstm_int8_layer import check_threads_and_frames_change_nothing, make, reference, run
+from test_lstm_int8_layer import check_threads_and_frames_change_nothing, make, reference, run, stateless_param
 
 SHAPES = [(1, 1), (15, 3), (16, 16), (17, 33), (64, 100), (65, 7), (200, 513), (4096, 64)]
 
@@ -89,10 +87,7 @@ def test_int8_lstm_is_never_replaced_and_stateless_form_runs(tmp_path):
     out = run(param, binf, x, np.zeros(16, np.float32), np.zeros(32, np.float32), overrides=["lstm_fp16"])
     assert "overrides" not in out
     fparam, fbin = write_lstm_net(tmp_path / "f", *w, form="fp32")
-    lines = Path(fparam).read_text().splitlines()
-    lstm = lines[-1].replace(" 3 3 in0 h0 c0 out0 h1 c1 ", " 1 1 in0 out0 ")
-    stateless = tmp_path / "stateless.param"
-    stateless.write_text(f"7767517\n2 2\n{lines[2]}\n{lstm}\n")
+    stateless = stateless_param(fparam, tmp_path)
     alone = _core.run_net(str(stateless), fbin, {"in0": x}, ["out0"], overrides=["lstm_fp16"])
     assert alone["overrides"] == {"NcasrLSTMFp16": 1}
     zero = run(fparam, fbin, x, np.zeros(16, np.float32), np.zeros(32, np.float32), overrides=["lstm_fp16"])

@@ -127,14 +127,20 @@ def test_cell_kernel_paths_equal_scalar_and_track_float64(hidden):
         np.testing.assert_array_equal(h, scalar[1])
 
 
+def stateless_param(param, folder):
+    """The same LSTM without its state inputs and outputs (ncnn then starts from zeros)."""
+    lines = Path(param).read_text().splitlines()
+    lstm = lines[-1].replace(" 3 3 in0 h0 c0 out0 h1 c1 ", " 1 1 in0 out0 ")
+    stateless = Path(folder) / "stateless.param"
+    stateless.write_text(f"7767517\n2 2\n{lines[2]}\n{lstm}\n")
+    return stateless
+
+
 def test_without_state_blobs_the_states_start_at_zero(tmp_path):
     rng = np.random.default_rng(4)
     w = make(rng, 24, 32, 16)
     param, binf = write_lstm_net(tmp_path, *w, form="ncnn-int8")
-    lines = Path(param).read_text().splitlines()
-    lstm = lines[-1].replace(" 3 3 in0 h0 c0 out0 h1 c1 ", " 1 1 in0 out0 ")
-    stateless = tmp_path / "stateless.param"
-    stateless.write_text(f"7767517\n2 2\n{lines[2]}\n{lstm}\n")
+    stateless = stateless_param(param, tmp_path)
     x = rng.standard_normal((5, 24)).astype(np.float32)
     alone = _core.run_net(str(stateless), binf, {"in0": x}, ["out0"], overrides=["lstm_int8"])
     assert alone["overrides"] == {"NcasrLSTMInt8": 1}
