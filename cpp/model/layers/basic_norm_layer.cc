@@ -11,7 +11,6 @@
 #include <paramdict.h>
 
 #include <cmath>
-#include <vector>
 
 #include "model/layers/custom_layers.h"
 
@@ -39,7 +38,11 @@ class BasicNorm : public ncnn::Layer {
     // A packed 1-D blob keeps its values in plain order: one row of w * elempack values.
     const int p = x.dims == 1 ? 1 : x.elempack, w = x.dims == 1 ? x.w * x.elempack : x.w;
     const int rows = x.h * x.d;  // packed rows per channel
-    std::vector<float> scale(static_cast<size_t>(p));
+    if (p > kMaxPack) {
+      NCNN_LOGE("NcasrBasicNorm: elempack %d is wider than %d", p, kMaxPack);
+      return -100;
+    }
+    float scale[kMaxPack];  // one sum per lane, on the stack: this runs every chunk
     for (int q = 0; q < x.c; ++q) {
       for (int r = 0; r < rows; ++r) {
         float* v = static_cast<float*>(x.channel(q)) + static_cast<size_t>(r) * w * p;
@@ -55,6 +58,7 @@ class BasicNorm : public ncnn::Layer {
   }
 
  private:
+  static constexpr int kMaxPack = 16;  // ncnn packs at most 16 floats (AVX-512)
   float eps_ = 0.f;
 };
 
