@@ -47,6 +47,13 @@ def ncasr_gemm(float_models, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def ncasr_dw(float_models, tmp_path_factory):
+    return {name: quantize(float_models[name], tmp_path_factory.mktemp(name + "-dw") / "out",
+                           ncasr_int8_depthwise=True)
+            for name in ("conv-emformer-small", "zipformer-small")}
+
+
+@pytest.fixture(scope="module")
 def calibrated(float_models, tmp_path_factory, test_wavs):
     return {name: quantize_model(d, tmp_path_factory.mktemp(name + "-cal") / "out",
                                  test_wavs[:3], progress=False, auto_exclude=MIN_COSINE)
@@ -233,6 +240,53 @@ def test_ncasr_int8_layers_agree_with_float_as_well_as_ncnns(name, float_models,
     assert our_agree > 0.5
 
 
+@pytest.mark.parametrize("name,count", [("conv-emformer-small", 2), ("zipformer-small", 20)])
+def test_ncasr_int8_depthwise_models(name, count, float_models, converted, ncasr_dw, test_wavs):
+    """--ncasr-int8-depthwise writes every kernel-31 depthwise Conv1D as
+    NcasrDepthwiseConv1DInt8 (int8 taps: about a quarter of the bytes), records them in
+    NCASR-ONLY.txt, and the model decodes with the same agreement to float as the ordinary
+    int8 model (within 0.06, the bound of the other ncasr-only layers) and encoder outputs
+    within cosine 0.999 of it, chunk by chunk."""
+    from ncasr.bench.wer import align_words
+
+    ours, plain = ncasr_dw[name], converted[name]
+    dws = [l for l in ours.layers if l["type"] == "ConvolutionDepthWise1D" and l["net"] == "encoder"]
+    assert len(dws) == count and all(l["action"] == "int8 as NcasrDepthwiseConv1DInt8" for l in dws)
+    assert all(l["bytes_out"] < 0.65 * l["bytes_in"] for l in dws)  # int8 taps; bias, scales float
+    # the decoder's context conv converts only where it has one filter per channel
+    for l in ours.layers:
+        if l["type"] == "ConvolutionDepthWise1D" and l["net"] == "decoder":
+            grouped = "not a stride-1, dilation-1 convolution with one filter per channel" in l["action"]
+            assert grouped or l["action"] == "int8 as NcasrDepthwiseConv1DInt8", l["action"]
+    kept = [l for l in plain.layers if l["type"] == "ConvolutionDepthWise1D"]
+    assert len(kept) >= count and all("ncnn has no int8" in l["action"] for l in kept)
+    note = (Path(ours.out_dir) / "NCASR-ONLY.txt").read_text()
+    assert "NcasrDepthwiseConv1DInt8" in note and f"encoder/{dws[0]['name']}" in note
+    assert "--ncasr-int8-depthwise" in note and "NcasrInt8Gemm:" not in note
+
+    ref = ncasr.Recognizer.from_dir(float_models[name], use_fp16_storage=False)
+    plain_rec = ncasr.Recognizer.from_dir(plain.out_dir, use_fp16_storage=False)
+    rec = ncasr.Recognizer.from_dir(ours.out_dir, use_fp16_storage=False)
+    samples, rate = sf.read(test_wavs[1], dtype="float32")
+    feats = knf_fbank(samples, rate)
+    for i, (a, b) in enumerate(zip(plain_rec._r.encode(feats), rec._r.encode(feats))):
+        cos = float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b)))
+        assert cos >= MIN_COSINE, f"chunk {i}: cosine {cos:.5f}"
+
+    def agreement(r):
+        errors = total = 0
+        for w in test_wavs[:4]:
+            a = [str(t) for t in ref.transcribe(w).token_ids]
+            b = [str(t) for t in r.transcribe(w).token_ids]
+            errors += align_words(a, b).errors
+            total += max(1, len(a))
+        return 1 - errors / total
+
+    plain_agree, our_agree = agreement(plain_rec), agreement(rec)
+    assert our_agree >= plain_agree - 0.06, (our_agree, plain_agree)
+    assert our_agree > 0.5
+
+
 def test_refuses_a_non_empty_output_folder(float_models, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -297,6 +351,21 @@ def test_cli_quantize_with_calibration_and_auto_exclude(float_models, tmp_path, 
     assert kept and all(layers[n] == "Convolution" for n in kept)
     assert main(["quantize", str(float_models["lstm-small"]), str(tmp_path / "u"), "--calibrated-only"]) == 2
     assert "--calibrated-only" in capsys.readouterr().err
+
+
+def test_cli_writes_ncasr_int8_depthwise(float_models, tmp_path, capsys):
+    """`ncasr quantize --ncasr-int8-depthwise` writes the int8 depthwise layers and the
+    NCASR-ONLY.txt note naming them."""
+    import json
+
+    from ncasr.cli import main
+
+    model = float_models["zipformer-small"]
+    assert main(["quantize", str(model), str(tmp_path / "py"), "--ncasr-int8-depthwise", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    n = sum(l["action"] == "int8 as NcasrDepthwiseConv1DInt8" for l in report["layers"])
+    assert n == 20
+    assert "NcasrDepthwiseConv1DInt8" in (tmp_path / "py" / "NCASR-ONLY.txt").read_text()
 
 
 def test_fp16_storage_halves_the_float_blobs(float_models, tmp_path, test_wavs):

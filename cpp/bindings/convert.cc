@@ -38,17 +38,19 @@ void bind_convert(py::module_& m) {
   py::class_<ConversionPlan>(m, "ConversionPlan")
       .def(py::init([](const std::string& model_dir, const ScaleTable* table,
                        const std::set<std::string>& exclude_layers,
-                       const std::set<std::string>& exclude_types, bool fp16_storage, bool ncasr_int8_gemm) {
+                       const std::set<std::string>& exclude_types, bool fp16_storage, bool ncasr_int8_gemm,
+                       bool ncasr_int8_depthwise) {
              py::gil_scoped_release release;
              ActivationRunner runner(ModelFiles::find(model_dir, "float"));
              auto plan = std::make_unique<ConversionPlan>();
-             plan->nets = plan_conversion(runner, table, exclude_layers, exclude_types, fp16_storage, ncasr_int8_gemm);
+             plan->nets = plan_conversion(runner, table, exclude_layers, exclude_types, fp16_storage, ncasr_int8_gemm,
+                                           ncasr_int8_depthwise);
              return plan;
            }),
            py::arg("model_dir"), py::arg("table") = nullptr,
            py::arg("exclude_layers") = std::set<std::string>(),
            py::arg("exclude_types") = std::set<std::string>(), py::arg("fp16_storage") = false,
-           py::arg("ncasr_int8_gemm") = false)
+           py::arg("ncasr_int8_gemm") = false, py::arg("ncasr_int8_depthwise") = false)
       .def(
           "convert",
           [](const ConversionPlan& plan, const std::string& net, const std::string& param_in,

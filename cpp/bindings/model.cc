@@ -99,6 +99,7 @@ void bind_model(py::module_& m) {
         for (const auto& o : overrides) {
           if (o == "pointwise_conv1d") lo.pointwise_conv1d_as_gemm = true;
           else if (o == "depthwise_conv1d") lo.depthwise_conv1d_simd = true;
+          else if (o == "depthwise_conv1d_int8") lo.depthwise_conv1d_int8 = true;
           else if (o == "int8_gemm") lo.int8_gemm_ncasr = true;
           else if (o == "lstm_int8") lo.lstm_int8_ncasr = true;
           else if (o == "lstm_fp16") lo.lstm_fp16_weights = true;
@@ -106,7 +107,7 @@ void bind_model(py::module_& m) {
           else if (o == "double_swish") lo.fuse_double_swish = true;
           else if (o == "basic_norm") lo.fuse_basic_norm = true;
           else throw ConfigError("run_net: unknown override '" + o +
-                                 "' (pointwise_conv1d, depthwise_conv1d, int8_gemm, lstm_int8, lstm_fp16, glu, "
+                                 "' (pointwise_conv1d, depthwise_conv1d, depthwise_conv1d_int8, int8_gemm, lstm_int8, lstm_fp16, glu, "
                                  "double_swish, basic_norm)");
         }
         const NetLoadResult loaded = load_net(net, param, bin, lo);

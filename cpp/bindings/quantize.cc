@@ -14,6 +14,7 @@
 #include "common/errors.h"
 #include "kernels/calib_stats.h"
 #include "kernels/depthwise_conv1d.h"
+#include "kernels/int8_depthwise_conv1d.h"
 #include "kernels/f16_gemv.h"
 #include "kernels/glu.h"
 #include "kernels/int8_gemm.h"
@@ -150,6 +151,43 @@ void bind_kernels(py::module_& m) {
     return py::make_tuple(y, kernels::kernel_path_name(ran));
   }, py::arg("x"), py::arg("w"), py::arg("bias") = py::none(), py::arg("pack") = 16, py::arg("path") = "",
   "depthwise_conv1d on ncnn's packed layout (pack 4, 8 or 16), packed and unpacked here; returns (y, path).");
+  m.def("int8_depthwise_conv1d", [](FloatArray x, FloatArray w, py::object bias, int pack, const std::string& path) {
+    // Quantizes w per channel, packs x as ncnn's elempack layout (pack 1 = plain rows), runs
+    // the int8 kernel for `path` and unpacks y: for tests against the scalar twin and NumPy.
+    if (x.ndim() != 2 || w.ndim() != 2 || w.shape(0) != x.shape(0) || w.shape(1) < 1 || x.shape(1) < w.shape(1))
+      throw ConfigError("int8_depthwise_conv1d expects x (C, W) and w (C, K) with 1 <= K <= W");
+    FloatArray b;
+    if (!bias.is_none()) {
+      b = FloatArray::ensure(bias);
+      if (!b || b.ndim() != 1 || b.shape(0) != x.shape(0)) throw ConfigError("bias must be (C,)");
+    }
+    const int C = static_cast<int>(x.shape(0)), W = static_cast<int>(x.shape(1)), K = static_cast<int>(w.shape(1));
+    if (pack < 1 || C % pack != 0) throw ConfigError("pack must divide the channels");
+    const kernels::Int8DepthwiseWeights packed = kernels::pack_int8_depthwise_weights(w.data(), C, K, path_or_active(path));
+    kernels::DepthwiseConv1DShape s;
+    s.channels = C;
+    s.kernel = K;
+    s.out_w = W - K + 1;
+    s.x_stride = static_cast<size_t>(W) * pack;
+    s.y_stride = static_cast<size_t>(s.out_w) * pack;
+    std::vector<float> xp(static_cast<size_t>(C) * W), yp(static_cast<size_t>(C) * s.out_w);
+    for (int c = 0; c < C; ++c)
+      for (int t = 0; t < W; ++t) xp[(c / pack) * s.x_stride + t * pack + c % pack] = x.data()[c * W + t];
+    const float* bp = bias.is_none() ? nullptr : b.data();
+    kernels::KernelPath ran;
+    {
+      py::gil_scoped_release release;
+      ran = kernels::int8_depthwise_conv1d_packed(xp.data(), packed, bp, yp.data(), s, pack);
+    }
+    py::array_t<float> y({C, s.out_w});
+    for (int c = 0; c < C; ++c)
+      for (int t = 0; t < s.out_w; ++t) y.mutable_data()[c * s.out_w + t] = yp[(c / pack) * s.y_stride + t * pack + c % pack];
+    std::string name = kernels::kernel_path_name(ran);
+    if (ran == kernels::KernelPath::kNeon && packed.dotprod) name += "+dotprod";
+    return py::make_tuple(y, name);
+  }, py::arg("x"), py::arg("w"), py::arg("bias") = py::none(), py::arg("pack") = 16, py::arg("path") = "",
+  "int8 depthwise conv1d (weights per channel, activations per channel per call) on ncnn's "
+  "packed layout; returns (y, path that ran).");
   m.def("glu", [](FloatArray a, FloatArray b, float shift, const std::string& path) {
     if (a.ndim() != 1 || b.ndim() != 1 || a.shape(0) != b.shape(0)) throw ConfigError("glu expects a and b of one shape (N,)");
     py::array_t<float> out(a.shape(0));

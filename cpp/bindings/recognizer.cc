@@ -63,6 +63,10 @@ void bind_recognizer(py::module_& m) {
           [](const RecognizerConfig& c) { return c.model.depthwise_conv1d_simd; },
           [](RecognizerConfig& c, bool v) { c.model.depthwise_conv1d_simd = v; })
       .def_property(
+          "depthwise_conv1d_int8",
+          [](const RecognizerConfig& c) { return c.model.depthwise_conv1d_int8; },
+          [](RecognizerConfig& c, bool v) { c.model.depthwise_conv1d_int8 = v; })
+      .def_property(
           "int8_gemm_ncasr", [](const RecognizerConfig& c) { return c.model.int8_gemm_ncasr; },
           [](RecognizerConfig& c, bool v) { c.model.int8_gemm_ncasr = v; })
       .def_property(

@@ -9,7 +9,8 @@ namespace ncasr {
 std::map<std::string, ConvertOptions> plan_conversion(const ActivationRunner& runner, const ScaleTable* table,
                                                       const std::set<std::string>& exclude_layers,
                                                       const std::set<std::string>& exclude_types,
-                                                      bool fp16_storage, bool ncasr_int8_gemm) {
+                                                      bool fp16_storage, bool ncasr_int8_gemm,
+                                                      bool ncasr_int8_depthwise) {
   std::map<std::string, ConvertOptions> plan;
   std::map<std::string, const CalibrationTarget*> targets;
   for (const char* net : {"encoder", "decoder", "joiner"}) {
@@ -18,6 +19,7 @@ std::map<std::string, ConvertOptions> plan_conversion(const ActivationRunner& ru
     o.exclude_types = exclude_types;
     o.fp16_storage = fp16_storage;
     o.ncasr_int8_gemm = ncasr_int8_gemm;
+    o.ncasr_int8_depthwise = ncasr_int8_depthwise;
   }
   for (const auto& t : runner.targets()) targets[calibration_key(t)] = &t;
   for (const auto& [key, width] : probe_row_widths(runner)) {

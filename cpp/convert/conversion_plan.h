@@ -19,6 +19,7 @@ namespace ncasr {
 std::map<std::string, ConvertOptions> plan_conversion(const ActivationRunner& runner, const ScaleTable* table,
                                                       const std::set<std::string>& exclude_layers,
                                                       const std::set<std::string>& exclude_types,
-                                                      bool fp16_storage, bool ncasr_int8_gemm = false);
+                                                      bool fp16_storage, bool ncasr_int8_gemm = false,
+                                                      bool ncasr_int8_depthwise = false);
 
 }  // namespace ncasr

@@ -252,6 +252,29 @@ std::string convert_pointwise_conv1d(ParamLayer* l, const std::vector<WeightBlob
   return "";
 }
 
+// A depthwise ConvolutionDepthWise1D as NcasrDepthwiseConv1DInt8 (8=1): int8 taps with one
+// scale per channel, the bias (tagged float), then the scales. Activations are quantized per
+// channel on every call, so no calibration is needed.
+std::string convert_depthwise_conv1d(ParamLayer* l, const std::vector<WeightBlob>& blobs,
+                                     const std::vector<unsigned char>& bin, std::vector<unsigned char>* out,
+                                     bool fp16) {
+  if (int_param(*l, "19", 0) != 0) return "dynamic weight";
+  const int C = int_param(*l, "0", 0), K = int_param(*l, "1", 0), bias = int_param(*l, "5", 0);
+  if (int_param(*l, "2", 1) != 1 || int_param(*l, "3", 1) != 1 || int_param(*l, "7", 1) != C || K < 1)
+    return "not a stride-1, dilation-1 convolution with one filter per channel";
+  if (int_param(*l, "9", 0) != 0) return "fused activation";
+  if (!weights_fit(blobs, C, int_param(*l, "6", 0), bias) || int_param(*l, "6", 0) != static_cast<long long>(C) * K)
+    return "unexpected weight layout";
+  std::vector<int8_t> q;
+  const std::vector<float> scales = quantize_rows(decode(bin, blobs[0]), static_cast<size_t>(K), &q);
+  append_int8_blob(out, q);
+  if (bias) append_tagged_floats(out, decode(bin, blobs[1]), fp16);
+  append_raw_floats(out, scales);
+  l->type = kInt8DepthwiseConv1DType;
+  set_param(l, "8", 1);
+  return "";
+}
+
 // Convolution: int8 weights with one scale per output channel, the calibrated input scale.
 std::string convert_convolution(ParamLayer* l, const std::vector<WeightBlob>& blobs,
                                 const std::vector<unsigned char>& bin, std::vector<unsigned char>* out,
@@ -290,12 +313,26 @@ void write_atomically(const std::string& path, const void* data, size_t n) {
 
 std::string ncasr_only_note(const std::vector<std::string>& layers) {
   std::string names;
-  for (const auto& l : layers) names += (names.empty() ? "" : ", ") + l;
-  return std::string("This int8 model uses ncasr's own layer type ") + kInt8GemmType +
-         " (int8 weights with one\nscale per output channel), written by `ncasr quantize --ncasr-int8-gemm`.\n"
+  bool gemm = false, depthwise = false;
+  for (const auto& l : layers) {
+    names += (names.empty() ? "" : ", ") + l;
+    gemm = gemm || l.find(kInt8GemmType) != std::string::npos;
+    depthwise = depthwise || l.find(kInt8DepthwiseConv1DType) != std::string::npos;
+  }
+  std::string types, flags;
+  if (gemm) {
+    types += std::string("  ") + kInt8GemmType + ": int8 Linear / pointwise conv, one weight scale per output channel\n";
+    flags += "--ncasr-int8-gemm";
+  }
+  if (depthwise) {
+    types += std::string("  ") + kInt8DepthwiseConv1DType + ": int8 depthwise Conv1D, one scale per channel\n";
+    flags += std::string(flags.empty() ? "" : " and ") + "--ncasr-int8-depthwise";
+  }
+  if (flags.empty()) flags = "--ncasr-int8-gemm / --ncasr-int8-depthwise";
+  return "This int8 model uses ncasr's own layer types, written by `ncasr quantize " + flags + "`:\n" + types +
          "Only ncasr can load it; sherpa-ncnn and plain ncnn stop with\n"
-         "'layer " + kInt8GemmType + " not exists or registered'. For a model they can run,\n"
-         "quantize again without --ncasr-int8-gemm.\n\n" +
+         "'layer ... not exists or registered'. For a model they can run,\n"
+         "quantize again without " + flags + ".\n\n" +
          std::to_string(layers.size()) + " layer(s): " + names + "\n";
 }
 
@@ -336,6 +373,9 @@ ConvertReport convert_net_int8(const std::string& param_in, const std::string& b
       why = convert_convolution(&layer, blobs, bin, &out, options.input_scales, fp16);
     } else if (layer.type == "Convolution1D") {
       why = convert_pointwise_conv1d(&layer, blobs, bin, &out, fp16, options.ncasr_int8_gemm);
+    } else if (layer.type == "ConvolutionDepthWise1D") {
+      why = options.ncasr_int8_depthwise ? convert_depthwise_conv1d(&layer, blobs, bin, &out, fp16)
+                                         : "ncnn has no int8 ConvolutionDepthWise1D (ncasr's: --ncasr-int8-depthwise)";
     } else if (layer.type == "ConvolutionDepthWise") {
       why = "ncnn's int8 depthwise kernel is SSE-only on x86; not yet measured faster";
     } else {

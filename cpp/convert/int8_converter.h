@@ -9,7 +9,8 @@
 //           quantizes each input row at run time (no calibration);
 //   Convolution1D, pointwise (kernel 1) - rewritten as an int8 Gemm with the weights as
 //           constant A (per output channel) and the input quantized at run time;
-//   Convolution - int8 weights per output channel and the calibrated input scale (8=2).
+//   Convolution - int8 weights per output channel and the calibrated input scale (8=2);
+//   ConvolutionDepthWise1D (only with ncasr_int8_depthwise) - NcasrDepthwiseConv1DInt8.
 // Every other blob is copied byte for byte (or as fp16 with fp16_storage); the report
 // accounts for each input blob.
 #include <map>
@@ -34,10 +35,14 @@ struct ConvertOptions {
   // channel, ncasr's int8 kernels) instead of ncnn's int8 Gemm (one scale for a Linear's
   // weights): more accurate, but only ncasr can load the result.
   bool ncasr_int8_gemm = false;
+  // Write depthwise ConvolutionDepthWise1D layers (stride 1, dilation 1, one filter per
+  // channel) as NcasrDepthwiseConv1DInt8: int8 taps with one scale per channel (ncnn has no
+  // int8 depthwise Conv1D); only ncasr can load the result.
+  bool ncasr_int8_depthwise = false;
 };
 
-// The file an int8 folder gets when it uses ncasr's own layers, and its text: which layers,
-// and that only ncasr loads them.
+// The file an int8 folder gets when it uses ncasr's own layers, and its text: which layers
+// ("net/name (type)"), and that only ncasr loads them.
 constexpr const char* kNcasrOnlyFile = "NCASR-ONLY.txt";
 std::string ncasr_only_note(const std::vector<std::string>& layers);
 

@@ -106,6 +106,7 @@ ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, cons
   std::map<std::string, int> renamed;  // new type -> count
   for (auto& l : run.layers) {
     const char* type = options.pointwise_conv1d_as_gemm && is_pointwise_conv1d(l)       ? kPointwiseConv1DType
+                       : options.depthwise_conv1d_int8 && is_simple_depthwise_conv1d(l) ? kInt8DepthwiseConv1DType
                        : options.depthwise_conv1d_simd && is_simple_depthwise_conv1d(l) ? kDepthwiseConv1DType
                        : options.glu_simd && is_axis0_glu(l)                             ? kGLUType
                        : options.int8_gemm_ncasr && is_ncasr_int8_gemm(l)                ? kInt8GemmType

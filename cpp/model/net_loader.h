@@ -22,6 +22,9 @@ struct NetLoadOptions {
   // on ncasr's SIMD kernel (NcasrDepthwiseConv1D): faster than ncnn's scalar layer; the
   // sum may run in another order, so outputs differ by float rounding.
   bool depthwise_conv1d_simd = false;
+  // Run those depthwise layers in int8 instead (NcasrDepthwiseConv1DInt8): taps quantized per
+  // channel at load, activations per channel per call. Takes precedence over the SIMD float one.
+  bool depthwise_conv1d_int8 = false;
   // Run each GLU along axis 0 on ncasr's SIMD kernel (NcasrGLU), on ncnn's packed blobs:
   // no layout conversions around it; its sigmoid rounds differently from ncnn's.
   bool glu_simd = false;

@@ -76,6 +76,7 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
   NetLoadOptions encoder_load;
   encoder_load.pointwise_conv1d_as_gemm = options.pointwise_conv1d_as_gemm;
   encoder_load.depthwise_conv1d_simd = options.depthwise_conv1d_simd;
+  encoder_load.depthwise_conv1d_int8 = options.depthwise_conv1d_int8;
   encoder_load.glu_simd = options.glu_simd;
   encoder_load.fuse_double_swish = options.fuse_double_swish;
   encoder_load.fuse_basic_norm = options.fuse_basic_norm;

@@ -38,6 +38,9 @@ struct ModelOptions {
   // Depthwise ConvolutionDepthWise1D layers on ncasr's SIMD kernel instead of ncnn's scalar
   // loop: faster, float-rounding differences only. False runs ncnn's, as sherpa-ncnn.
   bool depthwise_conv1d_simd = true;
+  // Those depthwise layers in int8 (NcasrDepthwiseConv1DInt8, quantized at load, activations
+  // per channel per chunk): quantization error like the other int8 layers. Off by default.
+  bool depthwise_conv1d_int8 = false;
   // GLU layers (axis 0: Zipformer, Conv-Emformer) on ncasr's SIMD kernel, on ncnn's packed
   // blobs (ncnn's GLU has no packed form, so it converts the layout before and after):
   // faster, float-rounding differences only. False runs ncnn's, as sherpa-ncnn.

@@ -21,6 +21,7 @@
 #include "features/fbank.h"
 #include "kernels/calib_stats.h"
 #include "kernels/depthwise_conv1d.h"
+#include "kernels/int8_depthwise_conv1d.h"
 #include "kernels/elempack.h"
 #include "kernels/f16_gemv.h"
 #include "kernels/glu.h"
@@ -305,6 +306,55 @@ bool check_depthwise_conv1d_packed(ncasr::kernels::KernelPath path) {
   return true;
 }
 
+// int8 depthwise: a path (packs 4/8/16) equals the scalar twin on plain rows bit for bit,
+// rows at absmax (q = +-127), zero rows and exact rounding ties included.
+bool check_int8_depthwise_conv1d(ncasr::kernels::KernelPath path) {
+  namespace k = ncasr::kernels;
+  const std::vector<float> data = kernel_test_data(40000);
+  auto value = [&data](size_t i) {
+    const float v = data[i % data.size()];
+    return std::isfinite(v) && std::fabs(v) < 1e6f ? v : 0.5f;
+  };
+  const int shapes[][3] = {{16, 31, 16}, {48, 3, 5}, {32, 1, 1}, {64, 5, 7}, {16, 32, 9}};
+  for (const auto& sh : shapes) {
+    const int C = sh[0], K = sh[1], out_w = sh[2], W = out_w + K - 1;
+    std::vector<float> x(static_cast<size_t>(C) * W), w(static_cast<size_t>(C) * K), b(C);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = value(i);
+    for (size_t i = 0; i < w.size(); ++i) w[i] = value(i + 7919);
+    for (int c = 0; c < C; ++c) b[c] = value(c + 104729);
+    for (int t = 0; t < W; ++t) {
+      x[t] = 0.f;                                         // channel 0: all zero
+      x[W + t] = 2.f;                                     // channel 1: constant, q = 127
+      x[2 * W + t] = t % 3 == 0 ? 127.f : (t % 3 == 1 ? 2.5f : -3.5f);  // scale 1: ties
+    }
+    k::DepthwiseConv1DShape s;
+    s.channels = C;
+    s.kernel = K;
+    s.out_w = out_w;
+    s.x_stride = static_cast<size_t>(W);
+    s.y_stride = static_cast<size_t>(out_w);
+    const auto scalar_w = k::pack_int8_depthwise_weights(w.data(), C, K, k::KernelPath::kScalar);
+    std::vector<float> ref(static_cast<size_t>(C) * out_w);
+    k::int8_depthwise_conv1d_packed(x.data(), scalar_w, b.data(), ref.data(), s, 1);
+    const auto pw = k::pack_int8_depthwise_weights(w.data(), C, K, path);
+    for (const int pack : {4, 8, 16}) {
+      std::vector<float> xp(x.size()), yp(ref.size(), -7.f);
+      for (int c = 0; c < C; ++c)
+        for (int t = 0; t < W; ++t) xp[(c / pack) * W * pack + t * pack + c % pack] = x[c * W + t];
+      k::DepthwiseConv1DShape sp = s;
+      sp.x_stride = static_cast<size_t>(W) * pack;
+      sp.y_stride = static_cast<size_t>(out_w) * pack;
+      if (k::int8_depthwise_conv1d_packed(xp.data(), pw, b.data(), yp.data(), sp, pack) != k::int8_depthwise_path(path))
+        return false;
+      for (int c = 0; c < C; ++c)
+        for (int t = 0; t < out_w; ++t)
+          if (std::memcmp(&yp[(c / pack) * out_w * pack + t * pack + c % pack], &ref[c * out_w + t], 4) != 0)
+            return false;
+    }
+  }
+  return true;
+}
+
 // GLU: a path equals the scalar twin bit for bit, saturating inputs included.
 bool check_glu(ncasr::kernels::KernelPath path) {
   namespace k = ncasr::kernels;
@@ -446,6 +496,11 @@ int check_kernels(int* passed) {
       std::printf("%s int8 gemm layer path %s%s == scalar (per-row quantized activations, column ranges)\n",
                   layer_ok ? "PASS" : "FAIL", k::kernel_path_name(path), variant);
       layer_ok ? ++*passed : ++failures;
+      const bool idw_ok = check_int8_depthwise_conv1d(path);
+      std::printf("%s int8 depthwise conv1d %s%s (runs %s) == scalar bit for bit (packs 4/8/16, ties, q = 127)\n",
+                  idw_ok ? "PASS" : "FAIL", k::kernel_path_name(path), variant,
+                  k::kernel_path_name(k::int8_depthwise_path(path)));
+      idw_ok ? ++*passed : ++failures;
     }
     k::set_int8_gemm_neon_dotprod(true);
     if (path == k::KernelPath::kAvx2) {  // every AVX2-path int8 kernel this CPU runs

@@ -1,9 +1,10 @@
 // ncasr-decode: recognize WAV files with a model folder, no Python needed (for boards).
 //   ncasr-decode [--method greedy_search|modified_beam_search] [--num-active-paths N]
 //                [--num-threads N] [--hotwords FILE] [--tail-padding SECONDS] [--json]
-//                [--ncnn-layers] [--ncasr-int8-gemm] [--fp32] MODEL_DIR WAV...
+//                [--ncnn-layers] [--ncasr-int8-gemm] [--int8-depthwise] [--fp32] MODEL_DIR WAV...
 // --ncnn-layers runs ncnn's own layers everywhere (as sherpa-ncnn does) instead of ncasr's
 // faster ones; --ncasr-int8-gemm also runs an int8 model's Gemm layers on ncasr's kernels;
+// --int8-depthwise runs the depthwise Conv1D layers in int8 (quantized at load);
 // --fp32 keeps float weights as fp32 (default: fp16 storage, as ncnn).
 #include <chrono>
 #include <cstdio>
@@ -24,7 +25,7 @@ void usage() {
   std::fprintf(stderr,
                "usage: ncasr-decode [--method greedy_search|modified_beam_search]\n"
                "         [--num-active-paths N] [--num-threads N] [--hotwords FILE]\n"
-               "         [--tail-padding SECONDS] [--json] [--ncnn-layers] [--ncasr-int8-gemm] [--fp32]\n"
+               "         [--tail-padding SECONDS] [--json] [--ncnn-layers] [--ncasr-int8-gemm] [--int8-depthwise] [--fp32]\n"
                "         MODEL_DIR WAV...\n");
 }
 
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
         config.model.lstm_fp16_weights = config.model.glu_simd = config.model.fuse_double_swish = false;
         config.model.fuse_basic_norm = false;
       } else if (a == "--ncasr-int8-gemm") config.model.int8_gemm_ncasr = true;
+      else if (a == "--int8-depthwise") config.model.depthwise_conv1d_int8 = true;
       else if (a == "--fp32") config.model.use_fp16_storage = false;
       else if (a == "--hotwords") {
         std::string path = value();

@@ -1,6 +1,7 @@
 // ncasr-quantize: calibrate and write an int8 model folder, no Python needed (for boards).
 //   ncasr-quantize [--calibration WAV]... [--table TABLE] [--method kl|aciq|minmax|percentile]
 //                  [--exclude LAYER]... [--exclude-type TYPE]... [--fp16-storage] [--ncasr-int8-gemm]
+//                  [--ncasr-int8-depthwise]
 //                  [--num-workers N] MODEL_DIR OUT_DIR
 //   ncasr-quantize --calibrate-only -o TABLE [--method M] MODEL_DIR WAV...
 // The same core as `ncasr quantize` / `ncasr calibrate`: calibration through the streaming
@@ -28,6 +29,7 @@ void usage() {
   std::fprintf(stderr,
                "usage: ncasr-quantize [--calibration WAV]... [--table TABLE] [--method M]\n"
                "         [--exclude LAYER]... [--exclude-type TYPE]... [--fp16-storage] [--ncasr-int8-gemm]\n"
+               "         [--ncasr-int8-depthwise]\n"
                "         [--num-workers N] MODEL_DIR OUT_DIR\n"
                "       ncasr-quantize --calibrate-only -o TABLE [--method M] MODEL_DIR WAV...\n");
 }
@@ -67,7 +69,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> positional, wavs;
   std::set<std::string> exclude_layers, exclude_types;
   std::string table_path, method = "kl", output;
-  bool fp16 = false, calibrate_only = false, ncasr_gemm = false;
+  bool fp16 = false, calibrate_only = false, ncasr_gemm = false, ncasr_depthwise = false;
   int workers = 1;
   try {
     for (int i = 1; i < argc; ++i) {
@@ -83,6 +85,7 @@ int main(int argc, char** argv) {
       else if (a == "--exclude-type") exclude_types.insert(value());
       else if (a == "--fp16-storage") fp16 = true;
       else if (a == "--ncasr-int8-gemm") ncasr_gemm = true;
+      else if (a == "--ncasr-int8-depthwise") ncasr_depthwise = true;
       else if (a == "--num-workers") workers = std::atoi(value().c_str());
       else if (a == "--calibrate-only") calibrate_only = true;
       else if (a == "-o") output = value();
@@ -111,7 +114,8 @@ int main(int argc, char** argv) {
     if (!wavs.empty()) table = calibrate_wavs(runner, wavs, method, workers);
     if (!table_path.empty()) table = ncasr::ScaleTable::load(table_path);
     const auto plan = ncasr::plan_conversion(runner, have_table ? &table : nullptr, exclude_layers,
-                                             exclude_types, fp16, ncasr_gemm);
+                                             exclude_types, fp16, ncasr_gemm,
+                                             ncasr_depthwise);
     // Written beside OUT_DIR, renamed into place when complete.
     const fs::path work = out.string() + ".partial";
     fs::remove_all(work, ec);
@@ -125,7 +129,8 @@ int main(int argc, char** argv) {
       const auto r = ncasr::convert_net_int8(nf->param, nf->bin, (work / (name + ".param")).string(),
                                              (work / (name + ".bin")).string(), plan.at(net));
       for (const auto& l : r.layers)
-        if (l.action == std::string("int8 as ") + ncasr::kInt8GemmType) ncasr_only.push_back(std::string(net) + "/" + l.name);
+        if (l.action.rfind("int8 as Ncasr", 0) == 0)
+          ncasr_only.push_back(std::string(net) + "/" + l.name + " (" + l.action.substr(8) + ")");
       std::printf("%s: %lld -> %lld bytes (%.0f%%), %d layers int8\n", net, r.bytes_in, r.bytes_out,
                   100.0 * r.bytes_out / r.bytes_in, r.quantized);
     }

@@ -110,11 +110,13 @@ def _cmd_quantize(args: argparse.Namespace) -> int:
                                 progress=not args.json, auto_exclude=args.auto_exclude,
                                 auto_exclude_dynamic=not args.calibrated_only,
                                 fp16_storage=args.fp16_storage,
-                                ncasr_int8_gemm=args.ncasr_int8_gemm)
+                                ncasr_int8_gemm=args.ncasr_int8_gemm,
+                                ncasr_int8_depthwise=args.ncasr_int8_depthwise)
     else:
         report = quantize(args.model_dir, args.out_dir, args.table, exclude_layers=args.exclude,
                           exclude_types=args.exclude_type, force=args.force,
-                          fp16_storage=args.fp16_storage, ncasr_int8_gemm=args.ncasr_int8_gemm)
+                          fp16_storage=args.fp16_storage, ncasr_int8_gemm=args.ncasr_int8_gemm,
+                          ncasr_int8_depthwise=args.ncasr_int8_depthwise)
     print(json.dumps(report.to_dict(), indent=2) if args.json else report)
     return 0
 
@@ -234,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ncasr-int8-gemm", action="store_true",
                    help="Linear and pointwise-conv layers as ncasr's NcasrInt8Gemm (one scale per "
                         "output channel): more accurate, loads in ncasr only")
+    p.add_argument("--ncasr-int8-depthwise", action="store_true",
+                   help="depthwise Conv1D layers as ncasr's NcasrDepthwiseConv1DInt8 (ncnn has "
+                        "no int8 form): loads in ncasr only")
     p.add_argument("--force", action="store_true", help="replace a non-empty OUT_DIR")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_quantize)

@@ -91,6 +91,11 @@ class RecognizerConfig:
     # kernel instead of ncnn's scalar loop: faster; float rounding may differ (False: as
     # sherpa-ncnn).
     depthwise_conv1d_simd: bool = True
+    # Those depthwise layers in int8 (ncasr's kernel: taps per channel, quantized at load;
+    # activations per channel per chunk, no calibration). Off by default: they are ~2 % of an
+    # int8 Zipformer chunk, and their int8 error adds to the rest. Models written with
+    # `quantize(..., ncasr_int8_depthwise=True)` use the int8 layer anyway.
+    depthwise_conv1d_int8: bool = False
     # GLU layers (Zipformer, Conv-Emformer convolution modules) on ncasr's SIMD kernel and
     # ncnn's packed layout, which saves two layout conversions each; its sigmoid rounds
     # differently (False: ncnn's GLU, as sherpa-ncnn).

@@ -9,6 +9,8 @@ Per layer type, the int8 form that is correct and measured faster than float:
   constant A, one scale per output channel; input quantized at run time.
 - Convolution: weights per output channel; the input scale comes from a calibration
   table (``ncasr.calibrate``), so it is quantized only when a table is given.
+- ConvolutionDepthWise1D (kernel 31 in Zipformer, Conv-Emformer): only with
+  ``ncasr_int8_depthwise``, as ncasr's NcasrDepthwiseConv1DInt8 (ncnn has no int8 form).
 Everything else stays float. The input folder is never modified; the output folder is
 written next to its destination and renamed into place only when complete.
 """
@@ -81,7 +83,8 @@ NCASR_ONLY_FILE = _core.NCASR_ONLY_FILE
 
 def quantize(model_dir, out_dir, table=None, *, exclude_layers: Iterable[str] = (),
              exclude_types: Iterable[str] = (), force: bool = False,
-             fp16_storage: bool = False, ncasr_int8_gemm: bool = False) -> QuantizeReport:
+             fp16_storage: bool = False, ncasr_int8_gemm: bool = False,
+             ncasr_int8_depthwise: bool = False) -> QuantizeReport:
     """Write an int8 copy of the model in ``model_dir`` to ``out_dir``.
 
     ``table``: a calibration ScaleTable (or its file) from ``ncasr.calibrate``; without
@@ -89,7 +92,9 @@ def quantize(model_dir, out_dir, table=None, *, exclude_layers: Iterable[str] = 
     float as fp16 (half their size; ncnn widens them at load). ``ncasr_int8_gemm``: write
     Linear and pointwise-conv layers as ncasr's NcasrInt8Gemm (one int8 scale per output
     channel instead of ncnn's one per weight matrix): more accurate, but only ncasr loads
-    the result, which the folder records in NCASR-ONLY.txt. Refuses a non-empty
+    the result, which the folder records in NCASR-ONLY.txt. ``ncasr_int8_depthwise``: write
+    depthwise Conv1D layers as ncasr's NcasrDepthwiseConv1DInt8 (int8 taps, one scale per
+    channel; activations per channel per chunk), also ncasr-only. Refuses a non-empty
     ``out_dir`` unless ``force``; never writes into ``model_dir``.
     """
     t0 = time.perf_counter()
@@ -102,7 +107,8 @@ def quantize(model_dir, out_dir, table=None, *, exclude_layers: Iterable[str] = 
         raise ConfigError(f"{dst}: output folder is not empty (pass force=True / --force)")
     # Probe run, table checks and per-net options, in the core.
     plan = _core.ConversionPlan(str(src), _load_table(table), set(exclude_layers),
-                                set(exclude_types), fp16_storage, ncasr_int8_gemm)
+                                set(exclude_types), fp16_storage, ncasr_int8_gemm,
+                                ncasr_int8_depthwise)
     dst.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".ncasr-quantize-", dir=dst.parent))
     nets, layers = {}, []
@@ -126,7 +132,8 @@ def quantize(model_dir, out_dir, table=None, *, exclude_layers: Iterable[str] = 
             layers += [dict(l, net=net) for l in r["layers"]]
         if files["tokens"]:
             shutil.copyfile(files["tokens"], work / "tokens.txt")
-        ncasr_only = [f"{l['net']}/{l['name']}" for l in layers if l["action"] == "int8 as NcasrInt8Gemm"]
+        ncasr_only = [f"{l['net']}/{l['name']} ({l['action'][len('int8 as '):]})" for l in layers
+                      if l["action"].startswith("int8 as Ncasr")]
         if ncasr_only:
             (work / NCASR_ONLY_FILE).write_text(_core.ncasr_only_note(ncasr_only))
         _core.inspect_model(str(work))  # the result must load as a model folder
@@ -145,7 +152,8 @@ def quantize_model(model_dir, out_dir, calibration_audio=None, *, method: str = 
                    exclude_types: Iterable[str] = (), force: bool = False,
                    progress=True, num_workers: int = 0,
                    auto_exclude: Optional[float] = None, auto_exclude_dynamic: bool = True,
-                   fp16_storage: bool = False, ncasr_int8_gemm: bool = False) -> QuantizeReport:
+                   fp16_storage: bool = False, ncasr_int8_gemm: bool = False,
+                   ncasr_int8_depthwise: bool = False) -> QuantizeReport:
     """Calibrate on ``calibration_audio`` (files, folders, manifests or arrays; see
     ``ncasr.calibrate``) unless a ``table`` is given, then write the int8 model to
     ``out_dir`` with the table saved beside it as ``calibration.table``.
@@ -183,7 +191,7 @@ def quantize_model(model_dir, out_dir, calibration_audio=None, *, method: str = 
         exclude_layers += [n for n in auto["exclude"] if n not in exclude_layers]
     report = quantize(model_dir, out_dir, table, exclude_layers=exclude_layers,
                       exclude_types=exclude_types, force=force, fp16_storage=fp16_storage,
-                      ncasr_int8_gemm=ncasr_int8_gemm)
+                      ncasr_int8_gemm=ncasr_int8_gemm, ncasr_int8_depthwise=ncasr_int8_depthwise)
     if auto is not None:
         worst = {l.name: l for l in auto["sensitivity"].layers}
         for l in report.layers:

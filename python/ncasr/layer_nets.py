@@ -1,7 +1,8 @@
 """One-layer ncnn nets, written from NumPy weights, to probe and benchmark a layer form on its
 own: a Linear (Gemm with constant B) or a pointwise convolution (Gemm with constant A) as
 fp32, as ncnn's int8 Gemm (one weight scale), or as ncasr's NcasrInt8Gemm (one scale per
-output channel). Run them with ``ncasr._core.run_net(param, bin, {"in0": x}, ["out0"])``.
+output channel); a depthwise Conv1D as fp32 or as ncasr's int8 layer. Run them with
+``ncasr._core.run_net(param, bin, {"in0": x}, ["out0"])``.
 """
 
 from __future__ import annotations
@@ -140,3 +141,26 @@ def write_lstm_net(folder, w_xc: np.ndarray, bias: np.ndarray, w_hc: np.ndarray,
              "Input            c0                       0 1 c0",
              f"LSTM             {name:<24} 3 3 in0 h0 c0 out0 h1 c1 {params}"]
     return _write(folder, name, lines, blob)
+
+
+def write_depthwise_net(folder, w: np.ndarray, bias: Optional[np.ndarray] = None, form: str = "fp32",
+                        pad: int = 0, name: str = "dw") -> Tuple[str, str]:
+    """Writes ``name.param``/``name.bin`` for a depthwise Conv1D (stride 1, one filter per
+    channel) with taps w (C, K): ncnn's ConvolutionDepthWise1D with float weights (form
+    "fp32"), or ncasr's NcasrDepthwiseConv1DInt8 with int8 taps and per-channel scales as
+    ``ncasr quantize --ncasr-int8-depthwise`` writes it (form "ncasr-int8"). The input is
+    (C, W); ``pad`` columns on both sides. Blobs: ``in0`` -> ``out0``."""
+    w = np.asarray(w, dtype=np.float32)
+    c, k = w.shape
+    params = f"0={c} 1={k} 2=1 3=1 4={pad} 15={pad} 5={int(bias is not None)} 6={c * k} 7={c}"
+    if form == "fp32":
+        line = f"ConvolutionDepthWise1D {name} 1 1 in0 out0 {params}"
+        blob = _tagged_fp32(w) + (b"" if bias is None else np.asarray(bias, "<f4").tobytes())
+    elif form == "ncasr-int8":
+        q, scales = quantize_weights(w, per_channel=True)
+        line = f"NcasrDepthwiseConv1DInt8 {name} 1 1 in0 out0 {params} 8=1"
+        blob = (_tagged_int8(q) + (b"" if bias is None else _tagged_fp32(bias))
+                + np.asarray(scales, "<f4").tobytes())
+    else:
+        raise ValueError(f"form must be fp32 or ncasr-int8, not {form!r}")
+    return _write(folder, name, [line], blob)

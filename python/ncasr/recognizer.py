@@ -76,6 +76,7 @@ class Recognizer:
         c.zipformer_encoder_fp16_weights = config.zipformer_encoder_fp16_weights
         c.pointwise_conv1d_as_gemm = config.pointwise_conv1d_as_gemm
         c.depthwise_conv1d_simd = config.depthwise_conv1d_simd
+        c.depthwise_conv1d_int8 = config.depthwise_conv1d_int8
         c.blob_pool = config.blob_pool
         c.glu_simd = config.glu_simd
         c.fuse_double_swish = config.fuse_double_swish

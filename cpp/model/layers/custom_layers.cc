@@ -18,6 +18,7 @@ const Entry kEntries[] = {
     {"Stack", create_stack_layer},
     {kPointwiseConv1DType, create_pointwise_conv1d_layer},
     {kDepthwiseConv1DType, create_depthwise_conv1d_layer},
+    {kInt8DepthwiseConv1DType, create_int8_depthwise_conv1d_layer},
     {kInt8GemmType, create_int8_gemm_layer},
     {kLSTMInt8Type, create_lstm_int8_layer},
     {kLSTMFp16Type, create_lstm_fp16_layer},

@@ -13,7 +13,7 @@ namespace ncasr {
 
 // Registers SherpaMetaData, the four Zipformer layers (PoolingModuleNoProj,
 // TensorAsStrided, SimpleUpsample, Stack) and ncasr's own NcasrPointwiseConv1D,
-// NcasrDepthwiseConv1D, NcasrInt8Gemm, NcasrLSTMInt8, NcasrLSTMFp16, NcasrGLU,
+// NcasrDepthwiseConv1D, NcasrDepthwiseConv1DInt8, NcasrInt8Gemm, NcasrLSTMInt8, NcasrLSTMFp16, NcasrGLU,
 // NcasrDoubleSwish and NcasrBasicNorm on `net`.
 void register_custom_layers(ncnn::Net& net);
 
@@ -28,6 +28,7 @@ ncnn::Layer* create_simple_upsample_layer(void*);
 ncnn::Layer* create_stack_layer(void*);
 ncnn::Layer* create_pointwise_conv1d_layer(void*);
 ncnn::Layer* create_depthwise_conv1d_layer(void*);
+ncnn::Layer* create_int8_depthwise_conv1d_layer(void*);
 ncnn::Layer* create_int8_gemm_layer(void*);
 ncnn::Layer* create_lstm_int8_layer(void*);
 ncnn::Layer* create_lstm_fp16_layer(void*);
@@ -39,6 +40,9 @@ ncnn::Layer* create_basic_norm_layer(void*);
 constexpr const char* kPointwiseConv1DType = "NcasrPointwiseConv1D";
 // The in-memory type name of a ConvolutionDepthWise1D that load_net runs on ncasr's SIMD kernel.
 constexpr const char* kDepthwiseConv1DType = "NcasrDepthwiseConv1D";
+// ncasr's int8 depthwise Conv1D: written by the converter for ncasr-only models (int8 taps in
+// the file), and the in-memory type of a float ConvolutionDepthWise1D that load_net quantizes.
+constexpr const char* kInt8DepthwiseConv1DType = "NcasrDepthwiseConv1DInt8";
 // ncasr's int8 Gemm (Linear and pointwise Conv1D on ncasr's int8 kernels): written by the
 // converter for ncasr-only models, and the in-memory type of an ncnn int8 Gemm load_net runs
 // on those kernels.
