@@ -11,8 +11,9 @@ of --rounds is kept, so a busy neighbour on a shared machine hurts every column 
 Columns: fp32 (float weights and arithmetic), float as ncasr runs it by default (weights
 stored as fp16 on x86, arithmetic in fp32: ncasr's fp16-weight LSTM, ncnn's fp16 storage
 elsewhere), int8 with ncnn's int8 layers (as sherpa-ncnn runs the file), int8 with ncasr's
-defaults (its LSTM layer, ncnn's Gemm), and int8 with ncasr's Gemm layer as well (off by
-default: it loses inside whole encoders); speed-ups relative to both float columns at the
+defaults (its LSTM layer, ncnn's Gemm), int8 with ncasr's Gemm layer as well (off by
+default: it loses inside whole encoders), and int8 with ncasr's int8 depthwise Conv1D too
+(off by default; the LSTM has none); speed-ups relative to both float columns at the
 same thread count.
 """
 
@@ -34,6 +35,7 @@ VARIANTS = {
     "int8 ncnn layers": ("-int8", dict(lstm_int8_ncasr=False, int8_gemm_ncasr=False)),
     "int8 ncasr": ("-int8", {}),  # ncasr's defaults: NcasrLSTMInt8 on, ncnn's int8 Gemm
     "int8 ncasr + NcasrInt8Gemm": ("-int8", dict(int8_gemm_ncasr=True)),
+    "int8 ncasr + int8 depthwise": ("-int8", dict(depthwise_conv1d_int8=True)),
 }
 
 

@@ -188,6 +188,51 @@ void bind_kernels(py::module_& m) {
   }, py::arg("x"), py::arg("w"), py::arg("bias") = py::none(), py::arg("pack") = 16, py::arg("path") = "",
   "int8 depthwise conv1d (weights per channel, activations per channel per call) on ncnn's "
   "packed layout; returns (y, path that ran).");
+  m.def("depthwise_conv1d_seconds", [](int channels, int kernel, int out_w, int pack, const std::string& form,
+                                       int repeats) {
+    // Kernel-only timing for benchmarks: random data packed once, then `repeats` calls of the
+    // float ("fp32") or int8 ("int8") packed kernel on the active path; seconds per call.
+    if (channels < 1 || kernel < 1 || out_w < 1 || pack < 1 || channels % pack != 0 || repeats < 1)
+      throw ConfigError("depthwise_conv1d_seconds: bad shape, pack or repeats");
+    if (form != "fp32" && form != "int8") throw ConfigError("form must be fp32 or int8");
+    const int W = out_w + kernel - 1;
+    std::vector<float> x(static_cast<size_t>(channels) * W), w(static_cast<size_t>(channels) * kernel), b(channels),
+        y(static_cast<size_t>(channels) * out_w);
+    uint32_t state = 12345;
+    auto rnd = [&state] { state = state * 1664525u + 1013904223u; return static_cast<float>(state >> 8) / 16777216.f - 0.5f; };
+    for (auto& v : x) v = rnd();
+    for (auto& v : w) v = rnd();
+    for (auto& v : b) v = rnd();
+    kernels::DepthwiseConv1DShape s;
+    s.channels = channels;
+    s.kernel = kernel;
+    s.out_w = out_w;
+    s.x_stride = static_cast<size_t>(W) * pack;
+    s.y_stride = static_cast<size_t>(out_w) * pack;
+    std::vector<double> seconds(repeats);
+    {
+      py::gil_scoped_release release;
+      if (form == "int8") {
+        const auto pw = kernels::pack_int8_depthwise_weights(w.data(), channels, kernel, kernels::active_kernel_path());
+        for (int i = 0; i < repeats; ++i) {
+          const auto t0 = std::chrono::steady_clock::now();
+          kernels::int8_depthwise_conv1d_packed(x.data(), pw, b.data(), y.data(), s, pack);
+          seconds[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        }
+      } else {
+        std::vector<float> wt(w.size());
+        for (int c = 0; c < channels; ++c)
+          for (int k = 0; k < kernel; ++k) wt[static_cast<size_t>(k) * channels + c] = w[static_cast<size_t>(c) * kernel + k];
+        for (int i = 0; i < repeats; ++i) {
+          const auto t0 = std::chrono::steady_clock::now();
+          kernels::depthwise_conv1d_packed(x.data(), wt.data(), b.data(), y.data(), s, pack);
+          seconds[i] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        }
+      }
+    }
+    return seconds;
+  }, py::arg("channels"), py::arg("kernel"), py::arg("out_w"), py::arg("pack"), py::arg("form"), py::arg("repeats") = 100,
+  "Seconds per call of the packed depthwise kernel (fp32 or int8) on random data: benchmarks only.");
   m.def("glu", [](FloatArray a, FloatArray b, float shift, const std::string& path) {
     if (a.ndim() != 1 || b.ndim() != 1 || a.shape(0) != b.shape(0)) throw ConfigError("glu expects a and b of one shape (N,)");
     py::array_t<float> out(a.shape(0));

@@ -20,14 +20,16 @@ void check_weights(int channels, int kernel) {
 
 void pack_layout(Int8DepthwiseWeights* w) {
   const int C = w->channels, K = w->kernel, J = w->blocks;
-  w->phased.assign(static_cast<size_t>(4) * J * C * 4, 0);
+  const size_t block_stride = isa::int8_dw_block_stride(C);
+  w->phased.assign(4 * J * block_stride, 0);
   for (int p = 0; p < 4; ++p)
     for (int j = 0; j < J; ++j)
       for (int c = 0; c < C; ++c)
         for (int i = 0; i < 4; ++i) {
           const int k = 4 * j + i - p;
           if (k >= 0 && k < K)
-            w->phased[((static_cast<size_t>(p) * J + j) * C + c) * 4 + i] = w->taps[static_cast<size_t>(c) * K + k];
+            w->phased[(static_cast<size_t>(p) * J + j) * block_stride + static_cast<size_t>(c) * 4 + i] =
+                w->taps[static_cast<size_t>(c) * K + k];
         }
   if (w->path == KernelPath::kAvx2) {
     w->phased_abs.resize(w->phased.size());

@@ -35,7 +35,8 @@ struct Int8DepthwiseWeights {
   bool dotprod = false;           // kNeon: the SDOT kernel
   std::vector<int8_t> taps;       // q_w, channels x kernel
   std::vector<float> scales;      // sw per channel
-  // SIMD layout [phase][block][channel][4]: slot i of block j in phase p is tap 4j + i - p.
+  // SIMD layout [phase][block][channel][4] (blocks padded, int8_depthwise_conv1d_isa.h):
+  // slot i of block j in phase p is tap 4j + i - p.
   std::vector<int8_t> phased;
   std::vector<int8_t> phased_abs;  // kAvx2: |phased| (vpmaddubsw's unsigned operand)
   std::vector<int32_t> sum_x128;   // kAvx512: 128 * sum_k q_w[c][k] (activations run as u8 = q + 128)

@@ -45,7 +45,7 @@ inline void dw_build_row_neon(const float* xr, int P, int in_w, int nblocks, flo
 template <class Dot>
 inline void dw_rows_neon(const Int8DwArgs& a, int r0, int r1) {
   const int P = a.pack, C = a.channels, J = a.blocks;
-  const size_t phase_stride = static_cast<size_t>(J) * C * 4, block_stride = static_cast<size_t>(C) * 4;
+  const size_t block_stride = int8_dw_block_stride(C), phase_stride = J * block_stride;
   const int nblocks = int8_dw_activation_blocks(a.in_w, a.out_w, J);
   int8_t* blk = reinterpret_cast<int8_t*>(a.scratch);
   for (int r = r0; r < r1; ++r) {

@@ -24,7 +24,7 @@ inline __m128i dot4(__m128i acc, __m128i x, __m128i w, __m128i w_abs, __m128i on
 
 void int8_depthwise_conv1d_avx2(const Int8DwArgs& a, int r0, int r1) {
   const int P = a.pack, C = a.channels, J = a.blocks;
-  const size_t phase_stride = static_cast<size_t>(J) * C * 4, block_stride = static_cast<size_t>(C) * 4;
+  const size_t block_stride = int8_dw_block_stride(C), phase_stride = J * block_stride;
   const int nblocks = int8_dw_activation_blocks(a.in_w, a.out_w, J);
   for (int r = r0; r < r1; ++r) {
     const float* xr = a.x + r * a.x_stride;
