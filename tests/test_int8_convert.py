@@ -19,6 +19,19 @@ from helpers.knf import knf_fbank
 MIN_COSINE = 0.999  # per encoder chunk, int8 vs float; the fixed ncnn route reaches 0.9996
 
 
+def token_agreement(ref, rec, wavs):
+    """1 - token error rate of rec's greedy tokens against ref's, over wavs."""
+    from ncasr.bench.wer import align_words
+
+    errors = total = 0
+    for w in wavs:
+        a = [str(t) for t in ref.transcribe(w).token_ids]
+        b = [str(t) for t in rec.transcribe(w).token_ids]
+        errors += align_words(a, b).errors
+        total += max(1, len(a))
+    return 1 - errors / total
+
+
 @pytest.fixture(scope="module")
 def float_models(tmp_path_factory):
     """Each small fixture as a complete folder (the fp32 bins get the shared tokens.txt)."""
@@ -220,22 +233,10 @@ def test_ncasr_int8_layers_agree_with_float_as_well_as_ncnns(name, float_models,
     architecture, for both routes); what must hold is that ncasr's layers (NcasrInt8Gemm with
     per-channel weights, NcasrLSTMInt8 with an int8 projection) lose no more than 0.06 of
     agreement against ncnn's int8 layers on the same weights."""
-    from ncasr.bench.wer import align_words
-
     ref = ncasr.Recognizer.from_dir(float_models[name], use_fp16_storage=False)
     ncnn_rec = ncasr.Recognizer.from_dir(converted[name].out_dir, use_fp16_storage=False, lstm_int8_ncasr=False)
     ours = ncasr.Recognizer.from_dir(ncasr_gemm[name].out_dir, use_fp16_storage=False)
-
-    def agreement(rec):
-        errors = total = 0
-        for w in test_wavs[:4]:
-            a = [str(t) for t in ref.transcribe(w).token_ids]
-            b = [str(t) for t in rec.transcribe(w).token_ids]
-            errors += align_words(a, b).errors
-            total += max(1, len(a))
-        return 1 - errors / total
-
-    ncnn_agree, our_agree = agreement(ncnn_rec), agreement(ours)
+    ncnn_agree, our_agree = token_agreement(ref, ncnn_rec, test_wavs[:4]), token_agreement(ref, ours, test_wavs[:4])
     assert our_agree >= ncnn_agree - 0.06, (our_agree, ncnn_agree)
     assert our_agree > 0.5
 
@@ -247,8 +248,6 @@ def test_ncasr_int8_depthwise_models(name, count, float_models, converted, ncasr
     NCASR-ONLY.txt, and the model decodes with the same agreement to float as the ordinary
     int8 model (within 0.06, the bound of the other ncasr-only layers) and encoder outputs
     within cosine 0.999 of it, chunk by chunk."""
-    from ncasr.bench.wer import align_words
-
     ours, plain = ncasr_dw[name], converted[name]
     dws = [l for l in ours.layers if l["type"] == "ConvolutionDepthWise1D" and l["net"] == "encoder"]
     assert len(dws) == count and all(l["action"] == "int8 as NcasrDepthwiseConv1DInt8" for l in dws)
@@ -273,16 +272,7 @@ def test_ncasr_int8_depthwise_models(name, count, float_models, converted, ncasr
         cos = float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b)))
         assert cos >= MIN_COSINE, f"chunk {i}: cosine {cos:.5f}"
 
-    def agreement(r):
-        errors = total = 0
-        for w in test_wavs[:4]:
-            a = [str(t) for t in ref.transcribe(w).token_ids]
-            b = [str(t) for t in r.transcribe(w).token_ids]
-            errors += align_words(a, b).errors
-            total += max(1, len(a))
-        return 1 - errors / total
-
-    plain_agree, our_agree = agreement(plain_rec), agreement(rec)
+    plain_agree, our_agree = token_agreement(ref, plain_rec, test_wavs[:4]), token_agreement(ref, rec, test_wavs[:4])
     assert our_agree >= plain_agree - 0.06, (our_agree, plain_agree)
     assert our_agree > 0.5
 

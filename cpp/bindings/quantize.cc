@@ -36,6 +36,49 @@ kernels::KernelPath path_or_active(const std::string& name) {
   return name.empty() || name == "auto" ? kernels::active_kernel_path() : kernels::parse_kernel_path(name);
 }
 
+// A packed depthwise test call: x (C, W), w (C, K), optional bias (C,) checked, and x laid out
+// in ncnn's elempack order (pack channels interleaved per row; pack 1 = plain rows).
+struct PackedDepthwiseCall {
+  int C = 0, W = 0, K = 0, pack = 1;
+  FloatArray bias;
+  bool has_bias = false;  // a default FloatArray is an empty array, not a null handle
+  kernels::DepthwiseConv1DShape shape;
+  std::vector<float> x_packed, y_packed;
+  const float* bias_data() const { return has_bias ? bias.data() : nullptr; }
+
+  PackedDepthwiseCall(const char* name, const FloatArray& x, const FloatArray& w, const py::object& b, int p) {
+    if (x.ndim() != 2 || w.ndim() != 2 || w.shape(0) != x.shape(0) || w.shape(1) < 1 || x.shape(1) < w.shape(1))
+      throw ConfigError(std::string(name) + " expects x (C, W) and w (C, K) with 1 <= K <= W");
+    if (!b.is_none()) {
+      bias = FloatArray::ensure(b);
+      if (!bias || bias.ndim() != 1 || bias.shape(0) != x.shape(0)) throw ConfigError("bias must be (C,)");
+      has_bias = true;
+    }
+    C = static_cast<int>(x.shape(0));
+    W = static_cast<int>(x.shape(1));
+    K = static_cast<int>(w.shape(1));
+    pack = p;
+    if (pack < 1 || C % pack != 0) throw ConfigError("pack must divide the channels");
+    shape.channels = C;
+    shape.kernel = K;
+    shape.out_w = W - K + 1;
+    shape.x_stride = static_cast<size_t>(W) * pack;
+    shape.y_stride = static_cast<size_t>(shape.out_w) * pack;
+    x_packed.resize(static_cast<size_t>(C) * W);
+    y_packed.resize(static_cast<size_t>(C) * shape.out_w);
+    for (int c = 0; c < C; ++c)
+      for (int t = 0; t < W; ++t) x_packed[(c / pack) * shape.x_stride + t * pack + c % pack] = x.data()[c * W + t];
+  }
+
+  py::array_t<float> unpacked_y() const {
+    py::array_t<float> y({C, shape.out_w});
+    for (int c = 0; c < C; ++c)
+      for (int t = 0; t < shape.out_w; ++t)
+        y.mutable_data()[c * shape.out_w + t] = y_packed[(c / pack) * shape.y_stride + t * pack + c % pack];
+    return y;
+  }
+};
+
 // ncasr.calibration.Threshold(threshold, scale, bin), a NamedTuple.
 py::object threshold_tuple(const Threshold& t) {
   return py::module_::import("ncasr.calibration").attr("Threshold")(t.threshold, t.scale, t.bin);
@@ -120,71 +163,32 @@ void bind_kernels(py::module_& m) {
   }, py::arg("x"), py::arg("w"), py::arg("bias") = py::none(), py::arg("path") = "",
   "y[c, j] = bias[c] + sum_k x[c, j + k] * w[c, k]; returns (y, path that ran).");
   m.def("depthwise_conv1d_packed", [](FloatArray x, FloatArray w, py::object bias, int pack, const std::string& path) {
-    // Packs x and w as ncnn's elempack layout and the tap-major weights, runs the packed
-    // kernel and unpacks y: for tests against the unpacked form.
-    if (x.ndim() != 2 || w.ndim() != 2 || w.shape(0) != x.shape(0) || w.shape(1) < 1 || x.shape(1) < w.shape(1))
-      throw ConfigError("depthwise_conv1d_packed expects x (C, W) and w (C, K) with 1 <= K <= W");
-    FloatArray b;
-    if (!bias.is_none()) {
-      b = FloatArray::ensure(bias);
-      if (!b || b.ndim() != 1 || b.shape(0) != x.shape(0)) throw ConfigError("bias must be (C,)");
-    }
-    const int C = static_cast<int>(x.shape(0)), W = static_cast<int>(x.shape(1)), K = static_cast<int>(w.shape(1));
-    if (pack < 1 || C % pack != 0) throw ConfigError("pack must divide the channels");
-    kernels::DepthwiseConv1DShape s;
-    s.channels = C;
-    s.kernel = K;
-    s.out_w = W - K + 1;
-    s.x_stride = static_cast<size_t>(W) * pack;
-    s.y_stride = static_cast<size_t>(s.out_w) * pack;
-    std::vector<float> xp(static_cast<size_t>(C) * W), wt(static_cast<size_t>(C) * K), yp(static_cast<size_t>(C) * s.out_w);
-    for (int c = 0; c < C; ++c)
-      for (int t = 0; t < W; ++t) xp[(c / pack) * s.x_stride + t * pack + c % pack] = x.data()[c * W + t];
-    for (int c = 0; c < C; ++c)
-      for (int k = 0; k < K; ++k) wt[static_cast<size_t>(k) * C + c] = w.data()[c * K + k];
-    const float* bp = bias.is_none() ? nullptr : b.data();
-    const kernels::KernelPath ran = kernels::depthwise_conv1d_packed(xp.data(), wt.data(), bp, yp.data(), s, pack,
-                                                                     path_or_active(path));
-    py::array_t<float> y({C, s.out_w});
-    for (int c = 0; c < C; ++c)
-      for (int t = 0; t < s.out_w; ++t) y.mutable_data()[c * s.out_w + t] = yp[(c / pack) * s.y_stride + t * pack + c % pack];
-    return py::make_tuple(y, kernels::kernel_path_name(ran));
+    // Packs x as ncnn's elempack layout and w tap-major, runs the packed kernel and unpacks y:
+    // for tests against the unpacked form.
+    PackedDepthwiseCall call("depthwise_conv1d_packed", x, w, bias, pack);
+    std::vector<float> wt(static_cast<size_t>(call.C) * call.K);
+    for (int c = 0; c < call.C; ++c)
+      for (int k = 0; k < call.K; ++k) wt[static_cast<size_t>(k) * call.C + c] = w.data()[c * call.K + k];
+    const kernels::KernelPath ran = kernels::depthwise_conv1d_packed(
+        call.x_packed.data(), wt.data(), call.bias_data(), call.y_packed.data(), call.shape, pack, path_or_active(path));
+    return py::make_tuple(call.unpacked_y(), kernels::kernel_path_name(ran));
   }, py::arg("x"), py::arg("w"), py::arg("bias") = py::none(), py::arg("pack") = 16, py::arg("path") = "",
   "depthwise_conv1d on ncnn's packed layout (pack 4, 8 or 16), packed and unpacked here; returns (y, path).");
   m.def("int8_depthwise_conv1d", [](FloatArray x, FloatArray w, py::object bias, int pack, const std::string& path) {
     // Quantizes w per channel, packs x as ncnn's elempack layout (pack 1 = plain rows), runs
     // the int8 kernel for `path` and unpacks y: for tests against the scalar twin and NumPy.
-    if (x.ndim() != 2 || w.ndim() != 2 || w.shape(0) != x.shape(0) || w.shape(1) < 1 || x.shape(1) < w.shape(1))
-      throw ConfigError("int8_depthwise_conv1d expects x (C, W) and w (C, K) with 1 <= K <= W");
-    FloatArray b;
-    if (!bias.is_none()) {
-      b = FloatArray::ensure(bias);
-      if (!b || b.ndim() != 1 || b.shape(0) != x.shape(0)) throw ConfigError("bias must be (C,)");
-    }
-    const int C = static_cast<int>(x.shape(0)), W = static_cast<int>(x.shape(1)), K = static_cast<int>(w.shape(1));
-    if (pack < 1 || C % pack != 0) throw ConfigError("pack must divide the channels");
-    const kernels::Int8DepthwiseWeights packed = kernels::pack_int8_depthwise_weights(w.data(), C, K, path_or_active(path));
-    kernels::DepthwiseConv1DShape s;
-    s.channels = C;
-    s.kernel = K;
-    s.out_w = W - K + 1;
-    s.x_stride = static_cast<size_t>(W) * pack;
-    s.y_stride = static_cast<size_t>(s.out_w) * pack;
-    std::vector<float> xp(static_cast<size_t>(C) * W), yp(static_cast<size_t>(C) * s.out_w);
-    for (int c = 0; c < C; ++c)
-      for (int t = 0; t < W; ++t) xp[(c / pack) * s.x_stride + t * pack + c % pack] = x.data()[c * W + t];
-    const float* bp = bias.is_none() ? nullptr : b.data();
+    PackedDepthwiseCall call("int8_depthwise_conv1d", x, w, bias, pack);
+    const kernels::Int8DepthwiseWeights packed =
+        kernels::pack_int8_depthwise_weights(w.data(), call.C, call.K, path_or_active(path));
     kernels::KernelPath ran;
     {
       py::gil_scoped_release release;
-      ran = kernels::int8_depthwise_conv1d_packed(xp.data(), packed, bp, yp.data(), s, pack);
+      ran = kernels::int8_depthwise_conv1d_packed(call.x_packed.data(), packed, call.bias_data(), call.y_packed.data(),
+                                                  call.shape, pack);
     }
-    py::array_t<float> y({C, s.out_w});
-    for (int c = 0; c < C; ++c)
-      for (int t = 0; t < s.out_w; ++t) y.mutable_data()[c * s.out_w + t] = yp[(c / pack) * s.y_stride + t * pack + c % pack];
     std::string name = kernels::kernel_path_name(ran);
     if (ran == kernels::KernelPath::kNeon && packed.dotprod) name += "+dotprod";
-    return py::make_tuple(y, name);
+    return py::make_tuple(call.unpacked_y(), name);
   }, py::arg("x"), py::arg("w"), py::arg("bias") = py::none(), py::arg("pack") = 16, py::arg("path") = "",
   "int8 depthwise conv1d (weights per channel, activations per channel per call) on ncnn's "
   "packed layout; returns (y, path that ran).");

@@ -263,6 +263,14 @@ bool check_elempack() {
   return true;
 }
 
+// x (C rows of W) in ncnn's elempack layout: pack channels interleaved per packed row.
+std::vector<float> to_elempack(const std::vector<float>& x, int C, int W, int pack) {
+  std::vector<float> xp(x.size());
+  for (int c = 0; c < C; ++c)
+    for (int t = 0; t < W; ++t) xp[(c / pack) * W * pack + t * pack + c % pack] = x[c * W + t];
+  return xp;
+}
+
 // Packed depthwise (ncnn's elempack 4/8/16 layout): a path equals the unpacked scalar twin
 // bit for bit, read back through the layout.
 bool check_depthwise_conv1d_packed(ncasr::kernels::KernelPath path) {
@@ -290,9 +298,8 @@ bool check_depthwise_conv1d_packed(ncasr::kernels::KernelPath path) {
     std::vector<float> ref(static_cast<size_t>(C) * out_w);
     k::depthwise_conv1d(x.data(), w.data(), b.data(), ref.data(), s, k::KernelPath::kScalar);
     for (const int pack : {4, 8, 16}) {
-      std::vector<float> xp(x.size()), yp(ref.size(), -7.f);
-      for (int c = 0; c < C; ++c)
-        for (int t = 0; t < W; ++t) xp[(c / pack) * W * pack + t * pack + c % pack] = x[c * W + t];
+      const std::vector<float> xp = to_elempack(x, C, W, pack);
+      std::vector<float> yp(ref.size(), -7.f);
       k::DepthwiseConv1DShape sp = s;
       sp.x_stride = static_cast<size_t>(W) * pack;
       sp.y_stride = static_cast<size_t>(out_w) * pack;
@@ -338,9 +345,8 @@ bool check_int8_depthwise_conv1d(ncasr::kernels::KernelPath path) {
     k::int8_depthwise_conv1d_packed(x.data(), scalar_w, b.data(), ref.data(), s, 1);
     const auto pw = k::pack_int8_depthwise_weights(w.data(), C, K, path);
     for (const int pack : {4, 8, 16}) {
-      std::vector<float> xp(x.size()), yp(ref.size(), -7.f);
-      for (int c = 0; c < C; ++c)
-        for (int t = 0; t < W; ++t) xp[(c / pack) * W * pack + t * pack + c % pack] = x[c * W + t];
+      const std::vector<float> xp = to_elempack(x, C, W, pack);
+      std::vector<float> yp(ref.size(), -7.f);
       k::DepthwiseConv1DShape sp = s;
       sp.x_stride = static_cast<size_t>(W) * pack;
       sp.y_stride = static_cast<size_t>(out_w) * pack;

@@ -13,6 +13,7 @@
 
 #include "kernels/depthwise_conv1d.h"
 #include "model/layers/custom_layers.h"
+#include "model/layers/depthwise_conv1d_params.h"
 
 namespace ncasr {
 namespace {
@@ -26,100 +27,89 @@ class DepthwiseConv1D : public ncnn::Layer {
   }
 
   int load_param(const ncnn::ParamDict& pd) override {
-    num_output_ = pd.get(0, 0);
-    kernel_w_ = pd.get(1, 0);
-    pad_left_ = pd.get(4, 0);
-    pad_right_ = pd.get(15, pad_left_);
-    pad_value_ = pd.get(18, 0.f);
-    bias_term_ = pd.get(5, 0);
-    const int weight_data_size = pd.get(6, 0);
-    const bool supported = num_output_ > 0 && kernel_w_ > 0 && pd.get(2, 1) == 1 && pd.get(3, 1) == 1 &&
-                           pad_left_ >= 0 && pad_right_ >= 0 && pd.get(7, 1) == num_output_ &&
-                           weight_data_size == num_output_ * kernel_w_ && pd.get(9, 0) == 0 &&
-                           pd.get(19, 0) == 0;
+    const bool supported = p_.load(pd);
     if (!supported) {
-      NCNN_LOGE("NcasrDepthwiseConv1D: params outside what it runs (num_output=%d kernel=%d)", num_output_,
-                kernel_w_);
+      NCNN_LOGE("NcasrDepthwiseConv1D: params outside what it runs (num_output=%d kernel=%d)", p_.num_output,
+                p_.kernel_w);
       return -100;
     }
     return 0;
   }
 
   int load_model(const ncnn::ModelBin& mb) override {
-    weight_ = mb.load(num_output_ * kernel_w_, 0);
+    weight_ = mb.load(p_.num_output * p_.kernel_w, 0);
     if (weight_.empty()) return -100;
     // tap-major copy for the packed kernel: tap k of channel c at k * channels + c
-    weight_taps_.create(num_output_ * kernel_w_);
+    weight_taps_.create(p_.num_output * p_.kernel_w);
     if (weight_taps_.empty()) return -100;
-    for (int c = 0; c < num_output_; ++c)
-      for (int k = 0; k < kernel_w_; ++k) weight_taps_[k * num_output_ + c] = weight_[c * kernel_w_ + k];
-    if (bias_term_) {
-      bias_ = mb.load(num_output_, 1);
+    for (int c = 0; c < p_.num_output; ++c)
+      for (int k = 0; k < p_.kernel_w; ++k) weight_taps_[k * p_.num_output + c] = weight_[c * p_.kernel_w + k];
+    if (p_.bias_term) {
+      bias_ = mb.load(p_.num_output, 1);
       if (bias_.empty()) return -100;
     }
     return 0;
   }
 
   int forward(const ncnn::Mat& in, ncnn::Mat& out, const ncnn::Option& opt) const override {
-    if (in.elempack != 1 && in.dims == 2 && in.h * in.elempack == num_output_ && in.elemsize == 4u * in.elempack) {
-      if (pad_left_ == 0 && pad_right_ == 0) return forward_packed(in, out, opt);
+    if (in.elempack != 1 && in.dims == 2 && in.h * in.elempack == p_.num_output && in.elemsize == 4u * in.elempack) {
+      if (p_.pad_left == 0 && p_.pad_right == 0) return forward_packed(in, out, opt);
       ncnn::Mat flat;  // padding on packed rows: not needed by the models seen, so unpack
       ncnn::convert_packing(in, flat, 1, opt);
       if (flat.empty()) return -100;
       return forward(flat, out, opt);
     }
-    if (in.dims != 2 || in.h != num_output_ || in.elempack != 1 || in.elemsize != 4u) {
-      NCNN_LOGE("NcasrDepthwiseConv1D: expects %d fp32 rows, got dims %d h %d elempack %d", num_output_,
+    if (in.dims != 2 || in.h != p_.num_output || in.elempack != 1 || in.elemsize != 4u) {
+      NCNN_LOGE("NcasrDepthwiseConv1D: expects %d fp32 rows, got dims %d h %d elempack %d", p_.num_output,
                 in.dims, in.h, in.elempack);
       return -100;
     }
     ncnn::Mat x = in;
-    if (pad_left_ > 0 || pad_right_ > 0) {
+    if (p_.pad_left > 0 || p_.pad_right > 0) {
       ncnn::Option o = opt;
       o.blob_allocator = opt.workspace_allocator;
-      ncnn::copy_make_border(in, x, 0, 0, pad_left_, pad_right_, ncnn::BORDER_CONSTANT, pad_value_, o);
+      ncnn::copy_make_border(in, x, 0, 0, p_.pad_left, p_.pad_right, ncnn::BORDER_CONSTANT, p_.pad_value, o);
       if (x.empty()) return -100;
     }
-    const int out_w = x.w - kernel_w_ + 1;
+    const int out_w = x.w - p_.kernel_w + 1;
     if (out_w < 1) {
-      NCNN_LOGE("NcasrDepthwiseConv1D: %d columns are fewer than the kernel (%d)", x.w, kernel_w_);
+      NCNN_LOGE("NcasrDepthwiseConv1D: %d columns are fewer than the kernel (%d)", x.w, p_.kernel_w);
       return -100;
     }
-    out.create(out_w, num_output_, 4u, opt.blob_allocator);
+    out.create(out_w, p_.num_output, 4u, opt.blob_allocator);
     if (out.empty()) return -100;
     kernels::DepthwiseConv1DShape s;
-    s.channels = num_output_;
-    s.kernel = kernel_w_;
+    s.channels = p_.num_output;
+    s.kernel = p_.kernel_w;
     s.out_w = out_w;
     s.x_stride = static_cast<size_t>(x.w);
     s.y_stride = static_cast<size_t>(out_w);
-    kernels::depthwise_conv1d(x, weight_, bias_term_ ? static_cast<const float*>(bias_) : nullptr, out, s);
+    kernels::depthwise_conv1d(x, weight_, p_.bias_term ? static_cast<const float*>(bias_) : nullptr, out, s);
     return 0;
   }
 
  private:
   int forward_packed(const ncnn::Mat& in, ncnn::Mat& out, const ncnn::Option& opt) const {
     const int pack = in.elempack;
-    const int out_w = in.w - kernel_w_ + 1;
+    const int out_w = in.w - p_.kernel_w + 1;
     if (out_w < 1) {
-      NCNN_LOGE("NcasrDepthwiseConv1D: %d columns are fewer than the kernel (%d)", in.w, kernel_w_);
+      NCNN_LOGE("NcasrDepthwiseConv1D: %d columns are fewer than the kernel (%d)", in.w, p_.kernel_w);
       return -100;
     }
     out.create(out_w, in.h, 4u * pack, pack, opt.blob_allocator);
     if (out.empty()) return -100;
     kernels::DepthwiseConv1DShape s;
-    s.channels = num_output_;
-    s.kernel = kernel_w_;
+    s.channels = p_.num_output;
+    s.kernel = p_.kernel_w;
     s.out_w = out_w;
     s.x_stride = static_cast<size_t>(in.w) * pack;
     s.y_stride = static_cast<size_t>(out_w) * pack;
-    kernels::depthwise_conv1d_packed(in, weight_taps_, bias_term_ ? static_cast<const float*>(bias_) : nullptr,
+    kernels::depthwise_conv1d_packed(in, weight_taps_, p_.bias_term ? static_cast<const float*>(bias_) : nullptr,
                                      out, s, pack);
     return 0;
   }
 
-  int num_output_ = 0, kernel_w_ = 0, pad_left_ = 0, pad_right_ = 0, bias_term_ = 0;
-  float pad_value_ = 0.f;
+  DepthwiseConv1DParams p_;
   ncnn::Mat weight_, weight_taps_, bias_;
 };
 

@@ -16,6 +16,7 @@
 #include "common/errors.h"
 #include "kernels/int8_depthwise_conv1d.h"
 #include "model/layers/custom_layers.h"
+#include "model/layers/depthwise_conv1d_params.h"
 
 namespace ncasr {
 namespace {
@@ -29,27 +30,18 @@ class Int8DepthwiseConv1D : public ncnn::Layer {
   }
 
   int load_param(const ncnn::ParamDict& pd) override {
-    num_output_ = pd.get(0, 0);
-    kernel_w_ = pd.get(1, 0);
-    pad_left_ = pd.get(4, 0);
-    pad_right_ = pd.get(15, pad_left_);
-    pad_value_ = pd.get(18, 0.f);
-    bias_term_ = pd.get(5, 0);
     int8_file_ = pd.get(8, 0);
-    const bool supported = num_output_ > 0 && kernel_w_ > 0 && pd.get(2, 1) == 1 && pd.get(3, 1) == 1 &&
-                           pad_left_ >= 0 && pad_right_ >= 0 && pd.get(7, 1) == num_output_ &&
-                           pd.get(6, 0) == num_output_ * kernel_w_ && pd.get(9, 0) == 0 && pd.get(19, 0) == 0 &&
-                           (int8_file_ == 0 || int8_file_ == 1);
+    const bool supported = p_.load(pd) && (int8_file_ == 0 || int8_file_ == 1);
     if (!supported) {
-      NCNN_LOGE("NcasrDepthwiseConv1DInt8: params outside what it runs (num_output=%d kernel=%d)", num_output_,
-                kernel_w_);
+      NCNN_LOGE("NcasrDepthwiseConv1DInt8: params outside what it runs (num_output=%d kernel=%d)", p_.num_output,
+                p_.kernel_w);
       return -100;
     }
     return 0;
   }
 
   int load_model(const ncnn::ModelBin& mb) override {
-    const int n = num_output_ * kernel_w_;
+    const int n = p_.num_output * p_.kernel_w;
     try {
       if (int8_file_) {
         const ncnn::Mat taps = mb.load(n, 0);
@@ -57,22 +49,22 @@ class Int8DepthwiseConv1D : public ncnn::Layer {
           NCNN_LOGE("NcasrDepthwiseConv1DInt8: expected %d int8 taps", n);
           return -100;
         }
-        if (bias_term_) {
-          bias_ = mb.load(num_output_, 0);
+        if (p_.bias_term) {
+          bias_ = mb.load(p_.num_output, 0);
           if (bias_.empty()) return -100;
         }
-        const ncnn::Mat scales = mb.load(num_output_, 1);
+        const ncnn::Mat scales = mb.load(p_.num_output, 1);
         if (scales.empty()) return -100;
-        weights_ = kernels::pack_int8_depthwise_weights(static_cast<const int8_t*>(taps.data), scales, num_output_,
-                                                        kernel_w_, kernels::active_kernel_path());
+        weights_ = kernels::pack_int8_depthwise_weights(static_cast<const int8_t*>(taps.data), scales, p_.num_output,
+                                                        p_.kernel_w, kernels::active_kernel_path());
       } else {
         const ncnn::Mat w = mb.load(n, 0);
         if (w.empty()) return -100;
-        if (bias_term_) {
-          bias_ = mb.load(num_output_, 1);
+        if (p_.bias_term) {
+          bias_ = mb.load(p_.num_output, 1);
           if (bias_.empty()) return -100;
         }
-        weights_ = kernels::pack_int8_depthwise_weights(static_cast<const float*>(w), num_output_, kernel_w_,
+        weights_ = kernels::pack_int8_depthwise_weights(static_cast<const float*>(w), p_.num_output, p_.kernel_w,
                                                         kernels::active_kernel_path());
       }
     } catch (const Error& e) {
@@ -83,13 +75,13 @@ class Int8DepthwiseConv1D : public ncnn::Layer {
   }
 
   int forward(const ncnn::Mat& in, ncnn::Mat& out, const ncnn::Option& opt) const override {
-    const bool packed_rows = in.dims == 2 && in.h * in.elempack == num_output_ && in.elemsize == 4u * in.elempack;
+    const bool packed_rows = in.dims == 2 && in.h * in.elempack == p_.num_output && in.elemsize == 4u * in.elempack;
     if (!packed_rows) {
-      NCNN_LOGE("NcasrDepthwiseConv1DInt8: expects %d fp32 rows, got dims %d h %d elempack %d", num_output_, in.dims,
+      NCNN_LOGE("NcasrDepthwiseConv1DInt8: expects %d fp32 rows, got dims %d h %d elempack %d", p_.num_output, in.dims,
                 in.h, in.elempack);
       return -100;
     }
-    if (in.elempack != 1 && pad_left_ == 0 && pad_right_ == 0) return run(in, in.elempack, out, opt);
+    if (in.elempack != 1 && p_.pad_left == 0 && p_.pad_right == 0) return run(in, in.elempack, out, opt);
     // Padding, or plain rows: pad the plain rows, then give the kernel 4 channels per row
     // where they divide (its SIMD paths read 4 channels at a time).
     ncnn::Option o = opt;
@@ -99,13 +91,13 @@ class Int8DepthwiseConv1D : public ncnn::Layer {
       ncnn::convert_packing(in, x, 1, o);
       if (x.empty()) return -100;
     }
-    if (pad_left_ > 0 || pad_right_ > 0) {
+    if (p_.pad_left > 0 || p_.pad_right > 0) {
       ncnn::Mat padded;
-      ncnn::copy_make_border(x, padded, 0, 0, pad_left_, pad_right_, ncnn::BORDER_CONSTANT, pad_value_, o);
+      ncnn::copy_make_border(x, padded, 0, 0, p_.pad_left, p_.pad_right, ncnn::BORDER_CONSTANT, p_.pad_value, o);
       if (padded.empty()) return -100;
       x = padded;
     }
-    if (num_output_ % 4 == 0) {
+    if (p_.num_output % 4 == 0) {
       ncnn::Mat x4;
       ncnn::convert_packing(x, x4, 4, o);
       if (x4.empty()) return -100;
@@ -116,26 +108,26 @@ class Int8DepthwiseConv1D : public ncnn::Layer {
 
  private:
   int run(const ncnn::Mat& x, int pack, ncnn::Mat& out, const ncnn::Option& opt) const {
-    const int out_w = x.w - kernel_w_ + 1;
+    const int out_w = x.w - p_.kernel_w + 1;
     if (out_w < 1) {
-      NCNN_LOGE("NcasrDepthwiseConv1DInt8: %d columns are fewer than the kernel (%d)", x.w, kernel_w_);
+      NCNN_LOGE("NcasrDepthwiseConv1DInt8: %d columns are fewer than the kernel (%d)", x.w, p_.kernel_w);
       return -100;
     }
-    out.create(out_w, num_output_ / pack, 4u * pack, pack, opt.blob_allocator);
+    out.create(out_w, p_.num_output / pack, 4u * pack, pack, opt.blob_allocator);
     if (out.empty()) return -100;
     kernels::DepthwiseConv1DShape s;
-    s.channels = num_output_;
-    s.kernel = kernel_w_;
+    s.channels = p_.num_output;
+    s.kernel = p_.kernel_w;
     s.out_w = out_w;
     s.x_stride = x.w * static_cast<size_t>(pack);
     s.y_stride = static_cast<size_t>(out_w) * pack;
-    kernels::int8_depthwise_conv1d_packed(x, weights_, bias_term_ ? static_cast<const float*>(bias_) : nullptr, out,
+    kernels::int8_depthwise_conv1d_packed(x, weights_, p_.bias_term ? static_cast<const float*>(bias_) : nullptr, out,
                                           s, pack);
     return 0;
   }
 
-  int num_output_ = 0, kernel_w_ = 0, pad_left_ = 0, pad_right_ = 0, bias_term_ = 0, int8_file_ = 0;
-  float pad_value_ = 0.f;
+  DepthwiseConv1DParams p_;
+  int int8_file_ = 0;
   kernels::Int8DepthwiseWeights weights_;
   ncnn::Mat bias_;
 };
