@@ -13,7 +13,8 @@ stored as fp16 on x86, arithmetic in fp32: ncasr's fp16-weight LSTM, ncnn's fp16
 elsewhere), int8 with ncnn's int8 layers (as sherpa-ncnn runs the file), int8 with ncasr's
 defaults (its LSTM layer, ncnn's Gemm), int8 with ncasr's Gemm layer as well (off by
 default: it loses inside whole encoders), and int8 with ncasr's int8 depthwise Conv1D too
-(off by default; the LSTM has none); speed-ups relative to both float columns at the
+(off by default; the LSTM has none), and ncasr's default on a model quantized with
+calibration (6 espeak-ng files, KL): the subsampling Convolution layers int8 as well; speed-ups relative to both float columns at the
 same thread count.
 """
 
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # helpers.speech
 
 VARIANTS = {
     "fp32": ("", dict(use_fp16_storage=False)),
@@ -36,7 +38,10 @@ VARIANTS = {
     "int8 ncasr": ("-int8", {}),  # ncasr's defaults: NcasrLSTMInt8 on, ncnn's int8 Gemm
     "int8 ncasr + NcasrInt8Gemm": ("-int8", dict(int8_gemm_ncasr=True)),
     "int8 ncasr + int8 depthwise": ("-int8", dict(depthwise_conv1d_int8=True)),
+    # the same, quantized as README recommends (`--calibration`): Convolution layers int8 too
+    "int8 ncasr calibrated": ("-int8-cal", {}),
 }
+CALIBRATION_WAVS = 6
 
 
 def measure(arch: str, threads: int, feats: np.ndarray, seconds: float, rounds: int) -> dict:
@@ -47,6 +52,12 @@ def measure(arch: str, threads: int, feats: np.ndarray, seconds: float, rounds: 
     q = CACHE / f"{arch}-full-int8"
     if not (q / "tokens.txt").exists():
         print(ncasr.quantize(model, q, force=True), file=sys.stderr)
+    qc = CACHE / f"{arch}-full-int8-cal"
+    if not (qc / "calibration.table").exists():
+        from helpers.speech import make_test_wavs
+
+        wavs = make_test_wavs(CACHE.parent / "bench-wavs", count=max(2, CALIBRATION_WAVS))[:CALIBRATION_WAVS]
+        print(ncasr.quantize_model(model, qc, wavs, force=True, progress=False), file=sys.stderr)
     recs = {name: ncasr.Recognizer.from_dir(Path(f"{model}{suffix}"), num_threads=threads, **kw)
             for name, (suffix, kw) in VARIANTS.items()}
     for rec in recs.values():
@@ -64,13 +75,14 @@ def measure(arch: str, threads: int, feats: np.ndarray, seconds: float, rounds: 
 def markdown(rows) -> str:
     names = list(VARIANTS)
     lines = ["| arch | threads | " + " | ".join(f"RTF {n}" for n in names) +
-             " | fp32 / int8 ncnn | fp32 / int8 ncasr | float fp16-weights / int8 ncasr"
+             " | fp32 / int8 ncnn | fp32 / int8 ncasr | fp32 / int8 calibrated | float fp16-weights / int8 ncasr"
              " | int8 ncnn / int8 ncasr |",
-             "|---" * (2 + len(names) + 4) + "|"]
+             "|---" * (2 + len(names) + 5) + "|"]
     for r in rows:
         rtf = r["rtf"]
         lines.append(f"| {r['arch']} | {r['threads']} | " + " | ".join(f"{rtf[n]:.4f}" for n in names) +
                      f" | {rtf['fp32'] / rtf['int8 ncnn layers']:.2f} | {rtf['fp32'] / rtf['int8 ncasr']:.2f}"
+                     f" | {rtf['fp32'] / rtf['int8 ncasr calibrated']:.2f}"
                      f" | {rtf['float fp16-weights'] / rtf['int8 ncasr']:.2f}"
                      f" | {rtf['int8 ncnn layers'] / rtf['int8 ncasr']:.2f} |")
     return "\n".join(lines)
