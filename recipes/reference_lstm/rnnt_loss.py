@@ -28,13 +28,16 @@ def rnnt_loss_from_lp(blank_lp, label_lp, logit_lens, target_lens):
     label_lp = label_lp.double()
     n, t_max, u1 = blank_lp.shape
     zeros = torch.zeros(n, 1, dtype=blank_lp.dtype, device=blank_lp.device)
+    # Rows by unbind, not by indexing inside the loop: the backward of each index op fills a
+    # whole (N, T, U+1) gradient with zeros (T of them: measured half the loss's time).
+    blank_rows, label_rows = blank_lp.unbind(1), label_lp.unbind(1)
     # row t = 0: only label transitions
-    c0 = torch.cat([zeros, torch.cumsum(label_lp[:, 0], dim=1)], dim=1)
+    c0 = torch.cat([zeros, torch.cumsum(label_rows[0], dim=1)], dim=1)
     alpha = c0
     alphas = [alpha]
     for t in range(1, t_max):
-        c = torch.cat([zeros, torch.cumsum(label_lp[:, t], dim=1)], dim=1)  # (N, U+1)
-        b = alpha + blank_lp[:, t - 1]
+        c = torch.cat([zeros, torch.cumsum(label_rows[t], dim=1)], dim=1)  # (N, U+1)
+        b = alpha + blank_rows[t - 1]
         alpha = c + torch.logcumsumexp(b - c, dim=1)
         alphas.append(alpha)
     A = torch.stack(alphas, dim=1)  # (N, T, U+1)
