@@ -2,8 +2,8 @@
 // channels per packed row (the usual layout on AVX-512) a zmm holds one 4-time block of all
 // 16 channels as u8, built from 4 time steps by saturating packs and one byte shuffle, and
 // the 4 outputs of a block are 4 vpdpbusd chains sharing each block load (8 chains over two
-// blocks while outputs remain). Other packs run
-// the same scheme 4 channels at a time (xmm, AVX-512 VL).
+// blocks while outputs remain). Other packs run the same scheme 4 channels at a time (xmm,
+// AVX-512 VL).
 #include <immintrin.h>
 
 #include "kernels/int8_depthwise_conv1d_isa.h"
