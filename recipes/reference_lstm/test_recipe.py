@@ -1,4 +1,5 @@
 """Unit tests for the recipe (run: python -m pytest recipes/reference_lstm/test_recipe.py)."""
+import numpy as np
 import pytest
 import torch
 
@@ -105,3 +106,17 @@ def test_plain_reshapes(tmp_path):
     bad.write_text('7767517\n1 2\nReshape r 1 1 a b 6="0h,2w"\n')
     with pytest.raises(RuntimeError):
         plain_reshapes(bad)
+
+
+def test_vtlp_moves_formants_by_the_warp_factor():
+    import random
+    from recipes.reference_lstm.train import _mel, _mel_inv, vtlp, vtlp_positions
+    assert np.allclose(vtlp_positions(1.0), np.arange(80))
+    lo, hi = _mel(20.0), _mel(7600.0)
+    centres = _mel_inv(lo + (hi - lo) / 81 * np.arange(1, 81))
+    x = torch.zeros(1, 3, 80)
+    x[0, :, 30] = 1.0  # one spectral peak, e.g. a formant
+    y = vtlp(x.clone(), random.Random(0), 1.0, 1.12, 1.12)
+    peak_hz = centres[int(y[0, 0].argmax())]
+    assert abs(peak_hz / centres[30] - 1.12) < 0.03  # the peak moved up by the factor
+    assert torch.equal(y[0, 0], y[0, 2])  # the same warp on every frame

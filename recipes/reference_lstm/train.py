@@ -85,6 +85,39 @@ def spec_augment(x, lens, rng: random.Random):
     return x
 
 
+def _mel(f):
+    return 1127.0 * np.log1p(np.asarray(f, dtype=np.float64) / 700.0)
+
+
+def _mel_inv(m):
+    return 700.0 * np.expm1(np.asarray(m, dtype=np.float64) / 1127.0)
+
+
+def vtlp_positions(alpha: float, bins: int = 80, low_hz: float = 20.0, high_hz: float = 7600.0):
+    """Fractional source bin for every output bin when the spectrum is warped f -> alpha * f
+    (a vocal-tract-length change: alpha > 1 moves formants up). Bin centres as in the Kaldi
+    fbank the runtime computes (uniform in mel between low_hz and high_hz)."""
+    lo, hi = _mel(low_hz), _mel(high_hz)
+    step = (hi - lo) / (bins + 1)
+    centres_hz = _mel_inv(lo + step * np.arange(1, bins + 1))
+    src = (_mel(centres_hz / alpha) - lo) / step - 1.0
+    return np.clip(src, 0.0, bins - 1.0)
+
+
+def vtlp(x, rng: random.Random, p: float, lo: float = 0.85, hi: float = 1.15):
+    """Per utterance, with probability p, warp the log-mel axis by a random factor in
+    [lo, hi] (linear interpolation between bins): a speaker perturbation for held-out voices."""
+    n, _, f = x.shape
+    for k in range(n):
+        if rng.random() >= p:
+            continue
+        pos = torch.from_numpy(vtlp_positions(rng.uniform(lo, hi), f)).float()
+        i0 = pos.floor().long().clamp(max=f - 2)
+        w = (pos - i0.float()).to(x.dtype)
+        x[k] = x[k, :, i0] * (1.0 - w) + x[k, :, i0 + 1] * w
+    return x
+
+
 # ------------------------------------------------------------------ schedule
 
 def eden_lr(base, step, epoch_f, warmup, lr_steps, lr_epochs):
@@ -137,6 +170,10 @@ def main(argv=None):
     ap.add_argument("--ctc-weight", type=float, default=0.5,
                     help="auxiliary CTC loss on encoder_out (training-only head, not exported)")
     ap.add_argument("--spec-aug", type=float, default=0.5, help="probability per batch")
+    ap.add_argument("--vtlp", type=float, default=0.0,
+                    help="probability per utterance of a vocal-tract-length warp of the fbank")
+    ap.add_argument("--vtlp-range", type=float, default=0.15,
+                    help="warp factors are drawn from [1 - r, 1 + r]")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--log-every", type=int, default=50)
@@ -248,6 +285,8 @@ def main(argv=None):
             x, xl = train.get(b)
             if args.spec_aug > 0 and rng.random() < args.spec_aug:
                 x = spec_augment(x, xl, rng)
+            if args.vtlp > 0:
+                x = vtlp(x, rng, args.vtlp, 1.0 - args.vtlp_range, 1.0 + args.vtlp_range)
             ys = [train.ids[i] for i in b]
             ul = torch.tensor([len(y) for y in ys])
             tg = torch.zeros(len(b), int(ul.max()), dtype=torch.long)
