@@ -85,6 +85,9 @@ void bind_recognizer(py::module_& m) {
           "fuse_basic_norm", [](const RecognizerConfig& c) { return c.model.fuse_basic_norm; },
           [](RecognizerConfig& c, bool v) { c.model.fuse_basic_norm = v; })
       .def_property(
+          "unstack_states", [](const RecognizerConfig& c) { return c.model.unstack_states; },
+          [](RecognizerConfig& c, bool v) { c.model.unstack_states = v; })
+      .def_property(
           "blob_pool", [](const RecognizerConfig& c) { return c.model.blob_pool; },
           [](RecognizerConfig& c, bool v) { c.model.blob_pool = v; })
       .def_property(
@@ -158,7 +161,7 @@ void bind_recognizer(py::module_& m) {
             std::vector<ncnn::Mat> outs;
             {
               py::gil_scoped_release release;
-              std::vector<ncnn::Mat> states = spec.initial_states;
+              std::vector<ncnn::Mat> states = r.model().initial_states();
               for (int start = 0; start + spec.segment <= n; start += spec.offset) {
                 ncnn::Mat chunk(dim, spec.segment);
                 std::memcpy(chunk.data, feats.data(start, 0), sizeof(float) * dim * spec.segment);
@@ -182,6 +185,12 @@ void bind_recognizer(py::module_& m) {
       .def_property_readonly("vocab_size", [](const Recognizer& r) { return r.model().vocab_size(); })
       .def_property_readonly("encoder_overrides",
                              [](const Recognizer& r) { return r.model().encoder_overrides(); })
+      .def_property_readonly(
+          "encoder_state_count",
+          // Tensors a stream carries between encoder calls (more when states are per layer).
+          [](const Recognizer& r) { return r.model().initial_states().size(); })
+      .def_property_readonly("encoder_states_per_layer",
+                             [](const Recognizer& r) { return r.model().states_per_layer(); })
       .def_property_readonly("sample_rate",
                              [](const Recognizer& r) { return r.config().features.sample_rate; });
 }

@@ -68,7 +68,7 @@ int ActivationRunner::run(const float* samples, size_t n, int sample_rate, const
   const BlobProbe join_probe = bind(joiner_probe_, joiner_ids_);
 
   const EncoderSpec& spec = model_->spec();
-  std::vector<ncnn::Mat> states = spec.initial_states;
+  std::vector<ncnn::Mat> states = model_->initial_states();
   std::vector<int> tokens;  // greedy decoding, as at inference, feeds decoder and joiner
   int context[TransducerModel::kContextSize] = {TransducerModel::kBlank, TransducerModel::kBlank};
   ncnn::Mat decoder_out = model_->run_decoder(context, &dec_probe);

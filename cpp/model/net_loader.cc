@@ -98,7 +98,8 @@ bool is_forward_float_lstm(const ParamLayer& l) {
 }  // namespace
 
 ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, const NetLoadOptions& options,
-                             std::map<std::string, int>* overrides) {
+                             std::map<std::string, int>* overrides,
+                             std::vector<UnstackedState>* unstacked_states) {
   ParamFile pf = ParamFile::load(param_path);
   check_layer_types(pf);
   register_custom_layers(net);
@@ -126,16 +127,20 @@ ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, cons
     const int fused = fuse_basic_norm(&run);
     if (fused) renamed[kBasicNormType] = fused;
   }
-  const int rc = renamed.empty() ? net.load_param(param_path.c_str()) : net.load_param_mem(run.to_text().c_str());
+  std::vector<UnstackedState> unstacked;
+  if (!options.unstack_state_blobs.empty()) unstacked = unstack_states(&run, options.unstack_state_blobs);
+  const bool rewritten = !renamed.empty() || !unstacked.empty();
+  const int rc = !rewritten ? net.load_param(param_path.c_str()) : net.load_param_mem(run.to_text().c_str());
   if (rc != 0) throw ModelError(param_path, "ncnn rejected this param file (its message is on stderr)");
   if (overrides) *overrides = std::move(renamed);
+  if (unstacked_states) *unstacked_states = std::move(unstacked);
   return pf;
 }
 
 NetLoadResult load_net(ncnn::Net& net, const std::string& param_path, const std::string& bin_path,
                        const NetLoadOptions& options) {
   NetLoadResult result;
-  result.param = load_param_checked(net, param_path, options, &result.overrides);
+  result.param = load_param_checked(net, param_path, options, &result.overrides, &result.unstacked_states);
   if (bin_path.empty()) return result;
 
   FileReader reader(bin_path);

@@ -4,8 +4,11 @@
 // the file.
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "model/param_file.h"
+#include "model/state_unstacking.h"
 
 namespace ncnn {
 class Net;
@@ -44,6 +47,9 @@ struct NetLoadOptions {
   // Run each forward float LSTM with fp16 weights and float arithmetic (NcasrLSTMFp16):
   // half the bytes per time step; outputs differ by the weights' fp16 rounding.
   bool lstm_fp16_weights = false;
+  // (input, output) blob names of the stacked encoder states to feed and return per layer
+  // (see state_unstacking.h); empty: the graph keeps its stacked states.
+  std::vector<std::pair<std::string, std::string>> unstack_state_blobs;
 };
 
 struct NetLoadResult {
@@ -51,6 +57,8 @@ struct NetLoadResult {
   long long weight_bytes = -1;  // bytes the layers read from the .bin; -1 without a .bin
   // Layers renamed in memory to ncasr's own implementation: new type -> count.
   std::map<std::string, int> overrides;
+  // One entry per unstack_state_blobs pair when the rewrite applied, else empty.
+  std::vector<UnstackedState> unstacked_states;
 };
 
 // Checks that every layer type in `pf` exists in this ncnn build or as an ncasr custom
@@ -61,7 +69,8 @@ void check_layer_types(const ParamFile& pf);
 // the param into it (no weights). Throws ModelError naming the file.
 ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path,
                              const NetLoadOptions& options = {},
-                             std::map<std::string, int>* overrides = nullptr);
+                             std::map<std::string, int>* overrides = nullptr,
+                             std::vector<UnstackedState>* unstacked_states = nullptr);
 
 // load_param_checked, then the weights unless bin_path is empty. `net.opt` must be set
 // by the caller before this call.

@@ -83,20 +83,29 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
   encoder_load.int8_gemm_ncasr = options.int8_gemm_ncasr;
   encoder_load.lstm_int8_ncasr = options.lstm_int8_ncasr;
   encoder_load.lstm_fp16_weights = options.lstm_fp16_weights && fp16 && !cpu_has_fp16_arithmetic();
+  const size_t first_state = spec_.length_input ? 2 : 1;  // LSTM: in1/out1 are the lengths
+  if (options.unstack_states)
+    for (size_t i = 0; i < spec_.initial_states.size(); ++i) {
+      const std::string k = std::to_string(first_state + i);
+      encoder_load.unstack_state_blobs.emplace_back("in" + k, "out" + k);
+    }
   NetLoadOptions small_load;
   small_load.int8_gemm_ncasr = options.int8_gemm_ncasr;
-  encoder_overrides_ = load_net(encoder_, files_.encoder.param, files_.encoder.bin, encoder_load).overrides;
+  NetLoadResult encoder_result = load_net(encoder_, files_.encoder.param, files_.encoder.bin, encoder_load);
+  encoder_overrides_ = std::move(encoder_result.overrides);
   load_net(decoder_, files_.decoder.param, files_.decoder.bin, small_load);
   load_net(joiner_, files_.joiner.param, files_.joiner.bin, small_load);
 
-  const size_t n_states = spec_.initial_states.size() + (spec_.length_input ? 1 : 0);
-  bind_blobs(encoder_, files_.encoder.param, &enc_in_, &enc_out_, 1 + n_states, 1 + n_states);
+  const size_t n_bound = encoder_result.unstacked_states.empty() ? first_state + spec_.initial_states.size()
+                                                                 : first_state;
+  bind_blobs(encoder_, files_.encoder.param, &enc_in_, &enc_out_, n_bound, n_bound);
+  bind_states(encoder_result.unstacked_states);
   bind_blobs(decoder_, files_.decoder.param, &dec_in_, &dec_out_, 1, 1);
   bind_blobs(joiner_, files_.joiner.param, &join_in_, &join_out_, 2, 1);
 
   // One dry run on silence checks that the three nets fit together and that the joiner
   // speaks the vocabulary of tokens.txt.
-  std::vector<ncnn::Mat> states = spec_.initial_states;
+  std::vector<ncnn::Mat> states = initial_states_;
   ncnn::Mat feats(80, spec_.segment);
   feats.fill(0.f);
   ncnn::Mat enc = run_encoder(feats, &states);
@@ -111,6 +120,38 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
                                         " tokens but the joiner outputs " +
                                         std::to_string(vocab_size_) + " logits");
   encoder_dim_ = enc.w;
+}
+
+void TransducerModel::bind_states(const std::vector<UnstackedState>& unstacked) {
+  const size_t first = spec_.length_input ? 2 : 1;
+  if (unstacked.empty()) {
+    initial_states_ = spec_.initial_states;
+    for (size_t i = 0; i < initial_states_.size(); ++i) {
+      state_in_.push_back(enc_in_[first + i]);
+      state_out_.push_back(enc_out_[first + i]);
+    }
+    return;
+  }
+  std::map<std::string, int> index;
+  const auto& blobs = encoder_.blobs();
+  for (size_t i = 0; i < blobs.size(); ++i) index[blobs[i].name] = static_cast<int>(i);
+  states_per_layer_ = true;
+  for (size_t k = 0; k < unstacked.size(); ++k) {
+    const ncnn::Mat& stacked = spec_.initial_states[k];
+    const int layers = stacked.dims == 1 ? stacked.w : stacked.dims == 2 ? stacked.h : stacked.c;
+    if (stacked.dims > 3 || static_cast<size_t>(layers) != unstacked[k].inputs.size())
+      throw ModelError(files_.encoder.param, "state in" + std::to_string(first + k) + " is unstacked into " +
+                                                 std::to_string(unstacked[k].inputs.size()) +
+                                                 " layers, but the metadata says " + std::to_string(layers));
+    for (size_t l = 0; l < unstacked[k].inputs.size(); ++l) {
+      // What the removed Crop + Reshape(0=0 1=0) made of one layer's slice: 2-D, w kept.
+      ncnn::Mat zero(stacked.dims == 1 ? 1 : stacked.w, stacked.dims == 3 ? stacked.h : 1);
+      zero.fill(0.f);
+      initial_states_.push_back(zero);
+      state_in_.push_back(index.at(unstacked[k].inputs[l]));
+      state_out_.push_back(index.at(unstacked[k].outputs[l]));
+    }
+  }
 }
 
 void TransducerModel::bind_blobs(const ncnn::Net& net, const std::string& path,
@@ -149,16 +190,19 @@ ncnn::Mat TransducerModel::run_encoder(const ncnn::Mat& features, std::vector<nc
     length[0] = static_cast<float>(features.h);
     ex.input(enc_in_[k++], length);
   }
-  for (size_t i = 0; i < states->size(); ++i) ex.input(enc_in_[k + i], (*states)[i]);
+  if (states->size() != state_in_.size()) throw Error("encoder states do not belong to this model");
+  for (size_t i = 0; i < states->size(); ++i) ex.input(state_in_[i], (*states)[i]);
   run_probe(ex, probe);
   ncnn::Mat out;
   if (ex.extract(enc_out_[0], out) != 0)
     throw Error("encoder failed on a chunk of " + std::to_string(features.h) + " frames");
   std::vector<ncnn::Mat> next(states->size());
   for (size_t i = 0; i < next.size(); ++i) {
-    if (ex.extract(enc_out_[k + i], next[i]) != 0) throw Error("encoder state output failed");
+    if (ex.extract(state_out_[i], next[i]) != 0) throw Error("encoder state output failed");
+    // A layer's new state is fed back in the 2-D form its input has (a view, no copy).
+    if (states_per_layer_ && next[i].dims != 2) next[i] = next[i].reshape(next[i].w, next[i].h * next[i].d * next[i].c);
   }
-  if (spec_.fix_states) spec_.fix_states(next);
+  if (!states_per_layer_ && spec_.fix_states) spec_.fix_states(next);
   states->swap(next);
   return out;
 }

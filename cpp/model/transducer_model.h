@@ -13,6 +13,7 @@
 #include "model/encoder_spec.h"
 #include "model/meta_data.h"
 #include "model/model_files.h"
+#include "model/state_unstacking.h"
 #include "model/tokens.h"
 
 namespace ncasr {
@@ -66,6 +67,11 @@ struct ModelOptions {
   // Blobs and workspaces from ncasr's BlobPool (O(1) malloc/free by size class) instead of
   // ncnn's list-scanning PoolAllocator. Changes no result, only speed.
   bool blob_pool = true;
+  // Feed and return stacked encoder states per layer (state_unstacking.h): drops pnnx's
+  // Split/Crop/Reshape/Stack around every state (~280 layers and two copies of all states per
+  // chunk in a Zipformer). Changes no result, only speed. Applies only where the graph has
+  // exactly that pattern.
+  bool unstack_states = true;
   std::string variant;  // "", "float" or "int8": which files to load from the folder
 };
 
@@ -79,6 +85,10 @@ class TransducerModel {
 
   const ModelMetaData& meta() const { return meta_; }
   const EncoderSpec& spec() const { return spec_; }
+  // A new stream's encoder states, in the layout run_encoder uses: the spec's stacked
+  // states, or one tensor per layer when the graph's states were unstacked.
+  const std::vector<ncnn::Mat>& initial_states() const { return initial_states_; }
+  bool states_per_layer() const { return states_per_layer_; }
   const SymbolTable& tokens() const { return tokens_; }
   const ModelFiles& files() const { return files_; }
   int vocab_size() const { return vocab_size_; }
@@ -97,6 +107,7 @@ class TransducerModel {
                        const BlobProbe* probe = nullptr) const;
 
  private:
+  void bind_states(const std::vector<UnstackedState>& unstacked);
   void bind_blobs(const ncnn::Net& net, const std::string& path, std::vector<int>* in,
                   std::vector<int>* out, size_t n_in, size_t n_out);
 
@@ -109,6 +120,9 @@ class TransducerModel {
   int encoder_dim_ = 0;
   std::map<std::string, int> encoder_overrides_;
   ncnn::Net encoder_, decoder_, joiner_;
+  std::vector<ncnn::Mat> initial_states_;
+  bool states_per_layer_ = false;
+  std::vector<int> state_in_, state_out_;  // encoder blob per entry of initial_states_
   std::vector<int> enc_in_, enc_out_, dec_in_, dec_out_, join_in_, join_out_;
 };
 

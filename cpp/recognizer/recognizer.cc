@@ -23,7 +23,7 @@ Recognizer::Recognizer(const ModelFiles& files, const RecognizerConfig& config) 
 }
 
 std::unique_ptr<Stream> Recognizer::create_stream() const {
-  auto s = std::make_unique<Stream>(config_.features, model_->spec().initial_states);
+  auto s = std::make_unique<Stream>(config_.features, model_->initial_states());
   s->decoder_.record_margins = config_.record_margins;
   return s;
 }

@@ -122,6 +122,10 @@ class RecognizerConfig:
     # Blobs from ncasr's size-class pool (O(1) malloc/free) instead of ncnn's list-scanning
     # pool allocator: changes no result, only speed (False: ncnn's, as sherpa-ncnn).
     blob_pool: bool = True
+    # Feed and return the encoder's stacked states one tensor per layer, dropping pnnx's
+    # Split/Crop/Reshape/Stack around each (~280 layers and two copies of every state per
+    # Zipformer chunk): changes no result, only speed (False: the graph as exported).
+    unstack_states: bool = True
     tail_padding: float = 0.5  # seconds of silence transcribe() appends to flush the model
 
     def __post_init__(self):

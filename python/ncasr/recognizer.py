@@ -78,6 +78,7 @@ class Recognizer:
         c.depthwise_conv1d_simd = config.depthwise_conv1d_simd
         c.depthwise_conv1d_int8 = config.depthwise_conv1d_int8
         c.blob_pool = config.blob_pool
+        c.unstack_states = config.unstack_states
         c.glu_simd = config.glu_simd
         c.fuse_double_swish = config.fuse_double_swish
         c.fuse_basic_norm = config.fuse_basic_norm
