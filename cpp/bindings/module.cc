@@ -5,6 +5,7 @@
 
 #include "bindings/errors.h"
 #include "common/build_info.h"
+#include "threading/parallel_region_probe.h"
 
 namespace py = pybind11;
 
@@ -34,6 +35,20 @@ PYBIND11_MODULE(_core, m) {
     d["cpu_features"] = b.cpu_features;
     return d;
   });
+  m.def(
+      "probe_parallel_region",
+      [](int num_threads, bool nested) {
+        const ncasr::ParallelRegionReport r = ncasr::probe_parallel_region(num_threads, nested);
+        py::dict d;
+        d["threads"] = r.threads;
+        d["level"] = r.level;
+        d["iterations"] = r.iterations;
+        d["sum"] = r.sum;
+        d["fast_path_built"] = r.fast_path_built;
+        return d;
+      },
+      py::arg("num_threads"), py::arg("nested") = false,
+      "Runs one OpenMP parallel region as ncnn's layers do and reports what its body saw.");
   ncasr::bind_model(m);
   ncasr::bind_recognizer(m);
   ncasr::bind_decode(m);
