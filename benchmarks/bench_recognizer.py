@@ -4,6 +4,11 @@ Both decode the same speech wav (greedy search, +0.5 s of silence, input_finishe
 run in a fresh process so peak RSS is per run; backends are interleaved (A B A B ...) so
 drift on a shared machine hits both. Load time is excluded from RTF.
 
+Storage: sherpa-ncnn's Python API has no ncnn options, so for the fp32 rows it runs a copy
+of the model whose param files set ncnn's per-layer feature mask `31=2` (no fp16 storage)
+on every layer: the same graph and weights, stored and computed in fp32 as in ncasr's
+fp32 run (its peak RSS shows the fp32 weights).
+
     python benchmarks/bench_recognizer.py [--archs zipformer,lstm,conv-emformer]
         [--threads 1,2] [--repeat 3] [--seconds 10]
 """
@@ -60,6 +65,22 @@ def worker(backend: str, model: str, threads: int, wav: str, fp16: bool) -> dict
             "rss_mb": peak_rss_mb()}
 
 
+def fp32_storage_copy(model: Path) -> Path:
+    """The model with ncnn's layer feature mask 31=2 (fp16 storage off) on every layer."""
+    out = model.parent / f"{model.name}-featmask-fp32"
+    out.mkdir(exist_ok=True)
+    for f in model.iterdir():
+        target = out / f.name
+        if f.suffix == ".param":
+            lines = f.read_text().splitlines()
+            body = [line if not line.strip() or line.split()[0] == "SherpaMetaData" or " 31=" in line
+                    else f"{line} 31=2" for line in lines[2:]]
+            target.write_text("\n".join(lines[:2] + body) + "\n")
+        elif not target.exists():
+            target.symlink_to(f.resolve())
+    return out
+
+
 def peak_rss_mb() -> float:
     # VmHWM belongs to this process image; getrusage's ru_maxrss is inherited across fork
     # and would report the parent's peak when that is larger.
@@ -106,9 +127,8 @@ def main() -> None:
                 got = {"ncasr": [], "sherpa-ncnn": []}
                 for _ in range(args.repeat):
                     for backend in ("ncasr", "sherpa-ncnn"):
-                        if backend == "sherpa-ncnn" and not fp16:
-                            continue  # sherpa-ncnn always runs ncnn's default fp16 storage
-                        r = run_once(backend, model, threads, wav, fp16)
+                        path = model if fp16 or backend == "ncasr" else fp32_storage_copy(Path(model))
+                        r = run_once(backend, path, threads, wav, fp16)
                         r.update(arch=arch, threads=threads, fp16_storage=fp16, backend=backend)
                         got[backend].append(r)
                         runs.append(r)
@@ -117,12 +137,12 @@ def main() -> None:
                         rows.append((arch, threads, fp16, backend, rs))
     print("\n| arch | threads | storage | backend | RTF median (min-max) | load s | peak RSS MB | ncasr/sherpa RTF |")
     print("|---|---|---|---|---|---|---|---|")
-    sherpa = {(a, t): statistics.median(r["decode_s"] / r["audio_s"] for r in rs)
+    sherpa = {(a, t, f): statistics.median(r["decode_s"] / r["audio_s"] for r in rs)
               for a, t, f, b, rs in rows if b == "sherpa-ncnn"}
     for arch, threads, fp16, backend, rs in rows:
         rtf = [r["decode_s"] / r["audio_s"] for r in rs]
         med = statistics.median(rtf)
-        ratio = f"{med / sherpa[(arch, threads)]:.2f}" if backend == "ncasr" else ""
+        ratio = f"{med / sherpa[(arch, threads, fp16)]:.2f}" if backend == "ncasr" else ""
         print(f"| {arch} | {threads} | {'fp16' if fp16 else 'fp32'} | {backend} | {med:.4f} "
               f"({min(rtf):.4f}-{max(rtf):.4f}) | {statistics.median(r['load_s'] for r in rs):.2f} | "
               f"{max(r['rss_mb'] for r in rs):.0f} | {ratio} |")
