@@ -245,33 +245,48 @@ void bind_kernels(py::module_& m) {
     return py::make_tuple(out, kernels::kernel_path_name(ran));
   }, py::arg("a"), py::arg("b"), py::arg("shift") = 0.f, py::arg("path") = "",
   "a * sigmoid(b + shift) on the GLU kernel; returns (out, path).");
-  m.def("f16_gemv", [](FloatArray w, FloatArray x, py::object bias, const std::string& path, int repeats) {
-    if (w.ndim() != 2 || x.ndim() != 1 || x.shape(0) != w.shape(1) || w.shape(0) < 1 || w.shape(1) < 1)
-      throw ConfigError("f16_gemv expects w (N, K) and x (K,)");
-    FloatArray b;
-    if (!bias.is_none()) {
-      b = FloatArray::ensure(bias);
-      if (!b || b.ndim() != 1 || b.shape(0) != w.shape(0)) throw ConfigError("bias must be (N,)");
-    }
-    if (repeats < 1) throw ConfigError("repeats must be >= 1");
-    const kernels::KernelPath p = path_or_active(path);
-    const int n = static_cast<int>(w.shape(0)), k = static_cast<int>(w.shape(1));
-    const kernels::PackedF16Weights packed = kernels::pack_f16_weights(w.data(), n, k, static_cast<size_t>(k));
-    py::array_t<float> y(n);
-    float* out = y.mutable_data();
-    const float* bp = bias.is_none() ? nullptr : b.data();
-    kernels::KernelPath ran;
-    double seconds;
-    {
-      py::gil_scoped_release release;
-      const auto t0 = std::chrono::steady_clock::now();
-      for (int i = 0; i < repeats; ++i) ran = kernels::f16_gemv(packed, x.data(), bp, out, 0, n, p);
-      seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / repeats;
-    }
-    return py::make_tuple(y, kernels::kernel_path_name(ran), seconds);
-  }, py::arg("w"), py::arg("x"), py::arg("bias") = py::none(), py::arg("path") = "", py::arg("repeats") = 1,
-  "y = bias + w x with w rounded to fp16 (fp32 arithmetic, no fused multiply-add); "
-  "returns (y, path that ran, seconds per product over `repeats`, packing excluded).");
+  // y = bias + w x on the panel kernels; Packed/pack/gemv pick fp16 or float weights.
+  auto panel_gemv = [](const char* name, auto pack, auto gemv) {
+    return [name, pack, gemv](FloatArray w, FloatArray x, py::object bias, const std::string& path, int repeats) {
+      if (w.ndim() != 2 || x.ndim() != 1 || x.shape(0) != w.shape(1) || w.shape(0) < 1 || w.shape(1) < 1)
+        throw ConfigError(std::string(name) + " expects w (N, K) and x (K,)");
+      FloatArray b;
+      if (!bias.is_none()) {
+        b = FloatArray::ensure(bias);
+        if (!b || b.ndim() != 1 || b.shape(0) != w.shape(0)) throw ConfigError("bias must be (N,)");
+      }
+      if (repeats < 1) throw ConfigError("repeats must be >= 1");
+      const kernels::KernelPath p = path_or_active(path);
+      const int n = static_cast<int>(w.shape(0)), k = static_cast<int>(w.shape(1));
+      const auto packed = pack(w.data(), n, k, static_cast<size_t>(k));
+      py::array_t<float> y(n);
+      float* out = y.mutable_data();
+      const float* bp = bias.is_none() ? nullptr : b.data();
+      kernels::KernelPath ran;
+      double seconds;
+      {
+        py::gil_scoped_release release;
+        const auto t0 = std::chrono::steady_clock::now();
+        for (int i = 0; i < repeats; ++i) ran = gemv(packed, x.data(), bp, out, 0, n, p);
+        seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() / repeats;
+      }
+      return py::make_tuple(y, kernels::kernel_path_name(ran), seconds);
+    };
+  };
+  m.def("f16_gemv",
+        panel_gemv("f16_gemv", &kernels::pack_f16_weights,
+                   [](const kernels::PackedF16Weights& w, const float* x, const float* b, float* y, int r0, int r1,
+                      kernels::KernelPath p) { return kernels::f16_gemv(w, x, b, y, r0, r1, p); }),
+        py::arg("w"), py::arg("x"), py::arg("bias") = py::none(), py::arg("path") = "", py::arg("repeats") = 1,
+        "y = bias + w x with w rounded to fp16 (fp32 arithmetic, no fused multiply-add); "
+        "returns (y, path that ran, seconds per product over `repeats`, packing excluded).");
+  m.def("f32_gemv",
+        panel_gemv("f32_gemv", &kernels::pack_f32_weights,
+                   [](const kernels::PackedF32Weights& w, const float* x, const float* b, float* y, int r0, int r1,
+                      kernels::KernelPath p) { return kernels::f32_gemv(w, x, b, y, r0, r1, p); }),
+        py::arg("w"), py::arg("x"), py::arg("bias") = py::none(), py::arg("path") = "", py::arg("repeats") = 1,
+        "y = bias + w x with float weights in the same panels (no fused multiply-add); "
+        "returns (y, path that ran, seconds per product over `repeats`, packing excluded).");
   using Int8Array = py::array_t<int8_t, py::array::c_style | py::array::forcecast>;
   m.def("int8_peak_gops", &kernels::measure_int8_peak_gops, py::arg("seconds") = 0.5,
         py::call_guard<py::gil_scoped_release>(),

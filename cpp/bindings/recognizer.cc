@@ -85,6 +85,9 @@ void bind_recognizer(py::module_& m) {
           "fuse_basic_norm", [](const RecognizerConfig& c) { return c.model.fuse_basic_norm; },
           [](RecognizerConfig& c, bool v) { c.model.fuse_basic_norm = v; })
       .def_property(
+          "lstm_fp32_panels", [](const RecognizerConfig& c) { return c.model.lstm_fp32_panels; },
+          [](RecognizerConfig& c, bool v) { c.model.lstm_fp32_panels = v; })
+      .def_property(
           "unstack_states", [](const RecognizerConfig& c) { return c.model.unstack_states; },
           [](RecognizerConfig& c, bool v) { c.model.unstack_states = v; })
       .def_property(

@@ -8,6 +8,9 @@
 // the scalar twin's bits. It exists for recurrent steps that read a matrix too big for the
 // cache once per frame (an LSTM's gates): half the bytes of float weights, and the
 // multiply-adds are cheap next to the memory traffic.
+//
+// f32_gemv is the same product on float weights in the same panels (for float storage, where
+// the bytes cannot be halved): same order of sums, same bit-exact paths.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -29,10 +32,20 @@ struct PackedF16Weights {
 // w: rows x cols floats, `stride` floats between rows; rounded to half, nearest even.
 PackedF16Weights pack_f16_weights(const float* w, int rows, int cols, size_t stride);
 
+// The same panels of float weights: data[(panel * cols + k) * kF16PanelRows + r] = w[...][k].
+struct PackedF32Weights {
+  int rows = 0, cols = 0;
+  std::vector<float> data;
+};
+PackedF32Weights pack_f32_weights(const float* w, int rows, int cols, size_t stride);
+
 // y[r] for r in [row0, row1); row0 a multiple of kF16PanelRows and row1 too, or row1 == rows.
 // bias may be null (zero). Bad ranges or sizes are a ConfigError. Returns the path that ran.
 KernelPath f16_gemv(const PackedF16Weights& w, const float* x, const float* bias, float* y, int row0, int row1);
 KernelPath f16_gemv(const PackedF16Weights& w, const float* x, const float* bias, float* y, int row0, int row1,
+                    KernelPath path);
+KernelPath f32_gemv(const PackedF32Weights& w, const float* x, const float* bias, float* y, int row0, int row1);
+KernelPath f32_gemv(const PackedF32Weights& w, const float* x, const float* bias, float* y, int row0, int row1,
                     KernelPath path);
 
 }  // namespace kernels

@@ -113,6 +113,7 @@ ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, cons
                        : options.int8_gemm_ncasr && is_ncasr_int8_gemm(l)                ? kInt8GemmType
                        : options.lstm_int8_ncasr && is_forward_int8_lstm(l)              ? kLSTMInt8Type
                        : options.lstm_fp16_weights && is_forward_float_lstm(l)           ? kLSTMFp16Type
+                       : options.lstm_fp32_panels && is_forward_float_lstm(l)            ? kLSTMFp32Type
                                                                                           : nullptr;
     if (type) {
       l.type = type;

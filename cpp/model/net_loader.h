@@ -47,6 +47,9 @@ struct NetLoadOptions {
   // Run each forward float LSTM with fp16 weights and float arithmetic (NcasrLSTMFp16):
   // half the bytes per time step; outputs differ by the weights' fp16 rounding.
   bool lstm_fp16_weights = false;
+  // Run each forward float LSTM with float weights on ncasr's panel kernel (NcasrLSTMFp32):
+  // the same bytes as ncnn's LSTM; outputs differ by float rounding. lstm_fp16_weights wins.
+  bool lstm_fp32_panels = false;
   // (input, output) blob names of the stacked encoder states to feed and return per layer
   // (see state_unstacking.h); empty: the graph keeps its stacked states.
   std::vector<std::pair<std::string, std::string>> unstack_state_blobs;

@@ -64,6 +64,10 @@ struct ModelOptions {
   // run on ncasr's fp16-weight kernel (NcasrLSTMFp16): half the bytes per step. False runs
   // ncnn's, as sherpa-ncnn. ARM keeps ncnn's LSTM, which has fp16 storage and arithmetic.
   bool lstm_fp16_weights = true;
+  // With fp32 storage, float LSTM layers run on ncasr's float panel kernel (NcasrLSTMFp32):
+  // the same bytes as ncnn's LSTM in one sweep per step; float rounding differs. False runs
+  // ncnn's, as sherpa-ncnn.
+  bool lstm_fp32_panels = true;
   // Blobs and workspaces from ncasr's BlobPool (O(1) malloc/free by size class) instead of
   // ncnn's list-scanning PoolAllocator. Changes no result, only speed.
   bool blob_pool = true;

@@ -443,6 +443,31 @@ bool check_f16_gemv(ncasr::kernels::KernelPath path) {
   return true;
 }
 
+bool check_f32_gemv(ncasr::kernels::KernelPath path) {
+  namespace k = ncasr::kernels;
+  const int shapes[][2] = {{1, 1}, {15, 3}, {17, 33}, {64, 100}, {65, 7}, {200, 513}};
+  for (const auto& s : shapes) {
+    const int rows = s[0], cols = s[1];
+    std::vector<float> w = kernel_test_data(static_cast<size_t>(rows) * cols + 12);
+    w.resize(static_cast<size_t>(rows) * cols);
+    for (float& v : w) v = std::isfinite(v) && std::fabs(v) <= 1e30f ? v : 1.f;
+    const float specials[] = {1e30f, -1.2e-38f, 1e-45f};  // huge, smallest normal, subnormal
+    for (size_t i = 0; i < 3 && i < w.size(); ++i) w[i] = specials[i];
+    std::vector<float> x = kernel_test_data(static_cast<size_t>(cols) + 12), bias = kernel_test_data(rows + 12);
+    for (float& v : x) v = std::isfinite(v) && std::fabs(v) <= 8.f ? v : 0.5f;
+    for (float& v : bias) v = std::isfinite(v) && std::fabs(v) <= 8.f ? v : 0.f;
+    const k::PackedF32Weights p = k::pack_f32_weights(w.data(), rows, cols, static_cast<size_t>(cols));
+    for (const float* b : {static_cast<const float*>(nullptr), static_cast<const float*>(bias.data())}) {
+      const int row0 = rows > 16 ? 16 : 0;
+      std::vector<float> a(rows, -7.f), c(rows, -7.f);
+      k::f32_gemv(p, x.data(), b, a.data(), row0, rows, k::KernelPath::kScalar);
+      if (k::f32_gemv(p, x.data(), b, c.data(), row0, rows, path) != path) return false;
+      if (std::memcmp(a.data(), c.data(), sizeof(float) * rows) != 0) return false;
+    }
+  }
+  return true;
+}
+
 // Each SIMD path vs scalar; returns failures. Odd sizes exercise the tail loops.
 int check_kernels(int* passed) {
   namespace k = ncasr::kernels;
@@ -531,6 +556,10 @@ int check_kernels(int* passed) {
     std::printf("%s f16 gemv %s == scalar bit for bit (odd shapes, row ranges, fp16 extremes)\n",
                 f16_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
     f16_ok ? ++*passed : ++failures;
+    const bool f32_ok = check_f32_gemv(path);
+    std::printf("%s f32 gemv %s == scalar bit for bit (odd shapes, row ranges, float extremes)\n",
+                f32_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
+    f32_ok ? ++*passed : ++failures;
   }
   return failures;
 }

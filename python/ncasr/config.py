@@ -119,6 +119,10 @@ class RecognizerConfig:
     # run with fp16 weights on ncasr's kernel (half the bytes per step; the weights' fp16
     # rounding changes outputs slightly; False: ncnn's, as sherpa-ncnn).
     lstm_fp16_weights: bool = True
+    # With fp32 storage (use_fp16_storage=False), float LSTM layers run on ncasr's float panel
+    # kernel: the same bytes as ncnn's LSTM, one sweep per step, split across threads by
+    # whole panels; float rounding differs (False: ncnn's, as sherpa-ncnn).
+    lstm_fp32_panels: bool = True
     # Blobs from ncasr's size-class pool (O(1) malloc/free) instead of ncnn's list-scanning
     # pool allocator: changes no result, only speed (False: ncnn's, as sherpa-ncnn).
     blob_pool: bool = True

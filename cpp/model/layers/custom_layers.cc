@@ -22,6 +22,7 @@ const Entry kEntries[] = {
     {kInt8GemmType, create_int8_gemm_layer},
     {kLSTMInt8Type, create_lstm_int8_layer},
     {kLSTMFp16Type, create_lstm_fp16_layer},
+    {kLSTMFp32Type, create_lstm_fp32_layer},
     {kGLUType, create_glu_layer},
     {kDoubleSwishType, create_double_swish_layer},
     {kBasicNormType, create_basic_norm_layer},

@@ -13,7 +13,7 @@ namespace ncasr {
 
 // Registers SherpaMetaData, the four Zipformer layers (PoolingModuleNoProj,
 // TensorAsStrided, SimpleUpsample, Stack) and ncasr's own NcasrPointwiseConv1D,
-// NcasrDepthwiseConv1D, NcasrDepthwiseConv1DInt8, NcasrInt8Gemm, NcasrLSTMInt8, NcasrLSTMFp16, NcasrGLU,
+// NcasrDepthwiseConv1D, NcasrDepthwiseConv1DInt8, NcasrInt8Gemm, NcasrLSTMInt8, NcasrLSTMFp16, NcasrLSTMFp32, NcasrGLU,
 // NcasrDoubleSwish and NcasrBasicNorm on `net`.
 void register_custom_layers(ncnn::Net& net);
 
@@ -32,6 +32,7 @@ ncnn::Layer* create_int8_depthwise_conv1d_layer(void*);
 ncnn::Layer* create_int8_gemm_layer(void*);
 ncnn::Layer* create_lstm_int8_layer(void*);
 ncnn::Layer* create_lstm_fp16_layer(void*);
+ncnn::Layer* create_lstm_fp32_layer(void*);
 ncnn::Layer* create_glu_layer(void*);
 ncnn::Layer* create_double_swish_layer(void*);
 ncnn::Layer* create_basic_norm_layer(void*);
@@ -51,6 +52,7 @@ constexpr const char* kInt8GemmType = "NcasrInt8Gemm";
 constexpr const char* kLSTMInt8Type = "NcasrLSTMInt8";
 // The in-memory type of an ncnn float LSTM load_net runs with fp16 weights (x86, fp16 storage).
 constexpr const char* kLSTMFp16Type = "NcasrLSTMFp16";
+constexpr const char* kLSTMFp32Type = "NcasrLSTMFp32";
 // The in-memory type of a GLU along axis 0 that load_net runs on ncasr's SIMD kernel, packed.
 constexpr const char* kGLUType = "NcasrGLU";
 // The in-memory layer that replaces pnnx's four-layer DoubleSwish (x * sigmoid(x - 1)).

@@ -10,6 +10,10 @@
 // Same params and weights as ncnn's LSTM; net_loader renames a float unidirectional LSTM to
 // this type in memory when the net stores weights as fp16 on x86. Outputs differ from
 // ncnn's float LSTM by the fp16 rounding of the weights (as ncnn's fp16 storage on ARM).
+//
+// NcasrLSTMFp32 is the same layer on float weights (f32_gemv, same panels), for nets that
+// store weights as fp32: the same bytes as ncnn's LSTM, streamed as one panel sweep per step
+// and split across threads by whole panels. Outputs differ from ncnn's by float rounding.
 #include <layer.h>
 #include <mat.h>
 #include <modelbin.h>
@@ -28,16 +32,39 @@
 namespace ncasr {
 namespace {
 
-class LSTMFp16 : public ncnn::Layer {
+struct HalfWeights {
+  using Packed = kernels::PackedF16Weights;
+  static constexpr const char* kName = "NcasrLSTMFp16";
+  static Packed pack(const float* w, int rows, int cols, size_t stride) {
+    return kernels::pack_f16_weights(w, rows, cols, stride);
+  }
+  static void gemv(const Packed& w, const float* x, const float* b, float* y, int r0, int r1) {
+    kernels::f16_gemv(w, x, b, y, r0, r1);
+  }
+};
+
+struct FloatWeights {
+  using Packed = kernels::PackedF32Weights;
+  static constexpr const char* kName = "NcasrLSTMFp32";
+  static Packed pack(const float* w, int rows, int cols, size_t stride) {
+    return kernels::pack_f32_weights(w, rows, cols, stride);
+  }
+  static void gemv(const Packed& w, const float* x, const float* b, float* y, int r0, int r1) {
+    kernels::f32_gemv(w, x, b, y, r0, r1);
+  }
+};
+
+template <typename Weights>
+class LSTMPanels : public ncnn::Layer {
  public:
-  LSTMFp16() {
+  LSTMPanels() {
     one_blob_only = false;
     support_inplace = false;
   }
 
   int load_param(const ncnn::ParamDict& pd) override {
     LSTMShape shape;
-    if (lstm_load_param("NcasrLSTMFp16", pd, 0, &shape) != 0) return -100;
+    if (lstm_load_param(Weights::kName, pd, 0, &shape) != 0) return -100;
     num_output_ = shape.num_output;
     hidden_ = shape.hidden;
     input_ = shape.input;
@@ -53,7 +80,7 @@ class LSTMFp16 : public ncnn::Layer {
     if (num_output_ != hidden_) hr = mb.load(hidden_, num_output_, 1, 0);
     if (xc.empty() || bias.empty() || hc.empty() || (num_output_ != hidden_ && hr.empty())) return -100;
     if (xc.elemsize != 4u || hc.elemsize != 4u || bias.elemsize != 4u) {
-      NCNN_LOGE("NcasrLSTMFp16: weights are not float");
+      NCNN_LOGE("%s: weights are not float", Weights::kName);
       return -100;
     }
     try {
@@ -64,11 +91,11 @@ class LSTMFp16 : public ncnn::Layer {
         std::memcpy(&joined[static_cast<size_t>(r) * cols], xc.row(r), sizeof(float) * input_);
         std::memcpy(&joined[static_cast<size_t>(r) * cols + input_], hc.row(r), sizeof(float) * num_output_);
       }
-      gates_w_ = kernels::pack_f16_weights(joined.data(), rows, cols, static_cast<size_t>(cols));
+      gates_w_ = Weights::pack(joined.data(), rows, cols, static_cast<size_t>(cols));
       if (num_output_ != hidden_)
-        projection_w_ = kernels::pack_f16_weights(hr, num_output_, hidden_, static_cast<size_t>(hidden_));
+        projection_w_ = Weights::pack(hr, num_output_, hidden_, static_cast<size_t>(hidden_));
     } catch (const std::exception& e) {
-      NCNN_LOGE("NcasrLSTMFp16: %s", e.what());
+      NCNN_LOGE("%s: %s", Weights::kName, e.what());
       return -100;
     }
     const float* b = bias;
@@ -80,7 +107,7 @@ class LSTMFp16 : public ncnn::Layer {
               const ncnn::Option& opt) const override {
     const ncnn::Mat& x = bottoms[0];
     ncnn::Mat h, c;
-    if (lstm_begin("NcasrLSTMFp16", bottoms, tops.size(), input_, num_output_, hidden_, opt, &h, &c) != 0) return -100;
+    if (lstm_begin(Weights::kName, bottoms, tops.size(), input_, num_output_, hidden_, opt, &h, &c) != 0) return -100;
     const int frames = x.h;
     ncnn::Mat& y = tops[0];
     y.create(num_output_, frames, 4u, opt.blob_allocator);
@@ -112,31 +139,32 @@ class LSTMFp16 : public ncnn::Layer {
  private:
   // y = bias + w v, rows split across threads (whole panels) when the product is big enough
   // to pay for waking them. Shapes were checked at load: nothing throws in the parallel region.
-  static void multiply(const kernels::PackedF16Weights& w, const float* v, const float* bias, float* y,
+  static void multiply(const typename Weights::Packed& w, const float* v, const float* bias, float* y,
                        int threads) {
     constexpr double kMinPerThread = 512.0 * 1024;  // multiply-adds worth a thread
     constexpr int P = kernels::kF16PanelRows;
     const int panels = (w.rows + P - 1) / P;
     threads = std::max(1, std::min({threads, panels, static_cast<int>(double(w.rows) * w.cols / kMinPerThread)}));
     if (threads == 1) {
-      kernels::f16_gemv(w, v, bias, y, 0, w.rows);
+      Weights::gemv(w, v, bias, y, 0, w.rows);
       return;
     }
     const int per_thread = (panels + threads - 1) / threads;
 #pragma omp parallel for num_threads(threads)
     for (int part = 0; part < threads; ++part) {
       const int r0 = part * per_thread * P, r1 = std::min(w.rows, (part + 1) * per_thread * P);
-      if (r0 < r1) kernels::f16_gemv(w, v, bias, y, r0, r1);
+      if (r0 < r1) Weights::gemv(w, v, bias, y, r0, r1);
     }
   }
 
   int num_output_ = 0, hidden_ = 0, input_ = 0;
   std::vector<float> bias_;
-  kernels::PackedF16Weights gates_w_, projection_w_;
+  typename Weights::Packed gates_w_, projection_w_;
 };
 
 }  // namespace
 
-ncnn::Layer* create_lstm_fp16_layer(void*) { return new LSTMFp16; }
+ncnn::Layer* create_lstm_fp16_layer(void*) { return new LSTMPanels<HalfWeights>; }
+ncnn::Layer* create_lstm_fp32_layer(void*) { return new LSTMPanels<FloatWeights>; }
 
 }  // namespace ncasr
