@@ -274,14 +274,16 @@ void bind_kernels(py::module_& m) {
     };
   };
   m.def("f16_gemv",
-        panel_gemv("f16_gemv", &kernels::pack_f16_weights,
+        panel_gemv("f16_gemv",
+                   [](const float* w, int n, int k, size_t stride) { return kernels::pack_f16_weights(w, n, k, stride); },
                    [](const kernels::PackedF16Weights& w, const float* x, const float* b, float* y, int r0, int r1,
                       kernels::KernelPath p) { return kernels::f16_gemv(w, x, b, y, r0, r1, p); }),
         py::arg("w"), py::arg("x"), py::arg("bias") = py::none(), py::arg("path") = "", py::arg("repeats") = 1,
         "y = bias + w x with w rounded to fp16 (fp32 arithmetic, no fused multiply-add); "
         "returns (y, path that ran, seconds per product over `repeats`, packing excluded).");
   m.def("f32_gemv",
-        panel_gemv("f32_gemv", &kernels::pack_f32_weights,
+        panel_gemv("f32_gemv",
+                   [](const float* w, int n, int k, size_t stride) { return kernels::pack_f32_weights(w, n, k, stride); },
                    [](const kernels::PackedF32Weights& w, const float* x, const float* b, float* y, int r0, int r1,
                       kernels::KernelPath p) { return kernels::f32_gemv(w, x, b, y, r0, r1, p); }),
         py::arg("w"), py::arg("x"), py::arg("bias") = py::none(), py::arg("path") = "", py::arg("repeats") = 1,

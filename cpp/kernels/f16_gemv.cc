@@ -14,9 +14,13 @@ namespace {
 uint16_t stored(float v, uint16_t*) { return float_to_half(v); }
 float stored(float v, float*) { return v; }
 
+// Packs the rows of [a | b] (b may be absent: b_cols 0), without building the joined matrix.
 template <typename Packed>
-Packed pack_panels(const float* w, int rows, int cols, size_t stride, const char* what) {
-  if (rows <= 0 || cols <= 0 || !w || stride < static_cast<size_t>(cols))
+Packed pack_panels(const float* a, int a_cols, size_t a_stride, const float* b, int b_cols, size_t b_stride,
+                   int rows, const char* what) {
+  const int cols = a_cols + b_cols;
+  if (rows <= 0 || a_cols <= 0 || b_cols < 0 || !a || a_stride < static_cast<size_t>(a_cols) ||
+      (b_cols > 0 && (!b || b_stride < static_cast<size_t>(b_cols))))
     throw ConfigError(std::string(what) + " weights: bad shape " + std::to_string(rows) + " x " + std::to_string(cols));
   Packed p;
   p.rows = rows;
@@ -26,7 +30,9 @@ Packed pack_panels(const float* w, int rows, int cols, size_t stride, const char
   for (int r = 0; r < rows; ++r) {
     const int panel = r / kF16PanelRows, lane = r % kF16PanelRows;
     auto* out = p.data.data() + static_cast<size_t>(panel) * cols * kF16PanelRows + lane;
-    for (int k = 0; k < cols; ++k) out[static_cast<size_t>(k) * kF16PanelRows] = stored(w[r * stride + k], out);
+    for (int k = 0; k < a_cols; ++k) out[static_cast<size_t>(k) * kF16PanelRows] = stored(a[r * a_stride + k], out);
+    for (int k = 0; k < b_cols; ++k)
+      out[static_cast<size_t>(a_cols + k) * kF16PanelRows] = stored(b[r * b_stride + k], out);
   }
   return p;
 }
@@ -46,11 +52,21 @@ void panel_range(int matrix_rows, const float* x, const float* y, int row0, int 
 }  // namespace
 
 PackedF16Weights pack_f16_weights(const float* w, int rows, int cols, size_t stride) {
-  return pack_panels<PackedF16Weights>(w, rows, cols, stride, "f16");
+  return pack_panels<PackedF16Weights>(w, cols, stride, nullptr, 0, 0, rows, "f16");
 }
 
 PackedF32Weights pack_f32_weights(const float* w, int rows, int cols, size_t stride) {
-  return pack_panels<PackedF32Weights>(w, rows, cols, stride, "f32");
+  return pack_panels<PackedF32Weights>(w, cols, stride, nullptr, 0, 0, rows, "f32");
+}
+
+PackedF16Weights pack_f16_weights(const float* a, int a_cols, const float* b, int b_cols, int rows) {
+  return pack_panels<PackedF16Weights>(a, a_cols, static_cast<size_t>(a_cols), b, b_cols,
+                                       static_cast<size_t>(b_cols), rows, "f16");
+}
+
+PackedF32Weights pack_f32_weights(const float* a, int a_cols, const float* b, int b_cols, int rows) {
+  return pack_panels<PackedF32Weights>(a, a_cols, static_cast<size_t>(a_cols), b, b_cols,
+                                       static_cast<size_t>(b_cols), rows, "f32");
 }
 
 KernelPath f16_gemv(const PackedF16Weights& w, const float* x, const float* bias, float* y, int row0, int row1,

@@ -39,6 +39,11 @@ struct PackedF32Weights {
 };
 PackedF32Weights pack_f32_weights(const float* w, int rows, int cols, size_t stride);
 
+// The rows of [a | b] (a: rows x a_cols, b: rows x b_cols, both dense), packed without
+// building the joined matrix (an LSTM's [W_xc | W_hc]: one less copy of its weights at load).
+PackedF16Weights pack_f16_weights(const float* a, int a_cols, const float* b, int b_cols, int rows);
+PackedF32Weights pack_f32_weights(const float* a, int a_cols, const float* b, int b_cols, int rows);
+
 // y[r] for r in [row0, row1); row0 a multiple of kF16PanelRows and row1 too, or row1 == rows.
 // bias may be null (zero). Bad ranges or sizes are a ConfigError. Returns the path that ran.
 KernelPath f16_gemv(const PackedF16Weights& w, const float* x, const float* bias, float* y, int row0, int row1);

@@ -2,6 +2,10 @@
 
 #include <cpu.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <regex>
 
 #include "common/errors.h"
@@ -96,6 +100,11 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
   encoder_overrides_ = std::move(encoder_result.overrides);
   load_net(decoder_, files_.decoder.param, files_.decoder.bin, small_load);
   load_net(joiner_, files_.joiner.param, files_.joiner.bin, small_load);
+#if defined(__GLIBC__)
+  // Loading freed the file-order weights that layers repacked; glibc keeps such blocks in
+  // its heap (its mmap threshold grows after the first big free), so hand them back.
+  malloc_trim(0);
+#endif
 
   const size_t n_bound = encoder_result.unstacked_states.empty() ? first_state + spec_.initial_states.size()
                                                                  : first_state;

@@ -19,6 +19,10 @@
 #include <modelbin.h>
 #include <paramdict.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <cstring>
 #include <exception>
@@ -41,6 +45,9 @@ struct HalfWeights {
   static void gemv(const Packed& w, const float* x, const float* b, float* y, int r0, int r1) {
     kernels::f16_gemv(w, x, b, y, r0, r1);
   }
+  static Packed pack_joined(const float* a, int a_cols, const float* b, int b_cols, int rows) {
+    return kernels::pack_f16_weights(a, a_cols, b, b_cols, rows);
+  }
 };
 
 struct FloatWeights {
@@ -51,6 +58,9 @@ struct FloatWeights {
   }
   static void gemv(const Packed& w, const float* x, const float* b, float* y, int r0, int r1) {
     kernels::f32_gemv(w, x, b, y, r0, r1);
+  }
+  static Packed pack_joined(const float* a, int a_cols, const float* b, int b_cols, int rows) {
+    return kernels::pack_f32_weights(a, a_cols, b, b_cols, rows);
   }
 };
 
@@ -85,13 +95,7 @@ class LSTMPanels : public ncnn::Layer {
     }
     try {
       // [W_xc | W_hc], row g * hidden + q, as one matrix over [x_t ; h_{t-1}]
-      const int cols = input_ + num_output_;
-      std::vector<float> joined(static_cast<size_t>(rows) * cols);
-      for (int r = 0; r < rows; ++r) {
-        std::memcpy(&joined[static_cast<size_t>(r) * cols], xc.row(r), sizeof(float) * input_);
-        std::memcpy(&joined[static_cast<size_t>(r) * cols + input_], hc.row(r), sizeof(float) * num_output_);
-      }
-      gates_w_ = Weights::pack(joined.data(), rows, cols, static_cast<size_t>(cols));
+      gates_w_ = Weights::pack_joined(xc, input_, hc, num_output_, rows);
       if (num_output_ != hidden_)
         projection_w_ = Weights::pack(hr, num_output_, hidden_, static_cast<size_t>(hidden_));
     } catch (const std::exception& e) {
@@ -100,6 +104,14 @@ class LSTMPanels : public ncnn::Layer {
     }
     const float* b = bias;
     bias_.assign(b, b + rows);  // gate g, unit q at g * hidden + q
+#if defined(__GLIBC__)
+    // The file-order weights (as many bytes as the packed ones) are freed when this returns;
+    // without a trim glibc keeps them, and a 12-layer encoder's load peak grows by all of them.
+    xc.release();
+    hc.release();
+    hr.release();
+    malloc_trim(0);
+#endif
     return 0;
   }
 
