@@ -416,52 +416,36 @@ bool check_blob_pool() {
 
 // fp16-weight matrix-vector product: a path equals the scalar twin bit for bit on odd shapes,
 // partial row ranges, and weights at fp16's extremes (largest, subnormal, overflow to inf).
-bool check_f16_gemv(ncasr::kernels::KernelPath path) {
+// The panel matrix-vector kernels, fp16 (half) or float weights, vs scalar on odd shapes,
+// a range starting at a later panel, and the weight format's extremes.
+template <typename Packed>
+bool check_panel_gemv(ncasr::kernels::KernelPath path, Packed (*pack)(const float*, int, int, size_t),
+                      ncasr::kernels::KernelPath (*gemv)(const Packed&, const float*, const float*, float*, int, int,
+                                                         ncasr::kernels::KernelPath),
+                      bool half) {
   namespace k = ncasr::kernels;
   const int shapes[][2] = {{1, 1}, {15, 3}, {17, 33}, {64, 100}, {65, 7}, {200, 513}};
-  for (const auto& s : shapes) {
-    const int rows = s[0], cols = s[1];
-    std::vector<float> w = kernel_test_data(static_cast<size_t>(rows) * cols + 12);
-    w.resize(static_cast<size_t>(rows) * cols);
-    for (float& v : w) v = std::isfinite(v) ? v : 1.f;
-    const float specials[] = {65504.f, -6.1e-5f, 3e-8f, 1e6f};
-    for (size_t i = 0; i < 4 && i < w.size(); ++i) w[i] = specials[i];
-    std::vector<float> x = kernel_test_data(static_cast<size_t>(cols) + 12), bias = kernel_test_data(rows + 12);
-    // finite sums (the 1e6 weight overflows fp16 to inf: keep x away from zero there so
-    // no inf - inf NaN appears, whose bits could differ between paths)
-    for (float& v : x) v = std::isfinite(v) && std::fabs(v) <= 8.f ? (v == 0.f ? 0.25f : v) : 0.5f;
-    for (float& v : bias) v = std::isfinite(v) && std::fabs(v) <= 8.f ? v : 0.f;
-    const k::PackedF16Weights p = k::pack_f16_weights(w.data(), rows, cols, static_cast<size_t>(cols));
-    for (const float* b : {static_cast<const float*>(nullptr), static_cast<const float*>(bias.data())}) {
-      const int row0 = rows > 16 ? 16 : 0;  // a range starting at a later panel too
-      std::vector<float> a(rows, -7.f), c(rows, -7.f);
-      k::f16_gemv(p, x.data(), b, a.data(), row0, rows, k::KernelPath::kScalar);
-      if (k::f16_gemv(p, x.data(), b, c.data(), row0, rows, path) != path) return false;
-      if (std::memcmp(a.data(), c.data(), sizeof(float) * rows) != 0) return false;
-    }
-  }
-  return true;
-}
-
-bool check_f32_gemv(ncasr::kernels::KernelPath path) {
-  namespace k = ncasr::kernels;
-  const int shapes[][2] = {{1, 1}, {15, 3}, {17, 33}, {64, 100}, {65, 7}, {200, 513}};
+  // fp16: largest, smallest normal, subnormal, and 1e6 (overflows to inf); float: huge,
+  // smallest normal, subnormal
+  const std::vector<float> specials = half ? std::vector<float>{65504.f, -6.1e-5f, 3e-8f, 1e6f}
+                                           : std::vector<float>{1e30f, -1.2e-38f, 1e-45f};
   for (const auto& s : shapes) {
     const int rows = s[0], cols = s[1];
     std::vector<float> w = kernel_test_data(static_cast<size_t>(rows) * cols + 12);
     w.resize(static_cast<size_t>(rows) * cols);
     for (float& v : w) v = std::isfinite(v) && std::fabs(v) <= 1e30f ? v : 1.f;
-    const float specials[] = {1e30f, -1.2e-38f, 1e-45f};  // huge, smallest normal, subnormal
-    for (size_t i = 0; i < 3 && i < w.size(); ++i) w[i] = specials[i];
+    for (size_t i = 0; i < specials.size() && i < w.size(); ++i) w[i] = specials[i];
     std::vector<float> x = kernel_test_data(static_cast<size_t>(cols) + 12), bias = kernel_test_data(rows + 12);
-    for (float& v : x) v = std::isfinite(v) && std::fabs(v) <= 8.f ? v : 0.5f;
+    // finite sums (an fp16 inf weight needs x away from zero, or inf - inf NaNs appear, whose
+    // bits could differ between paths)
+    for (float& v : x) v = std::isfinite(v) && std::fabs(v) <= 8.f ? (v == 0.f && half ? 0.25f : v) : 0.5f;
     for (float& v : bias) v = std::isfinite(v) && std::fabs(v) <= 8.f ? v : 0.f;
-    const k::PackedF32Weights p = k::pack_f32_weights(w.data(), rows, cols, static_cast<size_t>(cols));
+    const Packed p = pack(w.data(), rows, cols, static_cast<size_t>(cols));
     for (const float* b : {static_cast<const float*>(nullptr), static_cast<const float*>(bias.data())}) {
-      const int row0 = rows > 16 ? 16 : 0;
+      const int row0 = rows > 16 ? 16 : 0;  // a range starting at a later panel too
       std::vector<float> a(rows, -7.f), c(rows, -7.f);
-      k::f32_gemv(p, x.data(), b, a.data(), row0, rows, k::KernelPath::kScalar);
-      if (k::f32_gemv(p, x.data(), b, c.data(), row0, rows, path) != path) return false;
+      gemv(p, x.data(), b, a.data(), row0, rows, k::KernelPath::kScalar);
+      if (gemv(p, x.data(), b, c.data(), row0, rows, path) != path) return false;
       if (std::memcmp(a.data(), c.data(), sizeof(float) * rows) != 0) return false;
     }
   }
@@ -552,11 +536,11 @@ int check_kernels(int* passed) {
     std::printf("%s lstm cell %s == scalar bit for bit (tails, strided slice, saturated gates)\n",
                 cell_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
     cell_ok ? ++*passed : ++failures;
-    const bool f16_ok = check_f16_gemv(path);
+    const bool f16_ok = check_panel_gemv<k::PackedF16Weights>(path, k::pack_f16_weights, k::f16_gemv, true);
     std::printf("%s f16 gemv %s == scalar bit for bit (odd shapes, row ranges, fp16 extremes)\n",
                 f16_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
     f16_ok ? ++*passed : ++failures;
-    const bool f32_ok = check_f32_gemv(path);
+    const bool f32_ok = check_panel_gemv<k::PackedF32Weights>(path, k::pack_f32_weights, k::f32_gemv, false);
     std::printf("%s f32 gemv %s == scalar bit for bit (odd shapes, row ranges, float extremes)\n",
                 f32_ok ? "PASS" : "FAIL", k::kernel_path_name(path));
     f32_ok ? ++*passed : ++failures;
