@@ -104,11 +104,12 @@ void bind_model(py::module_& m) {
           else if (o == "lstm_int8") lo.lstm_int8_ncasr = true;
           else if (o == "lstm_fp16") lo.lstm_fp16_weights = true;
           else if (o == "lstm_fp32") lo.lstm_fp32_panels = true;
+          else if (o == "inner_product") lo.inner_product_panels = true;
           else if (o == "glu") lo.glu_simd = true;
           else if (o == "double_swish") lo.fuse_double_swish = true;
           else if (o == "basic_norm") lo.fuse_basic_norm = true;
           else throw ConfigError("run_net: unknown override '" + o +
-                                 "' (pointwise_conv1d, depthwise_conv1d, depthwise_conv1d_int8, int8_gemm, lstm_int8, lstm_fp16, lstm_fp32, glu, "
+                                 "' (pointwise_conv1d, depthwise_conv1d, depthwise_conv1d_int8, int8_gemm, lstm_int8, lstm_fp16, lstm_fp32, inner_product, glu, "
                                  "double_swish, basic_norm)");
         }
         const NetLoadResult loaded = load_net(net, param, bin, lo);

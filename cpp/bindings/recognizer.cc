@@ -88,6 +88,9 @@ void bind_recognizer(py::module_& m) {
           "lstm_fp32_panels", [](const RecognizerConfig& c) { return c.model.lstm_fp32_panels; },
           [](RecognizerConfig& c, bool v) { c.model.lstm_fp32_panels = v; })
       .def_property(
+          "inner_product_panels", [](const RecognizerConfig& c) { return c.model.inner_product_panels; },
+          [](RecognizerConfig& c, bool v) { c.model.inner_product_panels = v; })
+      .def_property(
           "unstack_states", [](const RecognizerConfig& c) { return c.model.unstack_states; },
           [](RecognizerConfig& c, bool v) { c.model.unstack_states = v; })
       .def_property(

@@ -89,6 +89,12 @@ bool is_forward_int8_lstm(const ParamLayer& l) {
 
 bool is_axis0_glu(const ParamLayer& l) { return l.type == "GLU" && (l.param("0").empty() || l.param("0") == "0"); }
 
+bool is_plain_float_inner_product(const ParamLayer& l) {
+  auto zero_or_absent = [&l](const char* key) { return l.param(key).empty() || l.param(key) == "0"; };
+  return l.type == "InnerProduct" && zero_or_absent("8") && zero_or_absent("9") && l.bottoms.size() == 1 &&
+         l.tops.size() == 1;
+}
+
 bool is_forward_float_lstm(const ParamLayer& l) {
   return l.type == "LSTM" && (l.param("8").empty() || l.param("8") == "0") &&
          (l.param("2").empty() || l.param("2") == "0") && (l.bottoms.size() == 1 || l.bottoms.size() == 3) &&
@@ -114,6 +120,7 @@ ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, cons
                        : options.lstm_int8_ncasr && is_forward_int8_lstm(l)              ? kLSTMInt8Type
                        : options.lstm_fp16_weights && is_forward_float_lstm(l)           ? kLSTMFp16Type
                        : options.lstm_fp32_panels && is_forward_float_lstm(l)            ? kLSTMFp32Type
+                       : options.inner_product_panels && is_plain_float_inner_product(l) ? kInnerProductPanelsType
                                                                                           : nullptr;
     if (type) {
       l.type = type;

@@ -50,6 +50,9 @@ struct NetLoadOptions {
   // Run each forward float LSTM with float weights on ncasr's panel kernel (NcasrLSTMFp32):
   // the same bytes as ncnn's LSTM; outputs differ by float rounding. lstm_fp16_weights wins.
   bool lstm_fp32_panels = false;
+  // Run each float InnerProduct without fused activation on ncasr's panel kernels
+  // (NcasrInnerProductPanels), fp16 weights with fp16 storage: one weight sweep per input row.
+  bool inner_product_panels = false;
   // (input, output) blob names of the stacked encoder states to feed and return per layer
   // (see state_unstacking.h); empty: the graph keeps its stacked states.
   std::vector<std::pair<std::string, std::string>> unstack_state_blobs;

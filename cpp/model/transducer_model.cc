@@ -88,6 +88,10 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
   encoder_load.lstm_int8_ncasr = options.lstm_int8_ncasr;
   encoder_load.lstm_fp16_weights = options.lstm_fp16_weights && fp16 && !cpu_has_fp16_arithmetic();
   encoder_load.lstm_fp32_panels = options.lstm_fp32_panels && !fp16;
+  // Only the LSTM encoder calls its InnerProducts on one or two frames; Zipformer and
+  // Conv-Emformer pass 8-32 frames, where a sweep per frame loses to ncnn's Gemm.
+  encoder_load.inner_product_panels = options.inner_product_panels && meta_.type == ModelType::kLstm &&
+                                      !(fp16 && cpu_has_fp16_arithmetic());
   const size_t first_state = spec_.length_input ? 2 : 1;  // LSTM: in1/out1 are the lengths
   if (options.unstack_states)
     for (size_t i = 0; i < spec_.initial_states.size(); ++i) {

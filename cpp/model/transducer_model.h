@@ -68,6 +68,10 @@ struct ModelOptions {
   // the same bytes as ncnn's LSTM in one sweep per step; float rounding differs. False runs
   // ncnn's, as sherpa-ncnn.
   bool lstm_fp32_panels = true;
+  // Float InnerProduct layers of an LSTM encoder (its feed-forward blocks, one or two frames
+  // per call) on the same panel kernels, one weight sweep per frame (fp16 weights with fp16
+  // storage on x86). Float rounding differs. False runs ncnn's, as sherpa-ncnn.
+  bool inner_product_panels = true;
   // Blobs and workspaces from ncasr's BlobPool (O(1) malloc/free by size class) instead of
   // ncnn's list-scanning PoolAllocator. Changes no result, only speed.
   bool blob_pool = true;

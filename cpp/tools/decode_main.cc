@@ -68,6 +68,7 @@ int main(int argc, char** argv) {
         config.model.int8_gemm_ncasr = config.model.lstm_int8_ncasr = false;
         config.model.lstm_fp16_weights = config.model.glu_simd = config.model.fuse_double_swish = false;
         config.model.fuse_basic_norm = config.model.unstack_states = config.model.lstm_fp32_panels = false;
+        config.model.inner_product_panels = false;
       } else if (a == "--ncasr-int8-gemm") config.model.int8_gemm_ncasr = true;
       else if (a == "--int8-depthwise") config.model.depthwise_conv1d_int8 = true;
       else if (a == "--fp32") config.model.use_fp16_storage = false;

@@ -123,6 +123,10 @@ class RecognizerConfig:
     # kernel: the same bytes as ncnn's LSTM, one sweep per step, split across threads by
     # whole panels; float rounding differs (False: ncnn's, as sherpa-ncnn).
     lstm_fp32_panels: bool = True
+    # Float InnerProduct layers of an LSTM encoder (its feed-forward blocks, one or two frames
+    # per call) on the same panel kernels, one weight sweep per frame (fp16 weights with fp16
+    # storage on x86); float rounding differs (False: ncnn's, as sherpa-ncnn).
+    inner_product_panels: bool = True
     # Blobs from ncasr's size-class pool (O(1) malloc/free) instead of ncnn's list-scanning
     # pool allocator: changes no result, only speed (False: ncnn's, as sherpa-ncnn).
     blob_pool: bool = True

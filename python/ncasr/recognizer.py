@@ -84,6 +84,7 @@ class Recognizer:
         c.fuse_basic_norm = config.fuse_basic_norm
         c.lstm_fp16_weights = config.lstm_fp16_weights
         c.lstm_fp32_panels = config.lstm_fp32_panels
+        c.inner_product_panels = config.inner_product_panels
         c.int8_gemm_ncasr = config.int8_gemm_ncasr
         c.lstm_int8_ncasr = config.lstm_int8_ncasr
         c.variant = config.variant

@@ -41,6 +41,7 @@ def ncasr_decode(model_dir: Path, samples: np.ndarray, rate: int, method: str,
     c.lstm_int8_ncasr = False  # ncnn's int8 LSTM, as sherpa-ncnn
     c.lstm_fp16_weights = False  # ncnn's float LSTM, as sherpa-ncnn
     c.lstm_fp32_panels = False  # ncnn's float LSTM, as sherpa-ncnn
+    c.inner_product_panels = False  # ncnn's InnerProduct, as sherpa-ncnn
     c.glu_simd = False  # ncnn's GLU, as sherpa-ncnn
     c.fuse_double_swish = False  # ncnn's four DoubleSwish layers, as sherpa-ncnn
     c.fuse_basic_norm = False  # ncnn's six BasicNorm layers, as sherpa-ncnn

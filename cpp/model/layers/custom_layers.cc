@@ -23,6 +23,7 @@ const Entry kEntries[] = {
     {kLSTMInt8Type, create_lstm_int8_layer},
     {kLSTMFp16Type, create_lstm_fp16_layer},
     {kLSTMFp32Type, create_lstm_fp32_layer},
+    {kInnerProductPanelsType, create_inner_product_panels_layer},
     {kGLUType, create_glu_layer},
     {kDoubleSwishType, create_double_swish_layer},
     {kBasicNormType, create_basic_norm_layer},

@@ -13,7 +13,7 @@ namespace ncasr {
 
 // Registers SherpaMetaData, the four Zipformer layers (PoolingModuleNoProj,
 // TensorAsStrided, SimpleUpsample, Stack) and ncasr's own NcasrPointwiseConv1D,
-// NcasrDepthwiseConv1D, NcasrDepthwiseConv1DInt8, NcasrInt8Gemm, NcasrLSTMInt8, NcasrLSTMFp16, NcasrLSTMFp32, NcasrGLU,
+// NcasrDepthwiseConv1D, NcasrDepthwiseConv1DInt8, NcasrInt8Gemm, NcasrLSTMInt8, NcasrLSTMFp16, NcasrLSTMFp32, NcasrInnerProductPanels, NcasrGLU,
 // NcasrDoubleSwish and NcasrBasicNorm on `net`.
 void register_custom_layers(ncnn::Net& net);
 
@@ -33,6 +33,7 @@ ncnn::Layer* create_int8_gemm_layer(void*);
 ncnn::Layer* create_lstm_int8_layer(void*);
 ncnn::Layer* create_lstm_fp16_layer(void*);
 ncnn::Layer* create_lstm_fp32_layer(void*);
+ncnn::Layer* create_inner_product_panels_layer(void*);
 ncnn::Layer* create_glu_layer(void*);
 ncnn::Layer* create_double_swish_layer(void*);
 ncnn::Layer* create_basic_norm_layer(void*);
@@ -53,6 +54,7 @@ constexpr const char* kLSTMInt8Type = "NcasrLSTMInt8";
 // The in-memory type of an ncnn float LSTM load_net runs with fp16 weights (x86, fp16 storage).
 constexpr const char* kLSTMFp16Type = "NcasrLSTMFp16";
 constexpr const char* kLSTMFp32Type = "NcasrLSTMFp32";
+constexpr const char* kInnerProductPanelsType = "NcasrInnerProductPanels";
 // The in-memory type of a GLU along axis 0 that load_net runs on ncasr's SIMD kernel, packed.
 constexpr const char* kGLUType = "NcasrGLU";
 // The in-memory layer that replaces pnnx's four-layer DoubleSwish (x * sigmoid(x - 1)).

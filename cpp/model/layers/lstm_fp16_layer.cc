@@ -32,6 +32,7 @@
 #include "kernels/lstm_cell.h"
 #include "model/layers/custom_layers.h"
 #include "model/layers/lstm_common.h"
+#include "model/layers/panel_gemv_threads.h"
 
 namespace ncasr {
 namespace {
@@ -41,9 +42,6 @@ struct HalfWeights {
   static constexpr const char* kName = "NcasrLSTMFp16";
   static Packed pack(const float* w, int rows, int cols, size_t stride) {
     return kernels::pack_f16_weights(w, rows, cols, stride);
-  }
-  static void gemv(const Packed& w, const float* x, const float* b, float* y, int r0, int r1) {
-    kernels::f16_gemv(w, x, b, y, r0, r1);
   }
   static Packed pack_joined(const float* a, int a_cols, const float* b, int b_cols, int rows) {
     return kernels::pack_f16_weights(a, a_cols, b, b_cols, rows);
@@ -55,9 +53,6 @@ struct FloatWeights {
   static constexpr const char* kName = "NcasrLSTMFp32";
   static Packed pack(const float* w, int rows, int cols, size_t stride) {
     return kernels::pack_f32_weights(w, rows, cols, stride);
-  }
-  static void gemv(const Packed& w, const float* x, const float* b, float* y, int r0, int r1) {
-    kernels::f32_gemv(w, x, b, y, r0, r1);
   }
   static Packed pack_joined(const float* a, int a_cols, const float* b, int b_cols, int rows) {
     return kernels::pack_f32_weights(a, a_cols, b, b_cols, rows);
@@ -149,24 +144,9 @@ class LSTMPanels : public ncnn::Layer {
   }
 
  private:
-  // y = bias + w v, rows split across threads (whole panels) when the product is big enough
-  // to pay for waking them. Shapes were checked at load: nothing throws in the parallel region.
   static void multiply(const typename Weights::Packed& w, const float* v, const float* bias, float* y,
                        int threads) {
-    constexpr double kMinPerThread = 512.0 * 1024;  // multiply-adds worth a thread
-    constexpr int P = kernels::kF16PanelRows;
-    const int panels = (w.rows + P - 1) / P;
-    threads = std::max(1, std::min({threads, panels, static_cast<int>(double(w.rows) * w.cols / kMinPerThread)}));
-    if (threads == 1) {
-      Weights::gemv(w, v, bias, y, 0, w.rows);
-      return;
-    }
-    const int per_thread = (panels + threads - 1) / threads;
-#pragma omp parallel for num_threads(threads)
-    for (int part = 0; part < threads; ++part) {
-      const int r0 = part * per_thread * P, r1 = std::min(w.rows, (part + 1) * per_thread * P);
-      if (r0 < r1) Weights::gemv(w, v, bias, y, r0, r1);
-    }
+    panel_gemv_threads(w, v, bias, y, threads);
   }
 
   int num_output_ = 0, hidden_ = 0, input_ = 0;
