@@ -92,7 +92,7 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
   // Conv-Emformer pass 8-32 frames, where a sweep per frame loses to ncnn's Gemm.
   encoder_load.inner_product_panels = options.inner_product_panels && meta_.type == ModelType::kLstm &&
                                       !(fp16 && cpu_has_fp16_arithmetic());
-  const size_t first_state = spec_.length_input ? 2 : 1;  // LSTM: in1/out1 are the lengths
+  const size_t first_state = first_state_blob();
   if (options.unstack_states)
     for (size_t i = 0; i < spec_.initial_states.size(); ++i) {
       const std::string k = std::to_string(first_state + i);
@@ -137,7 +137,7 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
 }
 
 void TransducerModel::bind_states(const std::vector<UnstackedState>& unstacked) {
-  const size_t first = spec_.length_input ? 2 : 1;
+  const size_t first = first_state_blob();
   if (unstacked.empty()) {
     initial_states_ = spec_.initial_states;
     for (size_t i = 0; i < initial_states_.size(); ++i) {
@@ -214,7 +214,8 @@ ncnn::Mat TransducerModel::run_encoder(const ncnn::Mat& features, std::vector<nc
   for (size_t i = 0; i < next.size(); ++i) {
     if (ex.extract(state_out_[i], next[i]) != 0) throw Error("encoder state output failed");
     // A layer's new state is fed back in the 2-D form its input has (a view, no copy).
-    if (states_per_layer_ && next[i].dims != 2) next[i] = next[i].reshape(next[i].w, next[i].h * next[i].d * next[i].c);
+    if (states_per_layer_ && next[i].dims != 2)
+      next[i] = next[i].reshape(next[i].w, next[i].h * next[i].d * next[i].c);
   }
   if (!states_per_layer_ && spec_.fix_states) spec_.fix_states(next);
   states->swap(next);

@@ -115,6 +115,8 @@ class TransducerModel {
                        const BlobProbe* probe = nullptr) const;
 
  private:
+  // Index of the first state blob (in<k>/out<k>): the LSTM's in1/out1 are frame counts.
+  size_t first_state_blob() const { return spec_.length_input ? 2 : 1; }
   void bind_states(const std::vector<UnstackedState>& unstacked);
   void bind_blobs(const ncnn::Net& net, const std::string& path, std::vector<int>* in,
                   std::vector<int>* out, size_t n_in, size_t n_out);
