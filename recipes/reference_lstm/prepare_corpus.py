@@ -20,6 +20,12 @@ Re-running resumes: existing wavs are kept.
 
   python -m recipes.reference_lstm.prepare_corpus [--train-utts 18000] [--dev-sents 400]
       [--test-sents 500] [--shares espeak=0.3,...] [--jobs 2]
+
+Growing an existing corpus with more training voices (dev/test stay byte-identical;
+the new utterances use training prompts not yet spoken, only the engines named):
+
+  python -m recipes.reference_lstm.prepare_corpus --out CORPUS --extend 10000 \
+      --shares mbrola_accented=0.55,festival_rab=0.25,festival_don=0.2
 """
 from __future__ import annotations
 
@@ -134,13 +140,21 @@ def espeak_variants():
 
 
 DEFAULT_SHARES = {"espeak": 0.30, "mbrola": 0.15, "flite": 0.20, "pico": 0.15,
-                  "festival_hts": 0.12, "festival_kal": 0.08}
+                  "festival_hts": 0.12, "festival_kal": 0.08,
+                  # more human voice sources (non-free mbrola-xx, festvox-rablpc16k,
+                  # festvox-don); off by default so the documented corpora stay reproducible
+                  "mbrola_accented": 0.0, "festival_rab": 0.0, "festival_don": 0.0}
+
+# English through other languages' diphone databases: 16 further speakers (9 M, 7 F)
+MBROLA_ACCENTED = ["mb-af1-en", "mb-nl2-en", "mb-fr1-en", "mb-fr4-en", "mb-de1-en", "mb-de2-en",
+                   "mb-de3-en", "mb-de4-en", "mb-de5-en", "mb-de6-en", "mb-gr2-en", "mb-hu1-en",
+                   "mb-pl1-en", "mb-ro1-en", "mb-sw1-en", "mb-sw2-en"]
 
 
-def parse_shares(text):
-    """'espeak=0.4,flite=0.2,...' -> dict (missing names keep their default share;
-    a share of 0 drops that engine from the training voices)."""
-    shares = dict(DEFAULT_SHARES)
+def parse_shares(text, base=None):
+    """'espeak=0.4,flite=0.2,...' -> dict (missing names keep their `base` share, by default
+    DEFAULT_SHARES; a share of 0 drops that engine from the training voices)."""
+    shares = dict(DEFAULT_SHARES if base is None else base)
     for part in filter(None, (text or "").split(",")):
         k, v = part.split("=")
         if k not in shares:
@@ -163,6 +177,9 @@ def voice_tables(seed=1234, shares=None):
         (sh["pico"], "pico", ["en-US"]),
         (sh["festival_hts"], "festival", ["cmu_us_slt_arctic_hts"]),
         (sh["festival_kal"], "festival", ["kal_diphone"]),
+        (sh["mbrola_accented"], "mbrola", MBROLA_ACCENTED),
+        (sh["festival_rab"], "festival", ["rab_diphone"]),
+        (sh["festival_don"], "festival", ["don_diphone"]),
     ]
     train = [t for t in train if t[0] > 0]
     test = [
@@ -245,6 +262,32 @@ def make_plan(args):
                 "voice": voice, "tts": tts_params(rng, eng, voice), "aug": aug_params(rng, mild),
             })
     return plan, (train_s, dev_s, test_s), (train_tab, test_tab)
+
+def extend_plan(plan, root, n, shares, seed):
+    """Appends n training utterances: prompts from text/train.txt not yet in the plan
+    (fortunes x2 as in make_plan), voices from `shares` only."""
+    train_s = (root / "text" / "train.txt").read_text().split("\n")
+    train_s = [t for t in train_s if t]
+    used = {u["text"] for u in plan}
+    fresh = [t for t in train_s if t not in used]
+    if n > len(fresh):
+        raise SystemExit(f"--extend {n}: only {len(fresh)} unused training prompts left")
+    src = dict(build_pool())
+    rng = random.Random(seed + len(plan))
+    weights = [2.0 if src.get(t) == "fortune" else 1.0 for t in fresh]
+    keys = [rng.random() ** (1.0 / w) for w in weights]
+    order = sorted(range(len(fresh)), key=lambda i: -keys[i])[:n]
+    train_tab, _ = voice_tables(seed, shares)
+    if not train_tab:
+        raise SystemExit("--extend needs --shares naming at least one engine")
+    start = 1 + max(int(u["id"].split("-")[1]) for u in plan if u["split"] == "train")
+    new = []
+    for k, i in enumerate(order):
+        eng, voice = pick_voice(rng, train_tab)
+        new.append({"split": "train", "id": f"train-{start + k:06d}", "text": fresh[i],
+                    "engine": eng, "voice": voice, "tts": tts_params(rng, eng, voice),
+                    "aug": aug_params(rng, False)})
+    return new
 
 # ------------------------------------------------------------------ synthesis
 
@@ -381,6 +424,9 @@ def main(argv=None):
                          "festival_hts=0.04,festival_kal=0.06' (names: " + ", ".join(DEFAULT_SHARES) + ")")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (<= 2 on the shared box)")
     ap.add_argument("--seed", type=int, default=20260101)
+    ap.add_argument("--extend", type=int, default=0,
+                    help="append this many training utterances to the existing plan, voices from "
+                         "--shares only (engines not named get 0)")
     args = ap.parse_args(argv)
     root = Path(args.out)
     for s in ("train", "dev", "test"):
@@ -390,6 +436,17 @@ def main(argv=None):
     if plan_path.exists():
         plan = [json.loads(l) for l in open(plan_path)]
         print(f"resuming plan with {len(plan)} utterances")
+        if args.extend:
+            zero = {k: 0.0 for k in DEFAULT_SHARES}
+            new = extend_plan(plan, root, args.extend, parse_shares(args.shares, zero), args.seed)
+            plan += new
+            with open(plan_path.with_suffix(".tmp"), "w") as f:
+                for u in plan:
+                    f.write(json.dumps(u) + "\n")
+            os.replace(plan_path.with_suffix(".tmp"), plan_path)
+            print(f"extended the plan by {len(new)} training utterances to {len(plan)}")
+    elif args.extend:
+        raise SystemExit(f"--extend needs an existing plan in {plan_path}")
     else:
         plan, (tr, dv, te), (trt, tet) = make_plan(args)
         (root / "text").mkdir(exist_ok=True)

@@ -120,3 +120,49 @@ def test_vtlp_moves_formants_by_the_warp_factor():
     peak_hz = centres[int(y[0, 0].argmax())]
     assert abs(peak_hz / centres[30] - 1.12) < 0.03  # the peak moved up by the factor
     assert torch.equal(y[0, 0], y[0, 2])  # the same warp on every frame
+
+
+def test_extend_plan_adds_unspoken_prompts_with_only_the_named_voices(tmp_path, monkeypatch):
+    from recipes.reference_lstm import prepare_corpus as pc
+    monkeypatch.setattr(pc, "espeak_variants", lambda: [f"v{i}" for i in range(16)])
+    prompts = [f"sentence number {i}" for i in range(40)]
+    monkeypatch.setattr(pc, "build_pool", lambda: [(t, "wordnet") for t in prompts])
+    (tmp_path / "text").mkdir()
+    (tmp_path / "text" / "train.txt").write_text("\n".join(prompts[:30]) + "\n")
+    plan = [{"split": "test", "id": "test-000000", "text": prompts[35], "engine": "flite", "voice": "awb"},
+            {"split": "train", "id": "train-000000", "text": prompts[0], "engine": "pico", "voice": "en-US"},
+            {"split": "train", "id": "train-000001", "text": prompts[1], "engine": "pico", "voice": "en-US"}]
+    zero = {k: 0.0 for k in pc.DEFAULT_SHARES}
+    shares = pc.parse_shares("mbrola_accented=0.5,festival_rab=0.5", zero)
+    new = pc.extend_plan(plan, tmp_path, 20, shares, seed=7)
+    assert [u["id"] for u in new] == [f"train-{i:06d}" for i in range(2, 22)]
+    texts = [u["text"] for u in new]
+    assert len(set(texts)) == 20
+    assert set(texts) <= set(prompts[2:30])  # unspoken training prompts only
+    voices = {(u["engine"], u["voice"]) for u in new}
+    allowed = {("mbrola", v) for v in pc.MBROLA_ACCENTED} | {("festival", "rab_diphone")}
+    assert voices <= allowed and len(voices) > 3
+    _, test_tab = pc.voice_tables(7, shares)
+    assert not voices & {(e, v) for _, e, vs in test_tab for v in vs}
+    with pytest.raises(SystemExit, match="unused training prompts"):
+        pc.extend_plan(plan, tmp_path, 29, shares, seed=7)
+    with pytest.raises(SystemExit, match="at least one engine"):
+        pc.extend_plan(plan, tmp_path, 5, zero, seed=7)
+
+
+def test_random_eq_adds_one_smooth_bounded_curve_per_utterance():
+    import random
+    from recipes.reference_lstm.train import random_eq, random_eq_curve
+    rng = random.Random(3)
+    curves = [random_eq_curve(rng, 80, 6.0) for _ in range(200)]
+    bound = 6.0 * (1 + 1 / 2 + 1 / 3) * np.log(10) / 10
+    assert max(np.abs(c).max() for c in curves) <= bound
+    assert max(np.abs(c).max() for c in curves) > 0.5 * bound  # the range is used
+    # smooth: neighbouring bins differ by far less than the whole swing
+    assert max(np.abs(np.diff(c)).max() for c in curves) < 0.1 * bound
+    x = torch.randn(3, 50, 80)
+    y = random_eq(x.clone(), random.Random(5), 1.0, 6.0)
+    d = (y - x).numpy()
+    assert np.allclose(d, d[:, :1, :], atol=1e-5)  # the same gain on every frame
+    assert not np.allclose(d[0, 0], d[1, 0])  # a new curve per utterance
+    assert torch.equal(random_eq(x.clone(), random.Random(5), 0.0, 6.0), x)

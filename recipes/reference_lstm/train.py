@@ -118,6 +118,24 @@ def vtlp(x, rng: random.Random, p: float, lo: float = 0.85, hi: float = 1.15):
     return x
 
 
+def random_eq_curve(rng: random.Random, bins: int, max_db: float, terms: int = 3):
+    """A smooth random gain over the mel axis, in natural-log power units (the fbank's):
+    sum_k a_k cos(pi k (i + 0.5) / bins), a_k ~ U(-max_db, max_db) / k. Spectral tilt and
+    broad resonances differ between speakers and channels; this draws new ones."""
+    i = (np.arange(bins) + 0.5) / bins
+    db = sum(rng.uniform(-max_db, max_db) / k * np.cos(np.pi * k * i) for k in range(1, terms + 1))
+    return db * (np.log(10.0) / 10.0)
+
+
+def random_eq(x, rng: random.Random, p: float, max_db: float):
+    """Per utterance, with probability p, add one random_eq_curve to every frame."""
+    n, _, f = x.shape
+    for k in range(n):
+        if rng.random() < p:
+            x[k] += torch.from_numpy(random_eq_curve(rng, f, max_db)).to(x.dtype)
+    return x
+
+
 # ------------------------------------------------------------------ schedule
 
 def eden_lr(base, step, epoch_f, warmup, lr_steps, lr_epochs):
@@ -174,6 +192,10 @@ def main(argv=None):
                     help="probability per utterance of a vocal-tract-length warp of the fbank")
     ap.add_argument("--vtlp-range", type=float, default=0.15,
                     help="warp factors are drawn from [1 - r, 1 + r]")
+    ap.add_argument("--eq", type=float, default=0.0,
+                    help="probability per utterance of a random smooth spectral gain (speaker/channel)")
+    ap.add_argument("--eq-db", type=float, default=6.0,
+                    help="largest first-term gain of --eq in dB (later terms are smaller)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--log-every", type=int, default=50)
@@ -287,6 +309,8 @@ def main(argv=None):
                 x = spec_augment(x, xl, rng)
             if args.vtlp > 0:
                 x = vtlp(x, rng, args.vtlp, 1.0 - args.vtlp_range, 1.0 + args.vtlp_range)
+            if args.eq > 0:
+                x = random_eq(x, rng, args.eq, args.eq_db)
             ys = [train.ids[i] for i in b]
             ul = torch.tensor([len(y) for y in ys])
             tg = torch.zeros(len(b), int(ul.max()), dtype=torch.long)
