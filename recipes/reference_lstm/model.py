@@ -243,7 +243,10 @@ class Transducer(nn.Module):
 
     def joint_logits(self, enc, ys_in):
         """enc (N, T, D); ys_in (N, U+1) = [blank, y1..yU]. Returns (N, T, U+1, V)."""
-        dec = self.decoder(ys_in)  # (N, U+1, Dd)
+        return self.joint_logits_from_decoder(enc, self.decoder(ys_in))
+
+    def joint_logits_from_decoder(self, enc, dec):
+        """enc (N, T, D); dec (N, U+1, Dd) decoder outputs. Returns (N, T, U+1, V)."""
         e = self.joiner.encoder_proj(enc).unsqueeze(2)
         d = self.joiner.decoder_proj(dec).unsqueeze(1)
         return self.joiner.output_linear(torch.tanh(e + d))

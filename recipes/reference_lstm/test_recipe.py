@@ -166,3 +166,71 @@ def test_random_eq_adds_one_smooth_bounded_curve_per_utterance():
     assert np.allclose(d, d[:, :1, :], atol=1e-5)  # the same gain on every frame
     assert not np.allclose(d[0, 0], d[1, 0])  # a new curve per utterance
     assert torch.equal(random_eq(x.clone(), random.Random(5), 0.0, 6.0), x)
+
+
+def _toy_transducer_batch(seed=0, n=3, t=12, u=5, v=7, d=6):
+    from recipes.reference_lstm.model import Joiner
+    torch.manual_seed(seed)
+    cfg = ModelConfig(vocab_size=v, encoder_dim=d, decoder_dim=d, joiner_dim=d)
+    joiner = Joiner(cfg).double()
+    enc = torch.randn(n, t, d, dtype=torch.float64, requires_grad=True)
+    dec = torch.randn(n, u + 1, d, dtype=torch.float64, requires_grad=True)
+    targets = torch.randint(1, v, (n, u))
+    logit_lens = torch.tensor([t, t - 2, t - 5])[:n]
+    target_lens = torch.tensor([u, u - 1, u - 3])[:n]
+    return joiner, enc, dec, targets, logit_lens, target_lens
+
+
+def test_simple_lattice_equals_the_full_lattice_of_am_plus_lm():
+    from recipes.reference_lstm.pruned_rnnt import simple_lattice
+    from recipes.reference_lstm.rnnt_loss import rnnt_log_probs
+    torch.manual_seed(1)
+    am, lm = torch.randn(2, 9, 11) * 4, torch.randn(2, 5, 11) * 4
+    targets = torch.randint(1, 11, (2, 4))
+    b, l = simple_lattice(am, lm, targets)
+    rb, rl = rnnt_log_probs(am.double().unsqueeze(2) + lm.double().unsqueeze(1), targets)
+    assert torch.allclose(b, rb, atol=1e-10) and torch.allclose(l, rl, atol=1e-10)
+
+
+def test_pruned_loss_with_the_whole_lattice_equals_the_full_loss():
+    from recipes.reference_lstm.pruned_rnnt import pruned_rnnt_loss
+    from recipes.reference_lstm.rnnt_loss import rnnt_loss
+    joiner, enc, dec, targets, tl, ul = _toy_transducer_batch()
+    am, lm = torch.randn(3, 12, 7, dtype=torch.float64), torch.randn(3, 6, 7, dtype=torch.float64)
+    _, pruned = pruned_rnnt_loss(enc, dec, joiner, am, lm, targets, tl, ul, s_range=6)
+    logits = joiner(enc.unsqueeze(2), dec.unsqueeze(1))
+    full = rnnt_loss(logits, targets, tl, ul, reduction="none")
+    assert torch.allclose(pruned, full, rtol=1e-9)
+
+
+def test_pruned_loss_keeps_a_path_and_only_drops_probability():
+    from recipes.reference_lstm.pruned_rnnt import pruned_rnnt_loss
+    from recipes.reference_lstm.rnnt_loss import rnnt_loss
+    joiner, enc, dec, targets, tl, ul = _toy_transducer_batch(seed=4)
+    am = torch.randn(3, 12, 7, dtype=torch.float64, requires_grad=True)
+    lm = torch.randn(3, 6, 7, dtype=torch.float64, requires_grad=True)
+    full = rnnt_loss(joiner(enc.unsqueeze(2), dec.unsqueeze(1)), targets, tl, ul, reduction="none")
+    for s in (2, 3, 4):
+        simple, pruned = pruned_rnnt_loss(enc, dec, joiner, am, lm, targets, tl, ul, s_range=s)
+        assert torch.all(pruned >= full - 1e-9)  # fewer paths, never more probability
+        assert torch.all(pruned < full + 50)  # a complete path survived (no NEG edge on it)
+        (simple.sum() + pruned.sum()).backward()
+        assert all(torch.isfinite(p.grad).all() for p in (enc, dec, am, lm))
+        assert float(am.grad.abs().sum()) > 0 and float(enc.grad.abs().sum()) > 0
+
+
+def test_prune_ranges_obey_the_path_constraints():
+    from recipes.reference_lstm.pruned_rnnt import prune_ranges
+    torch.manual_seed(2)
+    n, t, u = 4, 30, 12
+    occ = torch.rand(n, t, u + 1) ** 8  # peaky, arbitrary: the constraints must hold anyway
+    tl = torch.tensor([30, 25, 14, 9])
+    ul = torch.tensor([12, 10, 12, 3])
+    for s in (2, 4, 6):
+        st = prune_ranges(occ, tl, ul, s)
+        for b in range(n):
+            row = st[b, : tl[b]]
+            top = max(0, int(ul[b]) + 1 - s)
+            assert row[0] == 0 and row[-1] == top
+            assert torch.all(row.diff() >= 0) and torch.all(row.diff() <= s - 1)
+            assert torch.all(row <= top)

@@ -25,7 +25,8 @@ import torch
 from .common import corpus_wer, exp_dir, feats_dir, lang_dir, read_tokens, tokens_to_text
 from .compute_features import load_split
 from .model import ModelConfig, Transducer, count_parameters, greedy_decode
-from .rnnt_loss import rnnt_loss
+from .pruned_rnnt import pruned_rnnt_loss, simple_lattice
+from .rnnt_loss import rnnt_loss, rnnt_loss_from_lp
 
 
 def log(*a):
@@ -196,6 +197,13 @@ def main(argv=None):
                     help="probability per utterance of a random smooth spectral gain (speaker/channel)")
     ap.add_argument("--eq-db", type=float, default=6.0,
                     help="largest first-term gain of --eq in dB (later terms are smaller)")
+    ap.add_argument("--pruned-range", type=int, default=0,
+                    help="pruned RNN-T loss with this many label positions per frame (0: full loss); "
+                         "adds training-only simple heads, see pruned_rnnt.py")
+    ap.add_argument("--simple-scale", type=float, default=0.5, help="weight of the simple loss")
+    ap.add_argument("--pruned-warmup", type=int, default=300,
+                    help="steps after the simple heads are created during which the full loss is "
+                         "kept and only the heads learn from the simple loss")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--log-every", type=int, default=50)
@@ -244,21 +252,33 @@ def main(argv=None):
     model = Transducer(cfg)
     # auxiliary CTC head on encoder_out: speeds up alignment learning; dropped at export
     ctc_head = torch.nn.Linear(cfg.encoder_dim, cfg.vocab_size)
+    # simple heads of the pruned loss (am on encoder_out, lm on decoder_out); dropped at export
+    simple_heads = torch.nn.ModuleDict({"am": torch.nn.Linear(cfg.encoder_dim, cfg.vocab_size),
+                                        "lm": torch.nn.Linear(cfg.decoder_dim, cfg.vocab_size)})
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98), eps=1e-8)
     step, epoch, batch_pos = 0, 0, 0
+    heads = [list(ctc_head.parameters()), list(simple_heads.parameters())]
     if state is not None:
         model.load_state_dict(state["model"])
+        # param groups: model, CTC head, simple heads; older checkpoints lack the later ones
+        have = 1 + ("ctc_head" in state) + ("simple_heads" in state)
+        for g in heads[: have - 1]:
+            opt.add_param_group({"params": g})
+        opt.load_state_dict(state["optimizer"])
+        for g in heads[have - 1:]:
+            opt.add_param_group({"params": g})
         if "ctc_head" in state:
             ctc_head.load_state_dict(state["ctc_head"])
-            opt.add_param_group({"params": list(ctc_head.parameters())})
-            opt.load_state_dict(state["optimizer"])
-        else:  # checkpoint from before the CTC head existed
-            opt.load_state_dict(state["optimizer"])
-            opt.add_param_group({"params": list(ctc_head.parameters())})
+        if "simple_heads" in state:
+            simple_heads.load_state_dict(state["simple_heads"])
         step, epoch, batch_pos = state["step"], state["epoch"], state["batch_pos"]
         log(f"resumed from {latest}: epoch {epoch} batch {batch_pos} step {step}")
     else:
-        opt.add_param_group({"params": list(ctc_head.parameters())})
+        for g in heads:
+            opt.add_param_group({"params": g})
+    prune_from = state.get("prune_from") if state is not None and "simple_heads" in state else None
+    if prune_from is None:
+        prune_from = step + args.pruned_warmup
     with open(exp / "config.json", "w") as f:
         json.dump({"model": cfg.to_dict(), "train_args": vars(args)}, f, indent=1)
     log(f"model parameters: {count_parameters(model):,} (encoder {count_parameters(model.encoder):,}, "
@@ -279,13 +299,14 @@ def main(argv=None):
     model.train()
     t_ckpt = time.time()
     t_start = time.time()
-    acc_loss = acc_tok = acc_frames = acc_ctc = 0.0
+    acc_loss = acc_tok = acc_frames = acc_ctc = acc_simple = 0.0
     t_log = time.time()
 
     def checkpoint(pos, ep):
         nonlocal t_ckpt
         save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "config": cfg.to_dict(),
-                     "ctc_head": ctc_head.state_dict(),
+                     "ctc_head": ctc_head.state_dict(), "simple_heads": simple_heads.state_dict(),
+                     "prune_from": prune_from,
                      "step": step, "epoch": ep, "batch_pos": pos}, latest)
         save_atomic({"model": model.state_dict(), "config": cfg.to_dict(), "step": step, "epoch": ep},
                     exp / "snapshots" / f"step-{step:07d}.pt")
@@ -322,9 +343,23 @@ def main(argv=None):
             for g in opt.param_groups:
                 g["lr"] = lr
             enc, el = model.forward_encoder(x, xl)
-            logits = model.joint_logits(enc, ys_in)
-            loss = rnnt_loss(logits, tg, el, ul, reduction="sum")
+            dec = model.decoder(ys_in)
+            if args.pruned_range > 0 and step >= prune_from:
+                simple, pruned = pruned_rnnt_loss(enc, dec, model.joiner, simple_heads["am"](enc),
+                                                  simple_heads["lm"](dec), tg, el, ul, args.pruned_range)
+                loss = pruned.sum()
+                simple = simple.sum()
+            else:
+                loss = rnnt_loss(model.joint_logits_from_decoder(enc, dec), tg, el, ul, reduction="sum")
+                simple = None
+                if args.pruned_range > 0:  # warm-up: the new heads learn, the model is left alone
+                    sb, sl = simple_lattice(simple_heads["am"](enc.detach()),
+                                            simple_heads["lm"](dec.detach()), tg)
+                    simple = rnnt_loss_from_lp(sb, sl, el, ul).sum()
             total = loss
+            if simple is not None:
+                total = total + args.simple_scale * simple
+                acc_simple += float(simple.detach())
             ctc_w = args.ctc_weight
             if args.ctc_weight_start is not None:
                 a = min(1.0, step / max(1, args.ctc_decay_steps))
@@ -337,7 +372,8 @@ def main(argv=None):
                 acc_ctc += float(ctc.detach())
             opt.zero_grad(set_to_none=True)
             (total / len(b)).backward()
-            gn = torch.nn.utils.clip_grad_norm_(list(model.parameters()) + list(ctc_head.parameters()), args.clip)
+            gn = torch.nn.utils.clip_grad_norm_(list(model.parameters()) + list(ctc_head.parameters())
+                                                + list(simple_heads.parameters()), args.clip)
             if torch.isfinite(gn):
                 opt.step()
             else:
@@ -350,8 +386,9 @@ def main(argv=None):
                 dt = time.time() - t_log
                 log(f"epoch {epoch} batch {pos + 1}/{len(order)} step {step} loss/token {acc_loss / acc_tok:.4f} "
                     f"ctc/token {acc_ctc / acc_tok:.4f} "
+                    + (f"simple/token {acc_simple / acc_tok:.4f} " if args.pruned_range else "") +
                     f"lr {lr:.2e} grad {float(gn):.2f} speed {acc_frames / 100 / dt:.1f}x realtime")
-                acc_loss = acc_tok = acc_frames = acc_ctc = 0.0
+                acc_loss = acc_tok = acc_frames = acc_ctc = acc_simple = 0.0
                 t_log = time.time()
             if args.dev_every and step % args.dev_every == 0:
                 (w, e, n), qp = evaluate_wer(model, dev, tokens, max_utts=args.dev_utts)
