@@ -37,7 +37,7 @@ def eval_torch(ckpt, splits, max_utts):
         t0 = time.time()
         (w, e, n), pairs = evaluate_wer(model, split, tokens, max_utts=max_utts or None)
         res[s] = {"wer": round(100 * w, 2), "errors": e, "words": n, "utts": len(pairs),
-                  "seconds": round(time.time() - t0, 1)}
+                  "seconds": round(time.time() - t0, 1), "by_voice": wer_by_voice(pairs, s)}
         write_hyps(exp_dir() / f"hyps_torch_{s}.txt", pairs)
     return res
 
@@ -106,9 +106,27 @@ def eval_ncnn(d, splits, max_utts, threads=1):
             audio += dur
         (w, e, n) = corpus_wer(pairs)
         res[s] = {"wer": round(100 * w, 2), "errors": e, "words": n, "utts": len(pairs),
-                  "rtf_python_loop_1thread": round(t_dec / audio, 4)}
+                  "rtf_python_loop_1thread": round(t_dec / audio, 4), "by_voice": wer_by_voice(pairs, s)}
         write_hyps(exp_dir() / f"hyps_ncnn_{s}.txt", pairs)
     return res
+
+
+def voice_group(engine, voice):
+    """espeak voices by accent (its variants are too many to list), the others by voice."""
+    return f"espeak:{voice.split('+')[0]}" if engine == "espeak" else f"{engine}:{voice}"
+
+
+def wer_by_voice(pairs, split):
+    """{engine:voice: WER %} over the first len(pairs) utterances of the split, from the
+    corpus's <split>.voices.tsv (same order as the manifest); {} if the corpus has none."""
+    path = corpus_dir() / f"{split}.voices.tsv"
+    if not path.exists():
+        return {}
+    rows = [l.split("\t") for l in path.read_text().splitlines()[1:]]
+    groups = {}
+    for (ref, hyp), r in zip(pairs, rows):
+        groups.setdefault(voice_group(r[1], r[2]), []).append((ref, hyp))
+    return {k: round(100 * corpus_wer(v)[0], 2) for k, v in sorted(groups.items())}
 
 
 def write_hyps(path, pairs):
