@@ -90,6 +90,7 @@ def main(argv=None):
             name = "exp/ncnn" if kind == "ncnn" else Path(w["checkpoint"]).name
             for s, r in res.items():
                 lines.append(f"| {kind} {name} | {s} | {r['wer']} | {r['words']} | {r['utts']} |")
+    lines += by_voice_lines(wers)
     dev_wers = [r["wer"] for w in wers for res in w["result"].values() for sp, r in res.items() if sp == "dev"]
     if dev_wers and min(dev_wers) > 25:
         lines += ["", f"**Quality warning**: dev WER {min(dev_wers)} % (> 25 %): the model is under-trained "
@@ -99,6 +100,19 @@ def main(argv=None):
     lines += ncasr_wer_lines(scores, int8_note)
     (out / "MODEL_CARD.md").write_text("\n".join(lines))
     print(f"bundle -> {out} ({sum(p.stat().st_size for p in out.rglob('*') if p.is_file()) / 1e6:.1f} MB)")
+
+
+def by_voice_lines(wers) -> list:
+    """WER per engine:voice of the newest evaluation that has the breakdown (evaluate.py)."""
+    for w in reversed(wers):
+        for kind, res in w["result"].items():
+            if any(r.get("by_voice") for r in res.values()):
+                name = "ncnn" if kind == "ncnn" else Path(w["checkpoint"]).name
+                out = ["", f"WER by voice ({kind} {name}):", "", "| split | voice | WER % |", "|---|---|---|"]
+                for s, r in res.items():
+                    out += [f"| {s} | {v} | {x} |" for v, x in r.get("by_voice", {}).items()]
+                return out
+    return []
 
 
 AUTO_EXCLUDE = 0.9995  # lowest per-chunk encoder cosine, int8 vs float
