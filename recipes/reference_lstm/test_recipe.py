@@ -234,3 +234,17 @@ def test_prune_ranges_obey_the_path_constraints():
             assert row[0] == 0 and row[-1] == top
             assert torch.all(row.diff() >= 0) and torch.all(row.diff() <= s - 1)
             assert torch.all(row <= top)
+
+
+def test_simple_heads_start_as_the_joiner_without_tanh():
+    from recipes.reference_lstm.model import Joiner
+    from recipes.reference_lstm.train import init_simple_heads
+    torch.manual_seed(0)
+    cfg = ModelConfig(vocab_size=9, encoder_dim=6, decoder_dim=5, joiner_dim=7)
+    joiner = Joiner(cfg)
+    heads = torch.nn.ModuleDict({"am": torch.nn.Linear(6, 9), "lm": torch.nn.Linear(5, 9)})
+    init_simple_heads(heads, joiner)
+    e, d = torch.randn(4, 6), torch.randn(4, 5)
+    j = joiner.output_linear
+    linear_joiner = j(joiner.encoder_proj(e) + joiner.decoder_proj(d))
+    assert torch.allclose(heads["am"](e) + heads["lm"](d), linear_joiner, atol=1e-5)

@@ -137,6 +137,19 @@ def random_eq(x, rng: random.Random, p: float, max_db: float):
     return x
 
 
+@torch.no_grad()
+def init_simple_heads(heads, joiner):
+    """The joiner with tanh taken as identity splits into am(enc) + lm(dec):
+    W_out (W_e e + b_e + W_d d + b_d) + b_out. Starting the simple heads there gives a
+    trained model sensible pruning windows at once (Adam moves a random head by about lr
+    per step: thousands of steps to learn a blank bias of a few nats)."""
+    w = joiner.output_linear.weight
+    heads["am"].weight.copy_(w @ joiner.encoder_proj.weight)
+    heads["am"].bias.copy_(w @ joiner.encoder_proj.bias + joiner.output_linear.bias)
+    heads["lm"].weight.copy_(w @ joiner.decoder_proj.weight)
+    heads["lm"].bias.copy_(w @ joiner.decoder_proj.bias)
+
+
 # ------------------------------------------------------------------ schedule
 
 def eden_lr(base, step, epoch_f, warmup, lr_steps, lr_epochs):
@@ -271,9 +284,12 @@ def main(argv=None):
             ctc_head.load_state_dict(state["ctc_head"])
         if "simple_heads" in state:
             simple_heads.load_state_dict(state["simple_heads"])
+        else:
+            init_simple_heads(simple_heads, model.joiner)
         step, epoch, batch_pos = state["step"], state["epoch"], state["batch_pos"]
         log(f"resumed from {latest}: epoch {epoch} batch {batch_pos} step {step}")
     else:
+        init_simple_heads(simple_heads, model.joiner)
         for g in heads:
             opt.add_param_group({"params": g})
     prune_from = state.get("prune_from") if state is not None and "simple_heads" in state else None
