@@ -16,17 +16,36 @@ if [ "$STAGE" -le 0 ] && [ "$STOP" -ge 0 ]; then
   apt-get install -y sox libsox-fmt-all espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k \
     festvox-us-slt-hts wordnet-base fortunes fortunes-min
   apt-get install -y mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 libttspico-utils
+  # more training speakers for the corpus extension (stage 1b): English through 16 other
+  # languages' mbrola diphone sets, and two more festival diphone voices
+  apt-get install -y mbrola-af1 mbrola-nl2 mbrola-fr1 mbrola-fr4 mbrola-de1 mbrola-de2 mbrola-de3 \
+    mbrola-de4 mbrola-de5 mbrola-de6 mbrola-gr2 mbrola-hu1 mbrola-pl1 mbrola-ro1 mbrola-sw1 mbrola-sw2 \
+    festvox-rablpc16k festvox-don
   pip install ".[recipe]"  # ncasr itself plus torch, sentencepiece, pnnx, ... (= recipes/requirements.txt)
 fi
-# reduced corpus of session 2 (7,000 train utts, 7.6 h, ~5 min); CORPUS_ARGS="" gives the full-size defaults
-CORPUS_ARGS=${CORPUS_ARGS---train-utts 7000 --dev-sents 300 --test-sents 200 --shares espeak=0.25,mbrola=0.22,flite=0.25,pico=0.15,festival_hts=0.05,festival_kal=0.08}
-if [ "$STAGE" -le 1 ] && [ "$STOP" -ge 1 ]; then $N python -m recipes.reference_lstm.prepare_corpus $CORPUS_ARGS --jobs 2; fi
+# The corpus of the session-8 run: 24,000 utterances with the session-2 engine shares (~50 min),
+# then 10,000 more from 18 further training speakers (~12 min): 34,000 utts, 35.6 h.
+# Session 2's reduced corpus: CORPUS_ARGS="--train-utts 7000 ..." EXTEND=0 (README).
+CORPUS_ARGS=${CORPUS_ARGS---train-utts 24000 --dev-sents 300 --test-sents 200 --shares espeak=0.25,mbrola=0.22,flite=0.25,pico=0.15,festival_hts=0.05,festival_kal=0.08}
+EXTEND=${EXTEND:-10000}
+if [ "$STAGE" -le 1 ] && [ "$STOP" -ge 1 ]; then
+  $N python -m recipes.reference_lstm.prepare_corpus $CORPUS_ARGS --jobs 2
+  # stage 1b, once: extending again would append another $EXTEND utterances
+  if [ "$EXTEND" -gt 0 ] && [ ! -e "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended" ]; then
+    $N python -m recipes.reference_lstm.prepare_corpus --extend "$EXTEND" --jobs 2 \
+      --shares mbrola_accented=0.55,festival_rab=0.25,festival_don=0.2
+    touch "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended"
+  fi
+fi
 if [ "$STAGE" -le 2 ] && [ "$STOP" -ge 2 ]; then $N python -m recipes.reference_lstm.train_bpe --vocab-size 256; fi
 if [ "$STAGE" -le 3 ] && [ "$STOP" -ge 3 ]; then $N python -m recipes.reference_lstm.compute_features --jobs 2; fi
-# leg 1 of the session-2 schedule; the later legs are resumes with lower --lr (README, "Training schedule")
-MC='{"encoder_dim":160,"decoder_dim":160,"rnn_hidden_size":320,"dim_feedforward":512,"joiner_dim":192}'
+# The session-8 run: the default ModelConfig (4.25 M parameters), pruned RNN-T loss, VTLP and
+# random-EQ speaker perturbation. Resumable; --num-epochs bounds it (about 30 min per epoch here).
+# Session 2's 2.44 M model: MC='{"encoder_dim":160,"decoder_dim":160,"rnn_hidden_size":320,
+# "dim_feedforward":512,"joiner_dim":192}' and its TRAIN_ARGS in the README.
+MC=${MC:-'{}'}
 if [ "$STAGE" -le 4 ] && [ "$STOP" -ge 4 ]; then
-  $N python -m recipes.reference_lstm.train --model-config "$MC" ${TRAIN_ARGS:---threads 1 --max-frames 4000 --num-epochs 6 --lr 1.5e-3 --warmup 300 --ctc-weight-start 1.0 --ctc-weight 0.3 --ctc-decay-steps 1500 --sort-first-epoch --dev-every 250 --dev-utts 100 --ckpt-minutes 5 --log-every 25} 2>&1 | tee -a "$W/exp/train.log"
+  $N python -m recipes.reference_lstm.train --model-config "$MC" ${TRAIN_ARGS:---threads 2 --max-frames 8000 --num-epochs 12 --lr 1e-3 --warmup 300 --ctc-weight-start 1.0 --ctc-weight 0.3 --ctc-decay-steps 1500 --sort-first-epoch --spec-aug 0 --vtlp 0.5 --eq 0.5 --pruned-range 5 --pruned-warmup 1500 --dev-every 500 --dev-utts 100 --ckpt-minutes 5 --log-every 50} 2>&1 | tee -a "$W/exp/train.log"
 fi
 if [ "$STAGE" -le 5 ] && [ "$STOP" -ge 5 ]; then $N python -m recipes.reference_lstm.average --last ${AVG:-3}; fi
 if [ "$STAGE" -le 6 ] && [ "$STOP" -ge 6 ]; then $N python -m recipes.reference_lstm.export; fi
