@@ -292,9 +292,8 @@ def main(argv=None):
         init_simple_heads(simple_heads, model.joiner)
         for g in heads:
             opt.add_param_group({"params": g})
-    prune_from = state.get("prune_from") if state is not None and "simple_heads" in state else None
-    if prune_from is None:
-        prune_from = step + args.pruned_warmup
+    # first step of the pruned loss: saved with the simple heads, else after their warm-up
+    prune_from = (state or {}).get("prune_from", step + args.pruned_warmup)
     with open(exp / "config.json", "w") as f:
         json.dump({"model": cfg.to_dict(), "train_args": vars(args)}, f, indent=1)
     log(f"model parameters: {count_parameters(model):,} (encoder {count_parameters(model.encoder):,}, "
