@@ -17,12 +17,12 @@ from ncasr.bench import normalize_text, read_manifest, word_error_rate
 TESTSET = Path(__file__).resolve().parent / "data" / "reference-lstm-en" / "test.tsv"
 
 # Measured on the bundled files (MODEL_CARD.md, "bundled test set" rows; model re-bundled in
-# session 6): WER 88.05 / 89.31 and CER 52.39 / 52.27 (float / int8, through ncasr's int8
-# LSTM layer). The model is under-trained, so the WER alone
-# sits close to what a broken pipeline scores; the character error rate separates them
-# (empty or garbage output scores ~100 %). Margins of 3 WER / 5 CER points cover float
-# rounding across CPUs (greedy ties flip a word or two).
-BOUNDS = {"float": (91.1, 57.4), "int8": (92.4, 57.3)}
+# session 8, 4.25 M parameters): WER 76.10 / 76.73 and CER 40.16 / 41.09 (float / int8,
+# through ncasr's int8 LSTM layer). The model is under-trained, so the WER alone sits not far
+# from what a broken pipeline scores; the character error rate separates them (empty or
+# garbage output scores ~100 %). Margins of 3 WER / 5 CER points cover float rounding
+# across CPUs (greedy ties flip a word or two).
+BOUNDS = {"float": (79.1, 45.2), "int8": (79.8, 46.1)}
 
 
 def char_errors(ref: str, hyp: str) -> int:

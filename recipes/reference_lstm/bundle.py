@@ -81,7 +81,7 @@ def main(argv=None):
     ]
     for s in ("train", "dev", "test"):
         lines.append(f"| {s} | {stats[s]['utts']} | {stats[s]['hours']} | {stats[s]['voices']} |")
-    lines += ["", "Training voices: " + "; ".join(f"{e} ({len(v)} voices, share {sh})" for sh, e, v in voices["train"]),
+    lines += ["", "Training voices: " + training_voices(croot / "train.voices.tsv"),
               "", "Held-out test voices (never in training): " +
               ", ".join(f"{e}:{v}" for _, e, vs in voices["test"] for v in vs), "",
               "## WER (greedy, 1 symbol/frame)", "", "| what | split | WER % | words | utts |", "|---|---|---|---|---|"]
@@ -100,6 +100,16 @@ def main(argv=None):
     lines += ncasr_wer_lines(scores, int8_note)
     (out / "MODEL_CARD.md").write_text("\n".join(lines))
     print(f"bundle -> {out} ({sum(p.stat().st_size for p in out.rglob('*') if p.is_file()) / 1e6:.1f} MB)")
+
+
+def training_voices(voices_tsv: Path) -> str:
+    """'engine: N voices, P % of utterances; ...' counted from the corpus's train.voices.tsv."""
+    rows = [l.split("\t") for l in voices_tsv.read_text().splitlines()[1:]]
+    by_engine = {}
+    for r in rows:
+        by_engine.setdefault(r[1], []).append(r[2])
+    return "; ".join(f"{e}: {len(set(v))} voices, {100 * len(v) / len(rows):.1f} % of utterances"
+                     for e, v in sorted(by_engine.items(), key=lambda kv: -len(kv[1])))
 
 
 def by_voice_lines(wers) -> list:

@@ -289,6 +289,13 @@ def extend_plan(plan, root, n, shares, seed):
                     "aug": aug_params(rng, False)})
     return new
 
+def record_extension_voices(path, shares, seed):
+    """Adds an extension's voice table to voices.json (key "train_extensions")."""
+    info = json.loads(path.read_text()) if path.exists() else {}
+    tab, _ = voice_tables(seed, shares)
+    info.setdefault("train_extensions", []).append([(s, e, v) for s, e, v in tab])
+    path.write_text(json.dumps(info, indent=1))
+
 # ------------------------------------------------------------------ synthesis
 
 def _run(cmd, **kw):
@@ -444,6 +451,7 @@ def main(argv=None):
                 for u in plan:
                     f.write(json.dumps(u) + "\n")
             os.replace(plan_path.with_suffix(".tmp"), plan_path)
+            record_extension_voices(root / "voices.json", parse_shares(args.shares, zero), args.seed)
             print(f"extended the plan by {len(new)} training utterances to {len(plan)}")
     elif args.extend:
         raise SystemExit(f"--extend needs an existing plan in {plan_path}")
