@@ -19,18 +19,12 @@ from .common import feats_dir, lang_dir
 from .model import ModelConfig, Transducer
 from .pruned_rnnt import pruned_rnnt_loss
 from .rnnt_loss import rnnt_loss
-from .train import Split, init_simple_heads, make_batches
+from .train import Split, init_simple_heads, make_batches, padded_targets
 
 
 def batch_tensors(split, b):
     x, xl = split.get(b)
-    ys = [split.ids[i] for i in b]
-    ul = torch.tensor([len(y) for y in ys])
-    tg = torch.zeros(len(b), int(ul.max()), dtype=torch.long)
-    for k, y in enumerate(ys):
-        tg[k, : len(y)] = torch.tensor(y)
-    ys_in = torch.cat([torch.zeros(len(b), 1, dtype=torch.long), tg], dim=1)
-    return x, xl, tg, ul, ys_in
+    return (x, xl) + padded_targets(split, b)
 
 
 def step_seconds(model, heads, batch, pruned_range):

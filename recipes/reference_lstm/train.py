@@ -56,6 +56,18 @@ class Split:
         return torch.from_numpy(x), lens
 
 
+def padded_targets(split: Split, idxs):
+    """Token ids of the utterances idxs: targets (N, U) zero-padded, lengths (N,), and the
+    decoder input (N, U+1) = [blank, targets]."""
+    ys = [split.ids[i] for i in idxs]
+    ul = torch.tensor([len(y) for y in ys])
+    tg = torch.zeros(len(ys), int(ul.max()), dtype=torch.long)
+    for k, y in enumerate(ys):
+        tg[k, : len(y)] = torch.tensor(y)
+    ys_in = torch.cat([torch.zeros(len(ys), 1, dtype=torch.long), tg], dim=1)
+    return tg, ul, ys_in
+
+
 def make_batches(split: Split, max_frames: int, usable):
     order = sorted(usable, key=lambda i: split.items[i][1])
     batches, cur, cur_max = [], [], 0
@@ -347,12 +359,7 @@ def main(argv=None):
                 x = vtlp(x, rng, args.vtlp, 1.0 - args.vtlp_range, 1.0 + args.vtlp_range)
             if args.eq > 0:
                 x = random_eq(x, rng, args.eq, args.eq_db)
-            ys = [train.ids[i] for i in b]
-            ul = torch.tensor([len(y) for y in ys])
-            tg = torch.zeros(len(b), int(ul.max()), dtype=torch.long)
-            for k, y in enumerate(ys):
-                tg[k, : len(y)] = torch.tensor(y)
-            ys_in = torch.cat([torch.zeros(len(b), 1, dtype=torch.long), tg], dim=1)
+            tg, ul, ys_in = padded_targets(train, b)
             epoch_f = epoch + pos / len(order)
             lr = eden_lr(args.lr, step, epoch_f, args.warmup, args.lr_steps, args.lr_epochs)
             for g in opt.param_groups:
