@@ -16,7 +16,7 @@ import json
 import shutil
 from pathlib import Path
 
-from .common import corpus_dir, exp_dir, read_manifest, write_manifest
+from .common import corpus_dir, exp_dir, read_manifest, tsv_rows, write_manifest
 
 
 def main(argv=None):
@@ -104,7 +104,7 @@ def main(argv=None):
 
 def training_voices(voices_tsv: Path) -> str:
     """'engine: N voices, P % of utterances; ...' counted from the corpus's train.voices.tsv."""
-    rows = [l.split("\t") for l in voices_tsv.read_text().splitlines()[1:]]
+    rows = tsv_rows(voices_tsv)
     by_engine = {}
     for r in rows:
         by_engine.setdefault(r[1], []).append(r[2])

@@ -45,6 +45,11 @@ def write_manifest(path: Path, rows) -> None:
     write(path, rows)
 
 
+def tsv_rows(path) -> list[list[str]]:
+    """The rows of a TSV file with a header line, each split on tabs."""
+    return [l.split("\t") for l in Path(path).read_text().splitlines()[1:]]
+
+
 def read_manifest(path: Path):
     """Returns a list of (absolute_path, duration, text)."""
     from ncasr.bench import read_manifest as read

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .common import corpus_dir, corpus_wer, exp_dir, feats_dir, lang_dir, read_manifest, read_tokens, tokens_to_text
+from .common import (corpus_dir, corpus_wer, exp_dir, feats_dir, lang_dir, read_manifest, read_tokens,
+                     tokens_to_text, tsv_rows)
 
 
 def eval_torch(ckpt, splits, max_utts):
@@ -122,7 +123,7 @@ def wer_by_voice(pairs, split):
     path = corpus_dir() / f"{split}.voices.tsv"
     if not path.exists():
         return {}
-    rows = [l.split("\t") for l in path.read_text().splitlines()[1:]]
+    rows = tsv_rows(path)
     groups = {}
     for (ref, hyp), r in zip(pairs, rows):
         groups.setdefault(voice_group(r[1], r[2]), []).append((ref, hyp))

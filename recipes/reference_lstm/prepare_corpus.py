@@ -45,7 +45,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from .common import corpus_dir, normalize_text, write_manifest
+from .common import corpus_dir, normalize_text, tsv_rows, write_manifest
 
 SR = 16000
 
@@ -232,6 +232,21 @@ def aug_params(rng, mild):
     return a
 
 
+def sample_prompts(rng, prompts, src, n):
+    """Indices of n prompts drawn without replacement, fortunes (full sentences) weighted x2
+    against WordNet fragments (Efraimidis-Spirakis keys)."""
+    weights = [2.0 if src.get(t) == "fortune" else 1.0 for t in prompts]
+    keys = [rng.random() ** (1.0 / w) for w in weights]
+    return sorted(range(len(prompts)), key=lambda i: -keys[i])[:n]
+
+
+def write_plan(path, plan):
+    with open(path.with_suffix(".tmp"), "w") as f:
+        for u in plan:
+            f.write(json.dumps(u) + "\n")
+    os.replace(path.with_suffix(".tmp"), path)
+
+
 def make_plan(args):
     rng = random.Random(args.seed)
     pool = build_pool()
@@ -245,12 +260,7 @@ def make_plan(args):
     held = set(test_s) | set(dev_s)
     train_s = [s for s in train_s if s not in held]
     train_tab, test_tab = voice_tables(args.seed, parse_shares(args.shares))
-    # oversample fortunes (full sentences) x2 relative to wordnet fragments
-    weights = [2.0 if src[s] == "fortune" else 1.0 for s in train_s]
-    n = min(args.train_utts, len(train_s))
-    # weighted sampling without replacement (Efraimidis-Spirakis keys)
-    keys = [rng.random() ** (1.0 / w) for w in weights]
-    order = sorted(range(len(train_s)), key=lambda i: -keys[i])[:n]
+    order = sample_prompts(rng, train_s, src, min(args.train_utts, len(train_s)))
     plan = []
     for split, texts, table, mild in (("test", test_s, test_tab, True),
                                        ("dev", dev_s, train_tab, True),
@@ -272,11 +282,8 @@ def extend_plan(plan, root, n, shares, seed):
     fresh = [t for t in train_s if t not in used]
     if n > len(fresh):
         raise SystemExit(f"--extend {n}: only {len(fresh)} unused training prompts left")
-    src = dict(build_pool())
     rng = random.Random(seed + len(plan))
-    weights = [2.0 if src.get(t) == "fortune" else 1.0 for t in fresh]
-    keys = [rng.random() ** (1.0 / w) for w in weights]
-    order = sorted(range(len(fresh)), key=lambda i: -keys[i])[:n]
+    order = sample_prompts(rng, fresh, dict(build_pool()), n)
     train_tab, _ = voice_tables(seed, shares)
     if not train_tab:
         raise SystemExit("--extend needs --shares naming at least one engine")
@@ -444,14 +451,11 @@ def main(argv=None):
         plan = [json.loads(l) for l in open(plan_path)]
         print(f"resuming plan with {len(plan)} utterances")
         if args.extend:
-            zero = {k: 0.0 for k in DEFAULT_SHARES}
-            new = extend_plan(plan, root, args.extend, parse_shares(args.shares, zero), args.seed)
+            shares = parse_shares(args.shares, {k: 0.0 for k in DEFAULT_SHARES})
+            new = extend_plan(plan, root, args.extend, shares, args.seed)
             plan += new
-            with open(plan_path.with_suffix(".tmp"), "w") as f:
-                for u in plan:
-                    f.write(json.dumps(u) + "\n")
-            os.replace(plan_path.with_suffix(".tmp"), plan_path)
-            record_extension_voices(root / "voices.json", parse_shares(args.shares, zero), args.seed)
+            write_plan(plan_path, plan)
+            record_extension_voices(root / "voices.json", shares, args.seed)
             print(f"extended the plan by {len(new)} training utterances to {len(plan)}")
     elif args.extend:
         raise SystemExit(f"--extend needs an existing plan in {plan_path}")
@@ -462,10 +466,7 @@ def main(argv=None):
             (root / "text" / f"{name}.txt").write_text("\n".join(ss) + "\n")
         with open(root / "voices.json", "w") as f:
             json.dump({"train": [(s, e, v) for s, e, v in trt], "test": [(s, e, v) for s, e, v in tet]}, f, indent=1)
-        with open(plan_path.with_suffix(".tmp"), "w") as f:
-            for u in plan:
-                f.write(json.dumps(u) + "\n")
-        os.replace(plan_path.with_suffix(".tmp"), plan_path)
+        write_plan(plan_path, plan)
         print(f"planned {len(plan)} utterances ({len(tr)} train prompts, {len(dv)} dev, {len(te)} test)")
     jobs = [(str(root), b) for b in batches(plan)]
     n_done, n_fail = 0, []
@@ -502,8 +503,8 @@ def main(argv=None):
         stats[split] = {"utts": len(rows), "hours": round(hours, 3), "voices": nvoices}
         print(f"{split}: {len(rows)} utts, {hours:.2f} h, {nvoices} engine+voice")
     # leak checks
-    tv = {(r[1], r[2]) for r in csv_rows(root / "train.voices.tsv")}
-    xv = {(r[1], r[2]) for r in csv_rows(root / "test.voices.tsv")}
+    tv = {(r[1], r[2]) for r in tsv_rows(root / "train.voices.tsv")}
+    xv = {(r[1], r[2]) for r in tsv_rows(root / "test.voices.tsv")}
     assert not (tv & xv), f"test voices leaked into train: {tv & xv}"
     ttxt = {l.split('\t')[2] for l in open(root / 'train.tsv').read().splitlines()[1:]}
     for split in ("dev", "test"):
@@ -515,8 +516,6 @@ def main(argv=None):
     print(json.dumps(stats))
 
 
-def csv_rows(p):
-    return [l.split("\t") for l in open(p).read().splitlines()[1:]]
 
 
 if __name__ == "__main__":
