@@ -47,13 +47,14 @@ if [ "$STAGE" -le 1 ] && [ "$STOP" -ge 1 ]; then
 fi
 if [ "$STAGE" -le 2 ] && [ "$STOP" -ge 2 ]; then $N python -m recipes.reference_lstm.train_bpe --vocab-size 256; fi
 if [ "$STAGE" -le 3 ] && [ "$STOP" -ge 3 ]; then $N python -m recipes.reference_lstm.compute_features --jobs 2; fi
-# The session-8 run: the default ModelConfig (4.25 M parameters), pruned RNN-T loss, VTLP and
-# random-EQ speaker perturbation. Resumable; --num-epochs bounds it (about 30 min per epoch here).
+# The session-8/9 run: the default ModelConfig (4.25 M parameters), pruned RNN-T loss, VTLP and
+# random-EQ speaker perturbation, bf16 autocast (session 9; drop --amp on CPUs without BF16).
+# Resumable; --num-epochs bounds it (about 30 min per epoch here).
 # Session 2's 2.44 M model: MC='{"encoder_dim":160,"decoder_dim":160,"rnn_hidden_size":320,
 # "dim_feedforward":512,"joiner_dim":192}' and its TRAIN_ARGS in the README.
 MC=${MC:-'{}'}
 if [ "$STAGE" -le 4 ] && [ "$STOP" -ge 4 ]; then
-  $N python -m recipes.reference_lstm.train --model-config "$MC" ${TRAIN_ARGS:---threads 2 --max-frames 8000 --num-epochs 12 --lr 1e-3 --warmup 300 --ctc-weight-start 1.0 --ctc-weight 0.3 --ctc-decay-steps 1500 --sort-first-epoch --spec-aug 0 --vtlp 0.5 --eq 0.5 --pruned-range 5 --pruned-warmup 1500 --dev-every 500 --dev-utts 100 --ckpt-minutes 5 --log-every 50} 2>&1 | tee -a "$W/exp/train.log"
+  $N python -m recipes.reference_lstm.train --model-config "$MC" ${TRAIN_ARGS:---threads 2 --max-frames 8000 --num-epochs 12 --lr 1e-3 --warmup 300 --ctc-weight-start 1.0 --ctc-weight 0.3 --ctc-decay-steps 1500 --sort-first-epoch --spec-aug 0 --vtlp 0.5 --eq 0.5 --pruned-range 5 --pruned-warmup 1500 --amp bf16 --dev-every 500 --dev-utts 100 --ckpt-minutes 5 --log-every 50} 2>&1 | tee -a "$W/exp/train.log"
 fi
 if [ "$STAGE" -le 5 ] && [ "$STOP" -ge 5 ]; then $N python -m recipes.reference_lstm.average --last ${AVG:-3}; fi
 if [ "$STAGE" -le 6 ] && [ "$STOP" -ge 6 ]; then $N python -m recipes.reference_lstm.export; fi
