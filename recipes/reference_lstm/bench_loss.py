@@ -85,5 +85,6 @@ def main(argv=None):
     f, p, q = tot
     print(f"| all | | | | {f:.3f} | {p:.3f} | {q:.3f} | {f / p:.2f} | {f / q:.2f} |")
 
+
 if __name__ == "__main__":
     main()

@@ -196,7 +196,8 @@ def test_feature_reuse_after_an_extension_equals_a_full_run(tmp_path):
         sf.write(str(tmp_path / "wav" / f"{i}.wav"), x, 16000, subtype="PCM_16")
         rows.append((f"wav/{i}.wav", len(x) / 16000, f"utterance {i}"))
     small, big = tmp_path / "small", tmp_path / "big"
-    small.mkdir(), big.mkdir()
+    small.mkdir()
+    big.mkdir()
     write_manifest(small / "train.tsv", rows[:4])
     write_manifest(big / "train.tsv", rows)
     for d in (small, big):
