@@ -75,7 +75,7 @@ def main(argv=None):
         f"encoder max rel err {rep['encoder_max_rel_err']:.2e} over {rep['encoder_chunks']} chunks, "
         f"decoder {rep['decoder_max_rel_err']:.2e}, joiner {rep['joiner_max_rel_err']:.2e}.", "",
         "## Data", "",
-        "Synthetic English speech from Debian TTS engines (and piper's neural voice from PyPI), "
+        "Synthetic English speech from Debian TTS engines (and the neural voices of piper and hibari from PyPI), "
         "prompts from WordNet examples + fortunes, "
         "sox/numpy augmentation (speed, pitch, reverb, telephone band, noise 5-30 dB SNR, gain, silence).", "",
         "| split | utterances | hours | engine+voice |", "|---|---|---|---|",

@@ -40,8 +40,9 @@ def reusable_prefix(old_dir, split, rows):
     return arr, items
 
 
-def write_features(npy, old, new_feats, total):
+def write_features(npy, old, new_feats):
     """old frames then new_feats into npy through a memmap (no second copy in memory)."""
+    total = (0 if old is None else len(old)) + sum(len(f) for f in new_feats)
     tmp = npy + ".tmp.npy"
     out = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.float16, shape=(total, 80))
     off = 0
@@ -79,7 +80,7 @@ def main(argv=None):
         with Pool(args.jobs) as pool:
             feats = pool.map(_one, [r[0] for r in rows[len(old_items):]], chunksize=32)
         lens = [n for _, n, _ in old_items] + [len(f) for f in feats]
-        off = write_features(npy, old, feats, sum(lens))
+        off = write_features(npy, old, feats)
         offs = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(int) if lens else []
         with open(idx + ".tmp", "w") as f:
             f.write("offset\tframes\ttext\n")

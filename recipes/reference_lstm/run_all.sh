@@ -21,13 +21,13 @@ if [ "$STAGE" -le 0 ] && [ "$STOP" -ge 0 ]; then
   apt-get install -y mbrola-af1 mbrola-nl2 mbrola-fr1 mbrola-fr4 mbrola-de1 mbrola-de2 mbrola-de3 \
     mbrola-de4 mbrola-de5 mbrola-de6 mbrola-gr2 mbrola-hu1 mbrola-pl1 mbrola-ro1 mbrola-sw1 mbrola-sw2 \
     festvox-rablpc16k festvox-don
-  # stage 1c: RHVoice's English speakers (non-free); piper comes with the [recipe] extra
+  # stage 1c: RHVoice's English speakers (non-free); piper and hibari come with the [recipe] extra
   apt-get install -y rhvoice rhvoice-english
   pip install ".[recipe]"  # ncasr itself plus torch, sentencepiece, pnnx, ... (= recipes/requirements.txt)
 fi
-# The corpus of the session-9 run: 24,000 utterances with the session-2 engine shares (~50 min),
+# The corpus of the session-10 run: 24,000 utterances with the session-2 engine shares (~50 min),
 # then 10,000 more from 18 further training speakers (1b, ~12 min), then 10,000 more from
-# RHVoice, piper and the accented mbrola voices (1c, ~20 min): 44,000 utts.
+# RHVoice, piper and the accented mbrola voices (1c, ~20 min), then 1d and 1e: 61,780 utts.
 # Session 2's reduced corpus: CORPUS_ARGS="--train-utts 7000 ..." EXTEND=0 (README).
 CORPUS_ARGS=${CORPUS_ARGS---train-utts 24000 --dev-sents 300 --test-sents 200 --shares espeak=0.25,mbrola=0.22,flite=0.25,pico=0.15,festival_hts=0.05,festival_kal=0.08}
 EXTEND=${EXTEND:-10000}
@@ -43,6 +43,18 @@ if [ "$STAGE" -le 1 ] && [ "$STOP" -ge 1 ]; then
     $N python -m recipes.reference_lstm.prepare_corpus --extend "$EXTEND" --jobs 2 \
       --shares rhvoice=0.5,piper=0.2,mbrola_accented=0.3
     touch "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended2"
+  fi
+  # 1d: the last 9,780 unspoken training prompts; 1e: 8,000 prompts spoken again by the
+  # newest voices (hibari, RHVoice, piper; --respeak)
+  if [ "$EXTEND" -gt 0 ] && [ ! -e "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended3" ]; then
+    $N python -m recipes.reference_lstm.prepare_corpus --extend 9780 --jobs 2 \
+      --shares rhvoice=0.35,piper=0.2,mbrola_accented=0.2,festival_rab=0.1,festival_don=0.1,festival_kal=0.05
+    touch "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended3"
+  fi
+  if [ "$EXTEND" -gt 0 ] && [ ! -e "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended4" ]; then
+    $N python -m recipes.reference_lstm.prepare_corpus --extend 8000 --respeak --jobs 2 \
+      --shares hibari=0.3,rhvoice=0.25,piper=0.2,mbrola_accented=0.15,festival_rab=0.05,festival_don=0.05
+    touch "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended4"
   fi
 fi
 if [ "$STAGE" -le 2 ] && [ "$STOP" -ge 2 ]; then $N python -m recipes.reference_lstm.train_bpe --vocab-size 256; fi

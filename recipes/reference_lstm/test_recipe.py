@@ -148,6 +148,13 @@ def test_extend_plan_adds_unspoken_prompts_with_only_the_named_voices(tmp_path, 
         pc.extend_plan(plan, tmp_path, 29, shares, seed=7)
     with pytest.raises(SystemExit, match="at least one engine"):
         pc.extend_plan(plan, tmp_path, 5, zero, seed=7)
+    # --respeak: once the unspoken prompts run out, any training prompt (never dev/test)
+    new = pc.extend_plan(plan, tmp_path, 29, shares, seed=7, respeak=True)
+    texts = [u["text"] for u in new]
+    assert len(set(texts)) == 29 and set(texts) <= set(prompts[:30])
+    assert {prompts[0], prompts[1]} & set(texts)  # spoken prompts come back
+    with pytest.raises(SystemExit, match="unused training prompts"):
+        pc.extend_plan(plan, tmp_path, 31, shares, seed=7, respeak=True)
 
 
 def test_rhvoice_and_piper_voices_keep_test_speakers_out_and_synthesise(tmp_path, monkeypatch):
@@ -362,3 +369,31 @@ def test_bf16_autocast_step_stays_close_to_float32():
     assert abs(losses[1] - losses[0]) < 0.02 * abs(losses[0])
     cos = float(torch.nn.functional.cosine_similarity(grads[0], grads[1], dim=0))
     assert cos > 0.98, cos
+
+
+def test_hibari_voice_is_the_bundled_one_and_synthesises(tmp_path, monkeypatch):
+    import random
+    import soundfile as sf
+    from recipes.reference_lstm import prepare_corpus as pc
+    monkeypatch.setattr(pc, "espeak_variants", lambda: [f"v{i}" for i in range(16)])
+    zero = {k: 0.0 for k in pc.DEFAULT_SHARES}
+    train_tab, _ = pc.voice_tables(7, pc.parse_shares("hibari=1", zero))
+    assert [(e, vs) for _, e, vs in train_tab] == [("hibari", ["heart"])]
+    p = pc.tts_params(random.Random(3), "hibari", "heart")
+    assert 0.8 <= p["speed"] <= 1.25 and "seed" in p
+    with pytest.raises(ValueError, match="only 'heart'"):  # other voices would be downloaded
+        pc.hibari_synth("emma", "a test", p, str(tmp_path / "x.wav"))
+    pytest.importorskip("hibari")
+    text = "the quick brown fox jumps over the lazy dog"
+    lens = []
+    for speed in (0.8, 1.25):
+        u = {"text": text, "engine": "hibari", "voice": "heart", "tts": {"speed": speed, "seed": 5},
+             "aug": {"pad": [0.1, 0.1], "gain_db": -6.0, "seed": 1}}
+        raw, out = str(tmp_path / f"h{speed}.raw.wav"), str(tmp_path / f"h{speed}.wav")
+        pc.synth_raw(u, raw)
+        assert sf.info(raw).samplerate == 24000
+        pc.augment(u, raw, out)
+        x, sr = sf.read(out)
+        assert sr == 16000 and x.ndim == 1 and 0.3 < np.abs(x).max() < 0.6
+        lens.append(len(x) / sr)
+    assert 1.2 < lens[1] < lens[0] < 6.0  # faster speech is shorter
