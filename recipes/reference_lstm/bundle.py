@@ -56,8 +56,7 @@ def main(argv=None):
     rep = json.loads((src / "export_report.json").read_text())
     stats = json.loads((croot / "stats.json").read_text())
     voices = json.loads((croot / "voices.json").read_text())
-    wers = [json.loads(l) for l in (exp_dir() / "wer.json").read_text().splitlines()] \
-        if (exp_dir() / "wer.json").exists() else []
+    wers = bundled_evaluations(exp_dir() / "wer.json", rep["checkpoint"])
     cfg = rep["config"]
     lines = [
         "# Reference streaming LSTM transducer (ncasr default model)", "",
@@ -101,6 +100,16 @@ def main(argv=None):
     lines += ncasr_wer_lines(scores, int8_note)
     (out / "MODEL_CARD.md").write_text("\n".join(lines))
     print(f"bundle -> {out} ({sum(p.stat().st_size for p in out.rglob('*') if p.is_file()) / 1e6:.1f} MB)")
+
+
+def bundled_evaluations(wer_json: Path, checkpoint: str) -> list:
+    """evaluate.py's records (wer.json lines) of the exported checkpoint only: the card must not
+    show other checkpoints' numbers as this model's."""
+    if not wer_json.exists():
+        return []
+    recs = [json.loads(l) for l in wer_json.read_text().splitlines() if l.strip()]
+    want = Path(checkpoint).resolve()
+    return [r for r in recs if r.get("checkpoint") and Path(r["checkpoint"]).resolve() == want]
 
 
 def training_voices(voices_tsv: Path) -> str:

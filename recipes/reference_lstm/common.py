@@ -25,7 +25,7 @@ def lang_dir() -> Path:
 
 
 def feats_dir() -> Path:
-    return work_dir() / "feats"
+    return Path(os.environ.get("NCASR_RECIPE_FEATS", str(work_dir() / "feats")))
 
 
 def exp_dir() -> Path:

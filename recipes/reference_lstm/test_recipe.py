@@ -397,3 +397,16 @@ def test_hibari_voice_is_the_bundled_one_and_synthesises(tmp_path, monkeypatch):
         assert sr == 16000 and x.ndim == 1 and 0.3 < np.abs(x).max() < 0.6
         lens.append(len(x) / sr)
     assert 1.2 < lens[1] < lens[0] < 6.0  # faster speech is shorter
+
+
+def test_model_card_lists_only_the_bundled_checkpoints_evaluations(tmp_path):
+    import json
+    from recipes.reference_lstm.bundle import bundled_evaluations
+    ck = tmp_path / "averaged-new.pt"
+    recs = [{"checkpoint": str(tmp_path / "epoch-5.pt"), "result": {"torch": {"dev": {"wer": 50.0}}}},
+            {"checkpoint": str(ck), "result": {"torch": {"dev": {"wer": 30.0}}}},
+            {"checkpoint": "", "ncnn": "x", "result": {"ncnn": {"dev": {"wer": 31.0}}}}]
+    (tmp_path / "wer.json").write_text("\n".join(json.dumps(r) for r in recs) + "\n")
+    got = bundled_evaluations(tmp_path / "wer.json", str(tmp_path / "." / "averaged-new.pt"))
+    assert [g["result"]["torch"]["dev"]["wer"] for g in got] == [30.0]
+    assert bundled_evaluations(tmp_path / "missing.json", str(ck)) == []
