@@ -229,7 +229,7 @@ def tts_params(rng, engine, voice):
     if engine == "piper":
         return {"length": round(rng.uniform(0.8, 1.3), 3), "noise": round(rng.uniform(0.5, 0.9), 3),
                 "noise_w": round(rng.uniform(0.6, 1.0), 3)}
-    if engine == "hibari":  # its duration predictor samples: the seed picks one rendition
+    if engine == "hibari":  # the seed only fixes its sampling noise (renditions differ little)
         return {"speed": round(rng.uniform(0.8, 1.25), 3), "seed": rng.randrange(1 << 30)}
     return {}
 
@@ -383,9 +383,9 @@ _HIBARI = {}
 def hibari_synth(voice, text, p, raw):
     """hibari in-process (24 kHz float; sox resamples in augment). Only the voice inside the
     wheel: the others would be downloaded."""
-    from hibari import Hibari
     if voice != "heart":
         raise ValueError(f"hibari voice {voice!r}: only 'heart' ships in the hibari-tts wheel")
+    from hibari import Hibari
     if voice not in _HIBARI:
         _HIBARI[voice] = Hibari(voice, threads=1)
     tts = _HIBARI[voice]
