@@ -33,29 +33,21 @@ CORPUS_ARGS=${CORPUS_ARGS---train-utts 24000 --dev-sents 300 --test-sents 200 --
 EXTEND=${EXTEND:-10000}
 if [ "$STAGE" -le 1 ] && [ "$STOP" -ge 1 ]; then
   $N python -m recipes.reference_lstm.prepare_corpus $CORPUS_ARGS --jobs 2
-  # stage 1b, once: extending again would append another $EXTEND utterances
-  if [ "$EXTEND" -gt 0 ] && [ ! -e "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended" ]; then
-    $N python -m recipes.reference_lstm.prepare_corpus --extend "$EXTEND" --jobs 2 \
-      --shares mbrola_accented=0.55,festival_rab=0.25,festival_don=0.2
-    touch "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended"
-  fi
-  if [ "$EXTEND" -gt 0 ] && [ ! -e "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended2" ]; then
-    $N python -m recipes.reference_lstm.prepare_corpus --extend "$EXTEND" --jobs 2 \
-      --shares rhvoice=0.5,piper=0.2,mbrola_accented=0.3
-    touch "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended2"
-  fi
+  # stages 1b-1e, each once (its marker file): extending again would append more utterances
+  extend_once() {  # MARKER PREPARE_CORPUS_ARGS...
+    local marker="${NCASR_RECIPE_CORPUS:-$W/corpus}/$1"; shift
+    if [ "$EXTEND" -gt 0 ] && [ ! -e "$marker" ]; then
+      $N python -m recipes.reference_lstm.prepare_corpus --jobs 2 "$@" && touch "$marker"
+    fi
+  }
+  extend_once .extended --extend "$EXTEND" --shares mbrola_accented=0.55,festival_rab=0.25,festival_don=0.2
+  extend_once .extended2 --extend "$EXTEND" --shares rhvoice=0.5,piper=0.2,mbrola_accented=0.3
   # 1d: the last 9,780 unspoken training prompts; 1e: 8,000 prompts spoken again by the
   # newest voices (hibari, RHVoice, piper; --respeak)
-  if [ "$EXTEND" -gt 0 ] && [ ! -e "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended3" ]; then
-    $N python -m recipes.reference_lstm.prepare_corpus --extend 9780 --jobs 2 \
-      --shares rhvoice=0.35,piper=0.2,mbrola_accented=0.2,festival_rab=0.1,festival_don=0.1,festival_kal=0.05
-    touch "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended3"
-  fi
-  if [ "$EXTEND" -gt 0 ] && [ ! -e "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended4" ]; then
-    $N python -m recipes.reference_lstm.prepare_corpus --extend 8000 --respeak --jobs 2 \
-      --shares hibari=0.3,rhvoice=0.25,piper=0.2,mbrola_accented=0.15,festival_rab=0.05,festival_don=0.05
-    touch "${NCASR_RECIPE_CORPUS:-$W/corpus}/.extended4"
-  fi
+  extend_once .extended3 --extend 9780 \
+    --shares rhvoice=0.35,piper=0.2,mbrola_accented=0.2,festival_rab=0.1,festival_don=0.1,festival_kal=0.05
+  extend_once .extended4 --extend 8000 --respeak \
+    --shares hibari=0.3,rhvoice=0.25,piper=0.2,mbrola_accented=0.15,festival_rab=0.05,festival_don=0.05
 fi
 if [ "$STAGE" -le 2 ] && [ "$STOP" -ge 2 ]; then $N python -m recipes.reference_lstm.train_bpe --vocab-size 256; fi
 if [ "$STAGE" -le 3 ] && [ "$STOP" -ge 3 ]; then $N python -m recipes.reference_lstm.compute_features --jobs 2; fi
