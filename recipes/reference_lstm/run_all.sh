@@ -11,7 +11,8 @@ N="nice -n 15"
 W=${NCASR_RECIPE_DIR:-$HOME/.cache/ncasr-recipe}
 mkdir -p "$W/exp"
 if [ "$STAGE" -le 0 ] && [ "$STOP" -ge 0 ]; then
-  echo "stage 0: system packages (Debian; mbrola/pico need contrib+non-free in the apt sources)"
+  echo "stage 0: system packages (Debian; mbrola, pico and RHVoice are in contrib/non-free)"
+  bash recipes/reference_lstm/enable_nonfree.sh
   apt-get update
   apt-get install -y sox libsox-fmt-all espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k \
     festvox-us-slt-hts wordnet-base fortunes fortunes-min

@@ -410,3 +410,57 @@ def test_model_card_lists_only_the_bundled_checkpoints_evaluations(tmp_path):
     got = bundled_evaluations(tmp_path / "wer.json", str(tmp_path / "." / "averaged-new.pt"))
     assert [g["result"]["torch"]["dev"]["wer"] for g in got] == [30.0]
     assert bundled_evaluations(tmp_path / "missing.json", str(ck)) == []
+
+
+def _tiny_features(fdir, split, texts, rng):
+    """A features folder as compute_features writes it: random fbank, real texts."""
+    fdir.mkdir(parents=True, exist_ok=True)
+    lens = [int(rng.integers(90, 160)) for _ in texts]
+    np.save(fdir / f"{split}.npy", rng.normal(-8.0, 3.0, (sum(lens), 80)).astype(np.float16))
+    with open(fdir / f"{split}.index.tsv", "w") as f:
+        f.write("offset\tframes\ttext\n")
+        off = 0
+        for n, t in zip(lens, texts):
+            f.write(f"{off}\t{n}\t{t}\n")
+            off += n
+
+
+def test_training_runs_from_scratch_with_run_all_flags_and_resumes_with_a_new_dropout(tmp_path):
+    """One epoch from nothing with run_all.sh's training flags (bf16, pruned loss after its
+    warm-up, CTC decay, VTLP, EQ, SpecAugment), then a resume that switches dropout off."""
+    from recipes.reference_lstm import train, train_bpe
+    rng = np.random.default_rng(0)
+    words = "the cat sat on a mat and dog ran to big red sun over hill".split()
+    texts = [" ".join(rng.choice(words, size=int(rng.integers(2, 5)))) for _ in range(24)]
+    corpus = tmp_path / "corpus"
+    (corpus / "text").mkdir(parents=True)
+    (corpus / "text" / "train.txt").write_text("\n".join(texts * 20) + "\n")
+    lang = tmp_path / "lang"
+    train_bpe.main(["--vocab-size", "32", "--corpus", str(corpus), "--out", str(lang)])
+    feats = tmp_path / "feats"
+    _tiny_features(feats, "train", texts[:20], rng)
+    _tiny_features(feats, "dev", texts[20:], rng)
+    exp = tmp_path / "exp"
+    tiny = ('{"num_layers": 1, "encoder_dim": 32, "rnn_hidden_size": 48, "dim_feedforward": 64, '
+            '"decoder_dim": 32, "joiner_dim": 32, "layer3_channels": 16}')
+    common = ["--exp", str(exp), "--feats", str(feats), "--lang", str(lang), "--threads", "1",
+              "--max-frames", "500", "--dev-every", "0", "--log-every", "1", "--warmup", "2",
+              "--ctc-weight-start", "1.0", "--ctc-weight", "0.3", "--ctc-decay-steps", "3",
+              "--pruned-range", "5", "--pruned-warmup", "2", "--amp", "bf16", "--vtlp", "0.5",
+              "--eq", "0.5", "--spec-aug", "0.5", "--ckpt-minutes", "100"]
+    train.main(common + ["--num-epochs", "1", "--sort-first-epoch", "--model-config", tiny])
+    first = torch.load(exp / "checkpoint-latest.pt", weights_only=False)
+    n_batches = first["step"]
+    assert first["epoch"] == 1 and first["batch_pos"] == 0 and n_batches >= 4
+    assert first["config"]["dropout"] == 0.1 and first["config"]["encoder_dim"] == 32
+    assert first["prune_from"] == 2  # pruned loss ran from step 2 of this first epoch
+    assert all(torch.isfinite(v).all() for v in first["model"].values())
+    assert (exp / "epoch-1.pt").exists()
+    assert (exp / "dev_wer.tsv").read_text().splitlines()[-1].startswith(f"epoch\t{n_batches}\t1\t")
+
+    train.main(common + ["--num-epochs", "2", "--dropout", "0.0"])
+    second = torch.load(exp / "checkpoint-latest.pt", weights_only=False)
+    assert second["epoch"] == 2 and second["step"] == 2 * n_batches
+    assert second["config"]["dropout"] == 0.0 and second["prune_from"] == 2
+    changed = [k for k in first["model"] if not torch.equal(first["model"][k], second["model"][k])]
+    assert changed, "the resumed epoch did not update the weights"

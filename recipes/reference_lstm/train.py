@@ -257,6 +257,9 @@ def main(argv=None):
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--max-steps", type=int, default=0, help="stop after N steps (benchmarking)")
     ap.add_argument("--model-config", default="", help="JSON overrides of ModelConfig")
+    ap.add_argument("--dropout", type=float, default=None,
+                    help="override the model's dropout, also when resuming (the new value is saved "
+                         "with the checkpoints); default: the config's (0.1 for new runs)")
     ap.add_argument("--no-input-norm", action="store_true",
                     help="do not measure the global fbank mean/std (new runs only; by default they "
                          "are stored in the config, applied at the encoder input and folded into "
@@ -275,7 +278,10 @@ def main(argv=None):
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
-    torch.set_num_interop_threads(1)
+    try:
+        torch.set_num_interop_threads(1)
+    except RuntimeError:  # settable once per process; a second main() (tests) keeps the first
+        pass
     import sentencepiece as spm
     sp = spm.SentencePieceProcessor(model_file=os.path.join(args.lang, "bpe.model"))
     tokens = read_tokens(os.path.join(args.lang, "tokens.txt"))
@@ -295,6 +301,9 @@ def main(argv=None):
             over["input_std"] = round(float(sub.std()), 4)
             log(f"input normalisation (global fbank mean/std): {over['input_mean']} / {over['input_std']}")
         cfg = ModelConfig(vocab_size=sp.get_piece_size(), **over)
+    if args.dropout is not None and args.dropout != cfg.dropout:
+        log(f"dropout {cfg.dropout} -> {args.dropout}")
+        cfg.dropout = args.dropout
     assert cfg.vocab_size == len(tokens)
     torch.manual_seed(args.seed)
     model = Transducer(cfg)
