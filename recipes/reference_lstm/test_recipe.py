@@ -464,3 +464,40 @@ def test_training_runs_from_scratch_with_run_all_flags_and_resumes_with_a_new_dr
     assert second["config"]["dropout"] == 0.0 and second["prune_from"] == 2
     changed = [k for k in first["model"] if not torch.equal(first["model"][k], second["model"][k])]
     assert changed, "the resumed epoch did not update the weights"
+
+
+def _runs(mask):
+    """Lengths of the runs of True in a 1-D boolean array."""
+    runs, n = [], 0
+    for v in list(mask) + [False]:
+        if v:
+            n += 1
+        elif n:
+            runs.append(n)
+            n = 0
+    return runs
+
+
+@pytest.mark.parametrize("masks,max_freq,max_time", [(1, 10, 20), (1, 25, 40), (3, 25, 40)])
+def test_spec_augment_masks_stay_within_their_widths(masks, max_freq, max_time):
+    import random
+    from recipes.reference_lstm.train import spec_augment
+    L, T = 300, 340  # the last 40 frames are padding
+    seen_f = seen_t = 0
+    for seed in range(20):
+        x0 = torch.zeros(1, T, 80)
+        x0[0, :L] = torch.randn(L, 80)
+        x1 = spec_augment(x0.clone(), torch.tensor([L]), random.Random(seed), masks, max_freq, max_time)
+        # frequency masks run over the padding too; time masks stay inside the utterance
+        fcols = (x1[0, L:] != x0[0, L:]).any(dim=0).numpy()
+        rows = (x1[0, :, ~torch.from_numpy(fcols)] != x0[0, :, ~torch.from_numpy(fcols)]).any(dim=1).numpy()
+        assert not rows[L:].any()
+        f_runs, t_runs = _runs(fcols), _runs(rows)
+        # overlapping masks merge into one run, so bound the count and the total
+        assert len(f_runs) <= masks and sum(f_runs) <= masks * max_freq, f_runs
+        assert len(t_runs) <= masks and sum(t_runs) <= masks * min(max_time, L // 10), t_runs
+        seen_f, seen_t = max(seen_f, *f_runs, 0), max(seen_t, *t_runs, 0)
+    # and the widths are used, not just bounded
+    assert seen_f > 0.6 * max_freq and seen_t > 0.6 * min(max_time, L // 10)
+    x = torch.randn(1, T, 80)
+    assert torch.equal(spec_augment(x.clone(), torch.tensor([L]), random.Random(0), 0, max_freq, max_time), x)

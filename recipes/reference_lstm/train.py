@@ -83,16 +83,19 @@ def make_batches(split: Split, max_frames: int, usable):
     return batches
 
 
-def spec_augment(x, lens, rng: random.Random):
+def spec_augment(x, lens, rng: random.Random, masks: int = 2, max_freq: int = 10,
+                 max_time: int = 20, max_time_frac: float = 0.1):
+    """Per utterance: `masks` frequency bands of up to max_freq bins and `masks` time spans of
+    up to max_time frames (and at most max_time_frac of the utterance) replaced by their mean."""
     n, t, f = x.shape
     for k in range(n):
-        for _ in range(2):
-            w = rng.randint(0, 10)
+        for _ in range(masks):
+            w = rng.randint(0, max_freq)
             f0 = rng.randint(0, f - w)
             x[k, :, f0: f0 + w] = 0.0 if w == 0 else x[k, :, f0: f0 + w].mean()
         L = int(lens[k])
-        for _ in range(2):
-            w = rng.randint(0, min(20, max(1, L // 10)))
+        for _ in range(masks):
+            w = rng.randint(0, min(max_time, max(1, int(L * max_time_frac))))
             t0 = rng.randint(0, max(0, L - w))
             x[k, t0: t0 + w, :] = x[k, :L].mean(dim=0)
     return x
@@ -234,6 +237,10 @@ def main(argv=None):
     ap.add_argument("--ctc-weight", type=float, default=0.5,
                     help="auxiliary CTC loss on encoder_out (training-only head, not exported)")
     ap.add_argument("--spec-aug", type=float, default=0.5, help="probability per batch")
+    ap.add_argument("--spec-aug-masks", type=int, default=2, help="frequency and time masks each")
+    ap.add_argument("--spec-aug-freq", type=int, default=10, help="widest frequency mask (mel bins)")
+    ap.add_argument("--spec-aug-time", type=int, default=20,
+                    help="widest time mask (frames; also at most a tenth of the utterance)")
     ap.add_argument("--vtlp", type=float, default=0.0,
                     help="probability per utterance of a vocal-tract-length warp of the fbank")
     ap.add_argument("--vtlp-range", type=float, default=0.15,
@@ -386,7 +393,7 @@ def main(argv=None):
             b = batches[order[pos]]
             x, xl = train.get(b)
             if args.spec_aug > 0 and rng.random() < args.spec_aug:
-                x = spec_augment(x, xl, rng)
+                x = spec_augment(x, xl, rng, args.spec_aug_masks, args.spec_aug_freq, args.spec_aug_time)
             if args.vtlp > 0:
                 x = vtlp(x, rng, args.vtlp, 1.0 - args.vtlp_range, 1.0 + args.vtlp_range)
             if args.eq > 0:
