@@ -86,14 +86,17 @@ def make_batches(split: Split, max_frames: int, usable):
 def spec_augment(x, lens, rng: random.Random, masks: int = 2, max_freq: int = 10,
                  max_time: int = 20, max_time_frac: float = 0.1):
     """Per utterance: `masks` frequency bands of up to max_freq bins and `masks` time spans of
-    up to max_time frames (and at most max_time_frac of the utterance) replaced by their mean."""
+    up to max_time frames (and at most max_time_frac of the utterance) replaced by their mean.
+    (Until session 11 a frequency band's mean included the batch padding's zeros, far from any
+    log-mel value; SpecAugment was off in the runs since session 7.)"""
     n, t, f = x.shape
     for k in range(n):
+        L = int(lens[k])  # the mean is taken over the utterance only: padding stays zero
         for _ in range(masks):
             w = rng.randint(0, max_freq)
             f0 = rng.randint(0, f - w)
-            x[k, :, f0: f0 + w] = 0.0 if w == 0 else x[k, :, f0: f0 + w].mean()
-        L = int(lens[k])
+            if w:
+                x[k, :L, f0: f0 + w] = x[k, :L, f0: f0 + w].mean()
         for _ in range(masks):
             w = rng.randint(0, min(max_time, max(1, int(L * max_time_frac))))
             t0 = rng.randint(0, max(0, L - w))
