@@ -493,8 +493,6 @@ def test_spec_augment_masks_stay_within_their_widths(masks, max_freq, max_time):
         fcols = ((x1[0, :L] - x1[0, :1]).abs() < 1e-5).all(dim=0).numpy()
         keep = ~torch.from_numpy(fcols)
         rows = (x1[0, :, keep] != x0[0, :, keep]).any(dim=1).numpy()
-        # masked values are means of the utterance's values (about 0 here), not of the padding
-        assert x1[0, :L].abs().max() <= x0[0, :L].abs().max()
         f_runs, t_runs = _runs(fcols), _runs(rows)
         # overlapping masks merge into one run, so bound the count and the total
         assert len(f_runs) <= masks and sum(f_runs) <= masks * max_freq, f_runs
