@@ -1,4 +1,6 @@
 """Unit tests for the recipe (run: python -m pytest recipes/reference_lstm/test_recipe.py)."""
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -502,3 +504,29 @@ def test_spec_augment_masks_stay_within_their_widths(masks, max_freq, max_time):
     assert seen_f > 0.6 * max_freq and seen_t > 0.6 * min(max_time, L // 10)
     x = torch.randn(1, T, 80)
     assert torch.equal(spec_augment(x.clone(), torch.tensor([L]), random.Random(0), 0, max_freq, max_time), x)
+
+
+def _snapshot(folder, step, value, **config):
+    (folder / "snapshots").mkdir(parents=True, exist_ok=True)
+    cfg = {"encoder_dim": 4, "dropout": 0.1, **config}
+    torch.save({"model": {"w": torch.full((2,), float(value)), "n": torch.tensor(step)},
+                "config": cfg, "step": step, "epoch": 1},
+               folder / "snapshots" / f"step-{step:07d}.pt")
+
+
+def test_average_across_runs_takes_each_runs_last_snapshots_and_refuses_other_architectures(tmp_path):
+    from recipes.reference_lstm import average
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for step, v in [(1, 100.0), (2, 1.0), (3, 2.0)]:
+        _snapshot(a, step, v)
+    for step, v in [(5, 200.0), (6, 3.0), (7, 6.0)]:
+        _snapshot(b, step, v, dropout=0.0)   # dropout differs: still averageable
+    out = tmp_path / "soup.pt"
+    average.main(["--exp", str(a), "--exp", str(b), "--last", "2", "--out", str(out)])
+    st = torch.load(out, weights_only=False)
+    assert torch.allclose(st["model"]["w"], torch.full((2,), 3.0))   # (1 + 2 + 3 + 6) / 4
+    assert [Path(p).name for p in st["averaged_from"]] == [
+        "step-0000002.pt", "step-0000003.pt", "step-0000006.pt", "step-0000007.pt"]
+    _snapshot(c, 9, 1.0, encoder_dim=8)
+    with pytest.raises(SystemExit, match="encoder_dim"):
+        average.main(["--exp", str(a), "--exp", str(c), "--out", str(tmp_path / "bad.pt")])
