@@ -149,7 +149,10 @@ DEFAULT_SHARES = {"espeak": 0.30, "mbrola": 0.15, "flite": 0.20, "pico": 0.15,
                   # HTS-style RHVoice speakers and piper's neural VITS voice (session 9)
                   "rhvoice": 0.0, "piper": 0.0,
                   # hibari-tts (PyPI): a small neural US voice distilled from Kokoro's af_heart (session 10)
-                  "hibari": 0.0}
+                  "hibari": 0.0,
+                  # festival's own front end (CMU lexicon, durations, intonation) driving the
+                  # mbrola us1/us2/en1 diphones (festvox-us1/-us2/-en1; session 12)
+                  "festival_mbrola": 0.0}
 
 # English through other languages' diphone databases: 16 further speakers (9 M, 7 F)
 MBROLA_ACCENTED = ["mb-af1-en", "mb-nl2-en", "mb-fr1-en", "mb-fr4-en", "mb-de1-en", "mb-de2-en",
@@ -160,6 +163,11 @@ MBROLA_ACCENTED = ["mb-af1-en", "mb-nl2-en", "mb-fr1-en", "mb-fr4-en", "mb-de1-e
 # flite and festival) and "alan" (built from the CMU ARCTIC awb recordings, the speaker of
 # the held-out test voice flite awb: training on it would leak the test speaker).
 RHVOICE_VOICES = ["bdl", "clb", "evgeniy-eng", "lyubov"]
+
+# festival + mbrola diphones: the same diphone speakers as espeak's mb-us1/us2/en1, with
+# festival's pronunciations and prosody instead of espeak's. us3_mbrola (festvox-us3) is left
+# out: mbrola us3 is a held-out test speaker.
+FESTIVAL_MBROLA_VOICES = ["us1_mbrola", "us2_mbrola", "en1_mbrola"]
 
 
 def parse_shares(text, base=None):
@@ -194,6 +202,7 @@ def voice_tables(seed=1234, shares=None):
         (sh["rhvoice"], "rhvoice", RHVOICE_VOICES),
         (sh["piper"], "piper", ["joe"]),
         (sh["hibari"], "hibari", ["heart"]),
+        (sh["festival_mbrola"], "festival", FESTIVAL_MBROLA_VOICES),
     ]
     train = [t for t in train if t[0] > 0]
     test = [
@@ -229,6 +238,10 @@ def tts_params(rng, engine, voice):
     if engine == "piper":
         return {"length": round(rng.uniform(0.8, 1.3), 3), "noise": round(rng.uniform(0.5, 0.9), 3),
                 "noise_w": round(rng.uniform(0.6, 1.0), 3)}
+    if engine == "festival" and voice in FESTIVAL_MBROLA_VOICES:
+        # festival's duration scale (>1 slower); the older festival voices draw nothing, so
+        # the documented corpora's plans stay reproducible
+        return {"stretch": round(rng.uniform(0.85, 1.2), 3)}
     if engine == "hibari":  # the seed only fixes its sampling noise (renditions differ little)
         return {"speed": round(rng.uniform(0.8, 1.25), 3), "seed": rng.randrange(1 << 30)}
     return {}
@@ -398,6 +411,8 @@ def festival_batch(us, raws, tmpdir):
     with open(scm, "w") as f:
         f.write(f"(voice_{us[0]['voice']})\n")
         for u, raw in zip(us, raws):
+            if "stretch" in u.get("tts", {}):
+                f.write(f"(Parameter.set 'Duration_Stretch {u['tts']['stretch']})\n")
             f.write(f'(utt.save.wave (utt.wave.resample (utt.synth (Utterance Text "{u["text"]}")) 16000) "{raw}" \'riff)\n')
     _run(["festival", "-b", scm], timeout=3600)
 

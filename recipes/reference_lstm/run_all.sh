@@ -24,6 +24,8 @@ if [ "$STAGE" -le 0 ] && [ "$STOP" -ge 0 ]; then
     festvox-rablpc16k festvox-don
   # stage 1c: RHVoice's English speakers (non-free); piper and hibari come with the [recipe] extra
   apt-get install -y rhvoice rhvoice-english
+  # session 12: festival driving the mbrola us1/us2/en1 diphones (us3 is a held-out test speaker)
+  apt-get install -y festvox-us1 festvox-us2 festvox-en1
   pip install ".[recipe]"  # ncasr itself plus torch, sentencepiece, pnnx, ... (= recipes/requirements.txt)
 fi
 # The corpus of the session-10 run: 24,000 utterances with the session-2 engine shares (~50 min),

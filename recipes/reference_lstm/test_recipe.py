@@ -530,3 +530,30 @@ def test_average_across_runs_takes_each_runs_last_snapshots_and_refuses_other_ar
     _snapshot(c, 9, 1.0, encoder_dim=8)
     with pytest.raises(SystemExit, match="encoder_dim"):
         average.main(["--exp", str(a), "--exp", str(c), "--out", str(tmp_path / "bad.pt")])
+
+
+def test_festival_mbrola_voices_keep_us3_out_and_their_duration_stretch_takes_effect(tmp_path, monkeypatch):
+    import random
+    import soundfile as sf
+    from recipes.reference_lstm import prepare_corpus as pc
+    monkeypatch.setattr(pc, "espeak_variants", lambda: [f"v{i}" for i in range(16)])
+    zero = {k: 0.0 for k in pc.DEFAULT_SHARES}
+    train_tab, test_tab = pc.voice_tables(7, pc.parse_shares("festival_mbrola=1", zero))
+    assert {(e, v) for _, e, vs in train_tab for v in vs} == {("festival", v) for v in pc.FESTIVAL_MBROLA_VOICES}
+    assert ("mbrola", "mb-us3") in {(e, v) for _, e, vs in test_tab for v in vs}
+    assert not any("us3" in v for v in pc.FESTIVAL_MBROLA_VOICES)  # the us3 speaker is held out
+    # the older festival voices draw no parameters (their documented plans stay reproducible)
+    rng = random.Random(0)
+    assert pc.tts_params(rng, "festival", "kal_diphone") == {} and rng.random() == random.Random(0).random()
+    assert 0.85 <= pc.tts_params(random.Random(1), "festival", "us1_mbrola")["stretch"] <= 1.2
+    text = "the quick brown fox jumps over the lazy dog"
+    us = [{"text": text, "voice": v, "tts": {"stretch": s}}
+          for v in pc.FESTIVAL_MBROLA_VOICES for s in (0.8, 1.3)]
+    raws = [str(tmp_path / f"{i}.wav") for i in range(len(us))]
+    pc.festival_batch(us, raws[:2], str(tmp_path))          # one voice per festival process
+    for i in range(2, len(us), 2):
+        pc.festival_batch(us[i:i + 2], raws[i:i + 2], str(tmp_path))
+    secs = [sf.info(r).duration for r in raws]
+    assert all(1.0 < d < 8.0 for d in secs), secs
+    for fast, slow in zip(secs[::2], secs[1::2]):
+        assert 1.3 < slow / fast < 1.9, secs  # 1.3 / 0.8 = 1.63 (pauses stretch too)
