@@ -17,12 +17,12 @@ from ncasr.bench import normalize_text, read_manifest, word_error_rate
 TESTSET = Path(__file__).resolve().parent / "data" / "reference-lstm-en" / "test.tsv"
 
 # Measured on the bundled files (MODEL_CARD.md, "bundled test set" rows; model re-bundled in
-# session 10, 4.25 M parameters): WER 70.44 / 71.70 and CER 35.97 / 36.90 (float / int8,
+# session 12, 4.25 M parameters): WER 71.07 / 70.44 and CER 36.90 / 37.25 (float / int8,
 # through ncasr's int8 LSTM layer). The model is under-trained, so the WER alone sits not far
 # from what a broken pipeline scores; the character error rate separates them (empty or
 # garbage output scores ~100 %). Margins of 3 WER / 5 CER points cover float rounding across
 # CPUs (greedy ties flip a word or two).
-BOUNDS = {"float": (73.4, 41.0), "int8": (74.7, 41.9)}
+BOUNDS = {"float": (74.1, 41.9), "int8": (73.4, 42.3)}
 
 
 def char_errors(ref: str, hyp: str) -> int:
