@@ -19,11 +19,27 @@ import torch
 from .common import exp_dir
 
 
+# Config fields that change no weight shape or value: runs that differ only here can be averaged.
+_NO_WEIGHT_FIELDS = {"dropout"}
+
+
+def _architecture(config):
+    return {k: v for k, v in config.items() if k not in _NO_WEIGHT_FIELDS}
+
+
 def average_state_dicts(paths):
+    """Averages the checkpoints' weights; SystemExit names the first whose architecture
+    differs from paths[0]'s (runs forked from one checkpoint may differ only in dropout)."""
     avg, meta = None, None
     for p in paths:
         st = torch.load(p, map_location="cpu", weights_only=False)
         sd = st["model"]
+        if meta is not None:
+            # fields an older checkpoint lacks were at their defaults then: compare the shared ones
+            a, b = _architecture(meta["config"]), _architecture(st["config"])
+            diff = sorted(k for k in set(a) & set(b) if a[k] != b[k])
+            if diff:
+                raise SystemExit(f"{p}: architecture differs from {paths[0]} in {', '.join(diff)}")
         if avg is None:
             avg = {k: v.detach().clone().double() if v.is_floating_point() else v.clone() for k, v in sd.items()}
             meta = st
@@ -34,23 +50,6 @@ def average_state_dicts(paths):
     n = len(paths)
     out = {k: (v / n).float() if v.is_floating_point() else v for k, v in avg.items()}
     return out, meta
-
-
-# Config fields that change no weight shape or value: runs that differ only here can be averaged.
-_NO_WEIGHT_FIELDS = {"dropout"}
-
-
-def check_same_architecture(paths):
-    """Raises SystemExit naming the first checkpoint whose architecture differs from paths[0]'s."""
-    ref = None
-    for p in paths:
-        cfg = torch.load(p, map_location="cpu", weights_only=False)["config"]
-        arch = {k: v for k, v in cfg.items() if k not in _NO_WEIGHT_FIELDS}
-        if ref is None:
-            ref = arch
-        elif arch != ref:
-            diff = sorted(k for k in set(ref) | set(arch) if ref.get(k) != arch.get(k))
-            raise SystemExit(f"{p}: architecture differs from {paths[0]} in {', '.join(diff)}")
 
 
 def main(argv=None):
@@ -71,8 +70,6 @@ def main(argv=None):
         if not found:
             raise SystemExit(f"no checkpoints found in {exp}")
         paths += found
-    if len(exps) > 1:
-        check_same_architecture(paths)
     sd, meta = average_state_dicts(paths)
     out = Path(args.out) if args.out else exps[0] / "averaged.pt"
     torch.save({"model": sd, "config": meta["config"], "averaged_from": [str(p) for p in paths],
