@@ -550,8 +550,7 @@ def test_festival_mbrola_voices_keep_us3_out_and_their_duration_stretch_takes_ef
     us = [{"text": text, "voice": v, "tts": {"stretch": s}}
           for v in pc.FESTIVAL_MBROLA_VOICES for s in (0.8, 1.3)]
     raws = [str(tmp_path / f"{i}.wav") for i in range(len(us))]
-    pc.festival_batch(us, raws[:2], str(tmp_path))          # one voice per festival process
-    for i in range(2, len(us), 2):
+    for i in range(0, len(us), 2):  # one voice per festival process
         pc.festival_batch(us[i:i + 2], raws[i:i + 2], str(tmp_path))
     secs = [sf.info(r).duration for r in raws]
     assert all(1.0 < d < 8.0 for d in secs), secs
