@@ -14,7 +14,7 @@ if [ "$STAGE" -le 0 ] && [ "$STOP" -ge 0 ]; then
   echo "stage 0: system packages (Debian; mbrola, pico and RHVoice are in contrib/non-free)"
   bash recipes/reference_lstm/enable_nonfree.sh
   apt-get update
-  apt-get install -y sox libsox-fmt-all espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k \
+  apt-get install -y faketime sox libsox-fmt-all espeak-ng flite festival festvox-kallpc16k festvox-kdlpc16k \
     festvox-us-slt-hts wordnet-base fortunes fortunes-min
   apt-get install -y mbrola mbrola-us1 mbrola-us2 mbrola-us3 mbrola-en1 libttspico-utils
   # more training speakers for the corpus extension (stage 1b): English through 16 other

@@ -556,3 +556,121 @@ def test_festival_mbrola_voices_keep_us3_out_and_their_duration_stretch_takes_ef
     assert all(1.0 < d < 8.0 for d in secs), secs
     for fast, slow in zip(secs[::2], secs[1::2]):
         assert 1.3 < slow / fast < 1.9, secs  # 1.3 / 0.8 = 1.63 (pauses stretch too)
+
+
+# export.py traces with torch.jit.trace (what pnnx reads), which torch 2.13 calls deprecated,
+# and whose shape checks warn while tracing
+def _jit_trace_ok(f):
+    f = pytest.mark.filterwarnings("ignore:`torch.jit.trace.* is deprecated:DeprecationWarning")(f)
+    return pytest.mark.filterwarnings("ignore::torch.jit.TracerWarning")(f)
+
+
+def _export_tiny(tmp_path, monkeypatch, fp16):
+    """A random tiny model (input normalisation on) exported by export.py; returns (model, folder)."""
+    from recipes.reference_lstm import export
+    torch.manual_seed(1)
+    cfg = ModelConfig(num_layers=2, encoder_dim=32, rnn_hidden_size=48, dim_feedforward=64,
+                      decoder_dim=24, joiner_dim=40, vocab_size=30, layer3_channels=16,
+                      input_mean=-7.5, input_std=4.25)
+    model = Transducer(cfg).eval()
+    with torch.no_grad():  # LSTM biases and the decoder are not left at their init values
+        for name, p in model.named_parameters():
+            if "bias" in name or name.startswith("decoder"):
+                p.add_(torch.randn_like(p) * 0.1)
+    ckpt = tmp_path / "model.pt"
+    torch.save({"model": model.state_dict(), "config": cfg.to_dict()}, ckpt)
+    lang = tmp_path / "export-lang"
+    lang.mkdir()
+    (lang / "tokens.txt").write_text("".join(f"t{i} {i}\n" for i in range(30)))
+    (lang / "bpe.model").write_bytes(b"unused")
+    monkeypatch.setenv("NCASR_RECIPE_FEATS", str(tmp_path / "no-feats"))
+    out = tmp_path / "ncnn"
+    export.main(["--checkpoint", str(ckpt), "--out", str(out), "--lang", str(lang), "--verify-utts", "0"]
+                + (["--fp16"] if fp16 else []))
+    return model, out
+
+
+@_jit_trace_ok
+@pytest.mark.parametrize("fp16", [False, True])
+def test_import_ncnn_gives_back_the_exported_weights(tmp_path, monkeypatch, fp16):
+    from recipes.reference_lstm.import_ncnn import import_model, verify_against_ncnn
+    from recipes.reference_lstm.model import fold_input_norm
+    model, folder = _export_tiny(tmp_path, monkeypatch, fp16)
+    got, files = import_model(folder, dropout=0.0)
+    assert got.cfg.input_mean == 0.0 and got.cfg.input_std == 1.0
+    want_cfg = dict(model.cfg.to_dict(), input_mean=0.0, input_std=1.0, dropout=0.0)
+    assert got.cfg.to_dict() == want_cfg
+    fold_input_norm(model)  # what the export did
+    ref, new = model.state_dict(), got.state_dict()
+    tol = dict(rtol=1e-3, atol=1e-3) if fp16 else dict(rtol=0, atol=1e-6)
+    for k, v in ref.items():
+        if k.endswith("bias_ih_l0"):  # the two LSTM biases come back as their sum
+            assert torch.allclose(new[k], v + ref[k.replace("ih", "hh")], **tol), k
+            assert not new[k.replace("ih", "hh")].any()
+        elif not k.endswith("bias_hh_l0"):
+            assert torch.allclose(new[k], v, **tol), k
+    if fp16:  # the stored values exactly: fp16-representable
+        assert torch.equal(new["joiner.output_linear.weight"],
+                           new["joiner.output_linear.weight"].half().float())
+    feats = [np.random.default_rng(0).normal(-7.5, 4, (9 + 4 * 12, 80)).astype(np.float32)]
+    rep = verify_against_ncnn(got, files, feats)
+    assert rep["encoder_chunks"] == 13  # segments of 9 frames every 4 in 57 frames
+    assert rep["encoder_max_rel_err"] < 1e-4 and rep["joiner_max_rel_err"] < 1e-4
+    assert rep["decoder_max_rel_err"] < 1e-4
+
+
+def test_import_ncnn_reads_the_bundled_model_and_refuses_bad_files(tmp_path):
+    import shutil
+    import ncasr
+    from recipes.reference_lstm.import_ncnn import import_model, verify_against_ncnn
+    from recipes.reference_lstm.model import count_parameters
+    model, files = import_model(ncasr.default_model_dir())
+    assert count_parameters(model) == 4_250_224
+    feats = [np.random.default_rng(1).normal(-7, 3, (9 + 4 * 8, 80)).astype(np.float32)]
+    assert verify_against_ncnn(model, files, feats)["encoder_max_rel_err"] < 1e-4
+    with pytest.raises(ValueError, match="only float"):
+        import_model(ncasr.default_model_dir(), variant=".int8")
+    bad = tmp_path / "bad"
+    shutil.copytree(ncasr.default_model_dir(), bad)
+    b = bad / "joiner_jit_trace-pnnx.ncnn.bin"
+    b.write_bytes(b.read_bytes()[:-64])
+    with pytest.raises(ncasr.ModelError, match="reads past the end"):
+        import_model(bad)
+    b.unlink()
+    with pytest.raises(FileNotFoundError, match="joiner_jit_trace-pnnx.ncnn.bin: missing"):
+        import_model(bad)
+
+
+@_jit_trace_ok
+def test_training_continues_from_an_imported_checkpoint(tmp_path, monkeypatch):
+    """train --init-from: the imported weights, config, step and epoch; heads from the joiner."""
+    from recipes.reference_lstm import import_ncnn, train, train_bpe
+    rng = np.random.default_rng(0)
+    words = "the cat sat on a mat and dog ran to big red sun over hill".split()
+    texts = [" ".join(rng.choice(words, size=int(rng.integers(2, 5)))) for _ in range(16)]
+    corpus = tmp_path / "corpus"
+    (corpus / "text").mkdir(parents=True)
+    (corpus / "text" / "train.txt").write_text("\n".join(texts * 20) + "\n")
+    lang = tmp_path / "lang"
+    train_bpe.main(["--vocab-size", "30", "--corpus", str(corpus), "--out", str(lang)])
+    feats = tmp_path / "feats"
+    _tiny_features(feats, "train", texts[:12], rng)
+    _tiny_features(feats, "dev", texts[12:], rng)
+    _, folder = _export_tiny(tmp_path, monkeypatch, fp16=False)
+    ckpt = tmp_path / "imported.pt"
+    import_ncnn.main(["--ncnn", str(folder), "--out", str(ckpt), "--step", "5000", "--epoch", "7"])
+    init = torch.load(ckpt, weights_only=False)
+    assert init["step"] == 5000 and init["epoch"] == 7
+    exp = tmp_path / "exp"
+    train.main(["--exp", str(exp), "--feats", str(feats), "--lang", str(lang), "--threads", "1",
+                "--max-frames", "500", "--dev-every", "0", "--log-every", "1", "--ckpt-minutes", "100",
+                "--pruned-range", "5", "--pruned-warmup", "0", "--ctc-weight", "0.3",
+                "--num-epochs", "8", "--init-from", str(ckpt)])
+    st = torch.load(exp / "checkpoint-latest.pt", weights_only=False)
+    assert st["epoch"] == 8 and st["step"] > 5000 and st["prune_from"] == 5000
+    assert st["config"] == init["config"]
+    # the CTC head started as the joiner without tanh (the am simple head); both trained a little
+    head_gap = float((st["ctc_head"]["weight"] - st["simple_heads"]["am.weight"]).abs().max())
+    assert head_gap < 0.05, head_gap
+    moved = [float((st["model"][k] - v).abs().max()) for k, v in init["model"].items()]
+    assert 0 < max(moved) < 0.05, max(moved)  # trained, from the imported weights (lr ~1e-4)

@@ -283,6 +283,10 @@ def main(argv=None):
                     help="sanity check: train on the first N usable training utterances and report "
                          "WER on the same utterances")
     ap.add_argument("--dev-utts", type=int, default=200, help="utterances in the quick dev WER")
+    ap.add_argument("--init-from", default="",
+                    help="new runs only: start from this checkpoint's weights and config (e.g. "
+                         "import_ncnn.py's), at its step and epoch, with a fresh optimizer; the CTC "
+                         "and simple heads start as the joiner without tanh")
     ap.add_argument("--max-minutes", type=float, default=0,
                     help="stop (after a checkpoint) once this many minutes of training have passed")
     args = ap.parse_args(argv)
@@ -300,8 +304,13 @@ def main(argv=None):
 
     latest = exp / "checkpoint-latest.pt"
     state = torch.load(latest, map_location="cpu", weights_only=False) if latest.exists() else None
+    init = None
+    if state is None and args.init_from:
+        init = torch.load(args.init_from, map_location="cpu", weights_only=False)
     if state is not None:
         cfg = ModelConfig(**state["config"])
+    elif init is not None:
+        cfg = ModelConfig(**init["config"])
     else:
         over = json.loads(args.model_config or "{}")
         if not args.no_input_norm and "input_mean" not in over:
@@ -343,7 +352,14 @@ def main(argv=None):
         step, epoch, batch_pos = state["step"], state["epoch"], state["batch_pos"]
         log(f"resumed from {latest}: epoch {epoch} batch {batch_pos} step {step}")
     else:
+        if init is not None:
+            model.load_state_dict(init["model"])
+            step, epoch = int(init.get("step", 0)), int(init.get("epoch", 0))
         init_simple_heads(simple_heads, model.joiner)
+        if init is not None:
+            # a random CTC head would send large random gradients into a trained encoder
+            ctc_head.load_state_dict(simple_heads["am"].state_dict())
+            log(f"initialised from {args.init_from} at epoch {epoch} step {step}")
         for g in heads:
             opt.add_param_group({"params": g})
     # first step of the pruned loss: saved with the simple heads, else after their warm-up
