@@ -43,7 +43,9 @@ def eval_torch(ckpt, splits, max_utts):
     return res
 
 
-def _strip_meta(param):
+def strip_meta_data(param):
+    """A temporary copy of param without the SherpaMetaData line (PyPI's ncnn does not know
+    it), layer count fixed; the caller removes it."""
     lines = Path(param).read_text().splitlines()
     body = [l for l in lines[2:] if l.strip() and l.split()[0] != "SherpaMetaData"]
     fd, tmp = tempfile.mkstemp(suffix=".param")
@@ -58,7 +60,7 @@ class NcnnTransducer:
         d = Path(d)
         self.nets = {}
         for k in ("encoder", "decoder", "joiner"):
-            p = _strip_meta(d / f"{k}_jit_trace-pnnx.ncnn.param")
+            p = strip_meta_data(d / f"{k}_jit_trace-pnnx.ncnn.param")
             self.nets[k] = ncnn_net(p, str(d / f"{k}_jit_trace-pnnx.ncnn.bin"))
             self.nets[k].opt.num_threads = threads
             os.remove(p)
@@ -148,6 +150,7 @@ def main(argv=None):
     if not args.checkpoint and not args.ncnn:
         args.checkpoint = str(exp_dir() / "averaged.pt")
     splits = args.splits.split(",")
+    exp_dir().mkdir(parents=True, exist_ok=True)  # hyps and wer.json go there
     out = {}
     if args.checkpoint:
         out["torch"] = eval_torch(args.checkpoint, splits, args.max_utts)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import tempfile
+import os
 from pathlib import Path
 
 import numpy as np
@@ -157,21 +157,16 @@ def import_model(folder, dropout: float = 0.1, variant: str = ""):
 
 
 def verify_against_ncnn(model, files, feats_list):
-    """export.verify on copies of the param files without the SherpaMetaData line (which
-    PyPI's ncnn does not know)."""
+    """export.verify against the ncnn files (on copies without the SherpaMetaData line)."""
+    from .evaluate import strip_meta_data
     from .export import verify
 
-    with tempfile.TemporaryDirectory() as tmp:
-        paths = {}
-        for net, (param, bin_) in files.items():
-            lines = [l for l in Path(param).read_text().splitlines() if not l.startswith("SherpaMetaData")]
-            if len(lines) != len(Path(param).read_text().splitlines()):
-                n_layers, n_blobs = lines[1].split()
-                lines[1] = f"{int(n_layers) - 1} {n_blobs}"
-            p = Path(tmp) / Path(param).name
-            p.write_text("\n".join(lines) + "\n")
-            paths[net] = (str(p), str(bin_))
+    paths = {net: (strip_meta_data(param), str(bin_)) for net, (param, bin_) in files.items()}
+    try:
         return verify(model, paths, feats_list)
+    finally:
+        for param, _ in paths.values():
+            os.remove(param)
 
 
 def main(argv=None):

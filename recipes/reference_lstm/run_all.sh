@@ -67,7 +67,16 @@ if [ "$STAGE" -le 3 ] && [ "$STOP" -ge 3 ]; then $N python -m recipes.reference_
 MC=${MC:-'{}'}
 TRAIN_ARGS=${TRAIN_ARGS:---threads 2 --max-frames 8000 --num-epochs 10 --lr 1e-3 --warmup 300 --ctc-weight-start 1.0 --ctc-weight 0.3 --ctc-decay-steps 1500 --sort-first-epoch --spec-aug 0 --vtlp 0.5 --eq 0.5 --pruned-range 5 --pruned-warmup 1500 --amp bf16 --dev-every 500 --dev-utts 100 --ckpt-minutes 5 --log-every 50}
 FINETUNE_ARGS=${FINETUNE_ARGS---num-epochs 15 --dropout 0.1 --spec-aug 0.5 --spec-aug-masks 2 --spec-aug-freq 15 --spec-aug-time 30}
-if [ "$STAGE" -le 4 ] && [ "$STOP" -ge 4 ]; then
+# INIT_FROM=<ncnn model folder> (e.g. python/ncasr/models/reference-lstm-en): instead of training
+# from scratch (~11.5 h here), import that model's weights (import_ncnn.py) and continue at its
+# step and epoch (INIT_STEP, INIT_EPOCH: the bundle's) with FINETUNE_ARGS up to INIT_EPOCHS.
+INIT_FROM=${INIT_FROM:-}
+if [ "$STAGE" -le 4 ] && [ "$STOP" -ge 4 ] && [ -n "$INIT_FROM" ]; then
+  [ -e "$W/exp/imported.pt" ] || python -m recipes.reference_lstm.import_ncnn --ncnn "$INIT_FROM" \
+    --out "$W/exp/imported.pt" --step "${INIT_STEP:-32903}" --epoch "${INIT_EPOCH:-14}"
+  $N python -m recipes.reference_lstm.train --init-from "$W/exp/imported.pt" $TRAIN_ARGS $FINETUNE_ARGS \
+    --num-epochs "${INIT_EPOCHS:-16}" 2>&1 | tee -a "$W/exp/train.log"
+elif [ "$STAGE" -le 4 ] && [ "$STOP" -ge 4 ]; then
   $N python -m recipes.reference_lstm.train --model-config "$MC" $TRAIN_ARGS 2>&1 | tee -a "$W/exp/train.log"
   if [ -n "$FINETUNE_ARGS" ]; then
     $N python -m recipes.reference_lstm.train --model-config "$MC" $TRAIN_ARGS $FINETUNE_ARGS 2>&1 | tee -a "$W/exp/train.log"
