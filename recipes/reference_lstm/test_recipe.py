@@ -642,7 +642,7 @@ def test_import_ncnn_reads_the_bundled_model_and_refuses_bad_files(tmp_path):
 
 
 @_jit_trace_ok
-def test_training_continues_from_an_imported_checkpoint(tmp_path, monkeypatch):
+def test_training_continues_from_an_imported_checkpoint(tmp_path, monkeypatch, capsys):
     """train --init-from: the imported weights, config, step and epoch; heads from the joiner."""
     from recipes.reference_lstm import import_ncnn, train, train_bpe
     rng = np.random.default_rng(0)
@@ -665,9 +665,15 @@ def test_training_continues_from_an_imported_checkpoint(tmp_path, monkeypatch):
     train.main(["--exp", str(exp), "--feats", str(feats), "--lang", str(lang), "--threads", "1",
                 "--max-frames", "500", "--dev-every", "0", "--log-every", "1", "--ckpt-minutes", "100",
                 "--pruned-range", "5", "--pruned-warmup", "0", "--ctc-weight", "0.3",
-                "--num-epochs", "8", "--init-from", str(ckpt)])
+                "--num-epochs", "9", "--init-from", str(ckpt), "--warmup", "4", "--lr", "1e-3"])
     st = torch.load(exp / "checkpoint-latest.pt", weights_only=False)
-    assert st["epoch"] == 8 and st["step"] > 5000 and st["prune_from"] == 5000
+    n = (st["step"] - 5000) // 2  # batches per epoch
+    assert st["epoch"] == 9 and st["step"] == 5000 + 2 * n and n >= 3 and st["prune_from"] == 5000
+    assert st["restart_step"] == 5000
+    # the fresh optimizer's lr warms up again over --warmup steps from the imported step
+    lrs = [float(l.split(" lr ")[1].split()[0]) for l in capsys.readouterr().out.splitlines() if " lr " in l]
+    want = [train.eden_lr(1e-3, 5000 + k, 7 + k / n, 4, 3000, 3) * min(1.0, (k + 1) / 4) for k in range(2 * n)]
+    assert lrs == pytest.approx(want, rel=0.01)
     assert st["config"] == init["config"]
     # the CTC head started as the joiner without tanh (the am simple head); both trained a little
     head_gap = float((st["ctc_head"]["weight"] - st["simple_heads"]["am.weight"]).abs().max())

@@ -333,6 +333,8 @@ def main(argv=None):
                                         "lm": torch.nn.Linear(cfg.decoder_dim, cfg.vocab_size)})
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98), eps=1e-8)
     step, epoch, batch_pos = 0, 0, 0
+    # --init-from: the optimizer starts afresh there, so the lr warms up again from that step
+    restart_step = (state or {}).get("restart_step")
     heads = [list(ctc_head.parameters()), list(simple_heads.parameters())]
     if state is not None:
         model.load_state_dict(state["model"])
@@ -355,6 +357,7 @@ def main(argv=None):
         if init is not None:
             model.load_state_dict(init["model"])
             step, epoch = int(init.get("step", 0)), int(init.get("epoch", 0))
+            restart_step = step
         init_simple_heads(simple_heads, model.joiner)
         if init is not None:
             # a random CTC head would send large random gradients into a trained encoder
@@ -391,7 +394,7 @@ def main(argv=None):
         nonlocal t_ckpt
         save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "config": cfg.to_dict(),
                      "ctc_head": ctc_head.state_dict(), "simple_heads": simple_heads.state_dict(),
-                     "prune_from": prune_from,
+                     "prune_from": prune_from, "restart_step": restart_step,
                      "step": step, "epoch": ep, "batch_pos": pos}, latest)
         save_atomic({"model": model.state_dict(), "config": cfg.to_dict(), "step": step, "epoch": ep},
                     exp / "snapshots" / f"step-{step:07d}.pt")
@@ -420,6 +423,8 @@ def main(argv=None):
             tg, ul, ys_in = padded_targets(train, b)
             epoch_f = epoch + pos / len(order)
             lr = eden_lr(args.lr, step, epoch_f, args.warmup, args.lr_steps, args.lr_epochs)
+            if restart_step is not None:
+                lr *= min(1.0, (step - restart_step + 1) / args.warmup)
             for g in opt.param_groups:
                 g["lr"] = lr
             ctc_w = args.ctc_weight
