@@ -641,10 +641,10 @@ def test_import_ncnn_reads_the_bundled_model_and_refuses_bad_files(tmp_path):
         import_model(bad)
 
 
-@_jit_trace_ok
-def test_training_continues_from_an_imported_checkpoint(tmp_path, monkeypatch, capsys):
-    """train --init-from: the imported weights, config, step and epoch; heads from the joiner."""
-    from recipes.reference_lstm import import_ncnn, train, train_bpe
+def _imported_tiny_run(tmp_path, monkeypatch):
+    """Tiny features and tokens, and a tiny exported model imported at step 5000, epoch 7:
+    (train.main's data arguments, the imported checkpoint)."""
+    from recipes.reference_lstm import import_ncnn, train_bpe
     rng = np.random.default_rng(0)
     words = "the cat sat on a mat and dog ran to big red sun over hill".split()
     texts = [" ".join(rng.choice(words, size=int(rng.integers(2, 5)))) for _ in range(16)]
@@ -659,13 +659,21 @@ def test_training_continues_from_an_imported_checkpoint(tmp_path, monkeypatch, c
     _, folder = _export_tiny(tmp_path, monkeypatch, fp16=False)
     ckpt = tmp_path / "imported.pt"
     import_ncnn.main(["--ncnn", str(folder), "--out", str(ckpt), "--step", "5000", "--epoch", "7"])
+    data = ["--feats", str(feats), "--lang", str(lang), "--threads", "1", "--max-frames", "500",
+            "--dev-every", "0", "--log-every", "1", "--ckpt-minutes", "100", "--init-from", str(ckpt)]
+    return data, ckpt
+
+
+@_jit_trace_ok
+def test_training_continues_from_an_imported_checkpoint(tmp_path, monkeypatch, capsys):
+    """train --init-from: the imported weights, config, step and epoch; heads from the joiner."""
+    from recipes.reference_lstm import train
+    data, ckpt = _imported_tiny_run(tmp_path, monkeypatch)
     init = torch.load(ckpt, weights_only=False)
     assert init["step"] == 5000 and init["epoch"] == 7
     exp = tmp_path / "exp"
-    train.main(["--exp", str(exp), "--feats", str(feats), "--lang", str(lang), "--threads", "1",
-                "--max-frames", "500", "--dev-every", "0", "--log-every", "1", "--ckpt-minutes", "100",
-                "--pruned-range", "5", "--pruned-warmup", "0", "--ctc-weight", "0.3",
-                "--num-epochs", "9", "--init-from", str(ckpt), "--warmup", "4", "--lr", "1e-3"])
+    train.main(["--exp", str(exp), *data, "--pruned-range", "5", "--pruned-warmup", "0", "--ctc-weight", "0.3",
+                "--num-epochs", "9", "--warmup", "4", "--lr", "1e-3"])
     st = torch.load(exp / "checkpoint-latest.pt", weights_only=False)
     n = (st["step"] - 5000) // 2  # batches per epoch
     assert st["epoch"] == 9 and st["step"] == 5000 + 2 * n and n >= 3 and st["prune_from"] == 5000
@@ -680,3 +688,20 @@ def test_training_continues_from_an_imported_checkpoint(tmp_path, monkeypatch, c
     assert head_gap < 0.05, head_gap
     moved = [float((st["model"][k] - v).abs().max()) for k, v in init["model"].items()]
     assert 0 < max(moved) < 0.05, max(moved)  # trained, from the imported weights (lr ~1e-4)
+
+
+@_jit_trace_ok
+def test_after_init_from_the_ctc_loss_first_trains_only_its_head(tmp_path, monkeypatch):
+    """During --ctc-head-warmup the encoder gets no CTC gradient: the model ends exactly as with
+    no CTC loss at all (no clipping, no dropout); without the warm-up it does not."""
+    from recipes.reference_lstm import train
+    data, _ = _imported_tiny_run(tmp_path, monkeypatch)
+    common = data + ["--pruned-range", "5", "--pruned-warmup", "0", "--num-epochs", "8", "--dropout", "0",
+                     "--clip", "1e9", "--warmup", "2", "--lr", "1e-3"]
+    models = {}
+    for name, extra in (("no ctc", ["--ctc-weight", "0"]), ("head warm-up", ["--ctc-weight", "1.0"]),
+                        ("no warm-up", ["--ctc-weight", "1.0", "--ctc-head-warmup", "0"])):
+        train.main(["--exp", str(tmp_path / name), *common, *extra])
+        models[name] = torch.load(tmp_path / name / "checkpoint-latest.pt", weights_only=False)["model"]
+    assert all(torch.equal(v, models["head warm-up"][k]) for k, v in models["no ctc"].items())
+    assert not all(torch.equal(v, models["no warm-up"][k]) for k, v in models["no ctc"].items())

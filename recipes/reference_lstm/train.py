@@ -287,6 +287,8 @@ def main(argv=None):
                     help="new runs only: start from this checkpoint's weights and config (e.g. "
                          "import_ncnn.py's), at its step and epoch, with a fresh optimizer; the CTC "
                          "and simple heads start as the joiner without tanh")
+    ap.add_argument("--ctc-head-warmup", type=int, default=1000,
+                    help="after --init-from: steps during which the CTC loss trains only the CTC head")
     ap.add_argument("--max-minutes", type=float, default=0,
                     help="stop (after a checkpoint) once this many minutes of training have passed")
     args = ap.parse_args(argv)
@@ -440,7 +442,11 @@ def main(argv=None):
                     total = total + args.simple_scale * simple
                     acc_simple += float(simple.detach())
                 if ctc_w > 0:
-                    logits = ctc_head(torch.nn.functional.dropout(enc, 0.1)).float()
+                    # after --init-from the CTC head first learns on its own (detached input):
+                    # started from the joiner it is far from a CTC head (loss ~10/token)
+                    ctc_in = enc.detach() if restart_step is not None and \
+                        step < restart_step + args.ctc_head_warmup else enc
+                    logits = ctc_head(torch.nn.functional.dropout(ctc_in, 0.1)).float()
                     lp = torch.log_softmax(logits, dim=-1)
                     ctc = torch.nn.functional.ctc_loss(lp.transpose(0, 1), tg, el, ul, blank=0,
                                                        reduction="sum", zero_infinity=True)
