@@ -74,9 +74,10 @@ INIT_FROM=${INIT_FROM:-}
 if [ "$STAGE" -le 4 ] && [ "$STOP" -ge 4 ] && [ -n "$INIT_FROM" ]; then
   [ -e "$W/exp/imported.pt" ] || python -m recipes.reference_lstm.import_ncnn --ncnn "$INIT_FROM" \
     --out "$W/exp/imported.pt" --step "${INIT_STEP:-32903}" --epoch "${INIT_EPOCH:-14}"
-  # the simple heads start as the imported joiner: a short full-loss warm-up is enough
+  # The simple heads start as the imported joiner: a short full-loss warm-up is enough. The
+  # CTC head is not in the ncnn files and the auxiliary loss is for early alignment: left out.
   $N python -m recipes.reference_lstm.train --init-from "$W/exp/imported.pt" $TRAIN_ARGS $FINETUNE_ARGS \
-    --pruned-warmup 200 --num-epochs "${INIT_EPOCHS:-16}" 2>&1 | tee -a "$W/exp/train.log"
+    --pruned-warmup 200 --ctc-weight 0 --num-epochs "${INIT_EPOCHS:-16}" 2>&1 | tee -a "$W/exp/train.log"
 elif [ "$STAGE" -le 4 ] && [ "$STOP" -ge 4 ]; then
   $N python -m recipes.reference_lstm.train --model-config "$MC" $TRAIN_ARGS 2>&1 | tee -a "$W/exp/train.log"
   if [ -n "$FINETUNE_ARGS" ]; then
