@@ -446,7 +446,9 @@ def augment(u, raw, out):
         eff += ["sinc", "300-3400"]
     eff += ["rate", str(SR), "pad", str(a["pad"][0]), str(a["pad"][1])]
     tmp = out + ".sox.wav"
-    _run(["sox", raw, "-c", "1", "-b", "16", "-e", "signed-integer", tmp] + eff)
+    # -R: sox dithers its 16-bit output with an unseeded generator; repeatable mode seeds it,
+    # so the same plan gives the same bytes on every machine
+    _run(["sox", "-R", raw, "-c", "1", "-b", "16", "-e", "signed-integer", tmp] + eff)
     x, sr = sf.read(tmp, dtype="float64")
     os.remove(tmp)
     assert sr == SR, sr

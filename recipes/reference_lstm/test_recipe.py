@@ -705,3 +705,20 @@ def test_after_init_from_the_ctc_loss_first_trains_only_its_head(tmp_path, monke
         models[name] = torch.load(tmp_path / name / "checkpoint-latest.pt", weights_only=False)["model"]
     assert all(torch.equal(v, models["head warm-up"][k]) for k, v in models["no ctc"].items())
     assert not all(torch.equal(v, models["no warm-up"][k]) for k, v in models["no ctc"].items())
+
+
+def test_augmentation_is_repeatable_to_the_byte(tmp_path):
+    """The same plan entry gives the same wav bytes (sox's dither is seeded: -R)."""
+    import soundfile as sf
+    from recipes.reference_lstm.prepare_corpus import augment
+    t = np.arange(16000) / 16000
+    raw = str(tmp_path / "raw.wav")
+    sf.write(raw, 0.3 * np.sin(2 * np.pi * 220 * t) * np.sin(2 * np.pi * 3 * t), 16000, subtype="PCM_16")
+    u = {"aug": {"speed": 1.07, "pitch": 120, "reverb": 30, "pad": [0.1, 0.2], "seed": 7,
+                 "noise": "pink", "snr": 20, "gain_db": -6}}
+    outs = []
+    for k in range(3):
+        out = str(tmp_path / f"out{k}.wav")
+        augment(u, raw, out)
+        outs.append(Path(out).read_bytes())
+    assert len(outs[0]) > 16000 * 2 and outs[0] == outs[1] == outs[2]
