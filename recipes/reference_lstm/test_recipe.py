@@ -427,21 +427,28 @@ def _tiny_features(fdir, split, texts, rng):
             off += n
 
 
-def test_training_runs_from_scratch_with_run_all_flags_and_resumes_with_a_new_dropout(tmp_path):
-    """One epoch from nothing with run_all.sh's training flags (bf16, pruned loss after its
-    warm-up, CTC decay, VTLP, EQ, SpecAugment), then a resume that switches dropout off."""
-    from recipes.reference_lstm import train, train_bpe
+def _tiny_corpus(tmp_path, n_train, n_dev, vocab_size):
+    """Random-word texts, a BPE model trained on them and tiny features: (lang, feats) folders."""
+    from recipes.reference_lstm import train_bpe
     rng = np.random.default_rng(0)
     words = "the cat sat on a mat and dog ran to big red sun over hill".split()
-    texts = [" ".join(rng.choice(words, size=int(rng.integers(2, 5)))) for _ in range(24)]
+    texts = [" ".join(rng.choice(words, size=int(rng.integers(2, 5)))) for _ in range(n_train + n_dev)]
     corpus = tmp_path / "corpus"
     (corpus / "text").mkdir(parents=True)
     (corpus / "text" / "train.txt").write_text("\n".join(texts * 20) + "\n")
     lang = tmp_path / "lang"
-    train_bpe.main(["--vocab-size", "32", "--corpus", str(corpus), "--out", str(lang)])
+    train_bpe.main(["--vocab-size", str(vocab_size), "--corpus", str(corpus), "--out", str(lang)])
     feats = tmp_path / "feats"
-    _tiny_features(feats, "train", texts[:20], rng)
-    _tiny_features(feats, "dev", texts[20:], rng)
+    _tiny_features(feats, "train", texts[:n_train], rng)
+    _tiny_features(feats, "dev", texts[n_train:], rng)
+    return lang, feats
+
+
+def test_training_runs_from_scratch_with_run_all_flags_and_resumes_with_a_new_dropout(tmp_path):
+    """One epoch from nothing with run_all.sh's training flags (bf16, pruned loss after its
+    warm-up, CTC decay, VTLP, EQ, SpecAugment), then a resume that switches dropout off."""
+    from recipes.reference_lstm import train
+    lang, feats = _tiny_corpus(tmp_path, 20, 4, 32)
     exp = tmp_path / "exp"
     tiny = ('{"num_layers": 1, "encoder_dim": 32, "rnn_hidden_size": 48, "dim_feedforward": 64, '
             '"decoder_dim": 32, "joiner_dim": 32, "layer3_channels": 16}')
@@ -644,18 +651,8 @@ def test_import_ncnn_reads_the_bundled_model_and_refuses_bad_files(tmp_path):
 def _imported_tiny_run(tmp_path, monkeypatch):
     """Tiny features and tokens, and a tiny exported model imported at step 5000, epoch 7:
     (train.main's data arguments, the imported checkpoint)."""
-    from recipes.reference_lstm import import_ncnn, train_bpe
-    rng = np.random.default_rng(0)
-    words = "the cat sat on a mat and dog ran to big red sun over hill".split()
-    texts = [" ".join(rng.choice(words, size=int(rng.integers(2, 5)))) for _ in range(16)]
-    corpus = tmp_path / "corpus"
-    (corpus / "text").mkdir(parents=True)
-    (corpus / "text" / "train.txt").write_text("\n".join(texts * 20) + "\n")
-    lang = tmp_path / "lang"
-    train_bpe.main(["--vocab-size", "30", "--corpus", str(corpus), "--out", str(lang)])
-    feats = tmp_path / "feats"
-    _tiny_features(feats, "train", texts[:12], rng)
-    _tiny_features(feats, "dev", texts[12:], rng)
+    from recipes.reference_lstm import import_ncnn
+    lang, feats = _tiny_corpus(tmp_path, 12, 4, 30)
     _, folder = _export_tiny(tmp_path, monkeypatch, fp16=False)
     ckpt = tmp_path / "imported.pt"
     import_ncnn.main(["--ncnn", str(folder), "--out", str(ckpt), "--step", "5000", "--epoch", "7"])
