@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .model import ModelConfig, Transducer
+from .model import ModelConfig, Transducer, count_parameters
 
 NETS = ("encoder", "decoder", "joiner")
 # ncnn's LSTM keeps its gates as I, F, O, G; PyTorch's as I, F, G, O
@@ -191,7 +191,7 @@ def main(argv=None):
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     torch.save({"model": model.state_dict(), "config": model.cfg.to_dict(), "step": args.step,
                 "epoch": args.epoch, "imported_from": str(Path(args.ncnn).resolve())}, args.out)
-    print(f"wrote {args.out}: {sum(p.numel() for p in model.parameters()):,} parameters, "
+    print(f"wrote {args.out}: {count_parameters(model):,} parameters, "
           f"max rel err vs ncnn {worst:.2e}")
 
 
