@@ -362,7 +362,8 @@ def main(argv=None):
             restart_step = step
         init_simple_heads(simple_heads, model.joiner)
         if init is not None:
-            # a random CTC head would send large random gradients into a trained encoder
+            # nearer a CTC head than a random one, but still far (~10 nats/token): the CTC
+            # loss trains it alone for --ctc-head-warmup steps (below)
             ctc_head.load_state_dict(simple_heads["am"].state_dict())
             log(f"initialised from {args.init_from} at epoch {epoch} step {step}")
         for g in heads:
