@@ -5,7 +5,8 @@ import random
 import jiwer
 import pytest
 
-from ncasr.bench import EditCounts, align_words, normalize_text, word_error_rate
+from ncasr.bench import EditCounts, align_words, char_error_rate, normalize_text, word_error_rate
+from ncasr.bench.wer import char_edits
 
 
 def counts(ref: str, hyp: str) -> EditCounts:
@@ -49,6 +50,31 @@ def test_corpus_totals_add_up():
     assert total.wer == pytest.approx(2 / 5)
     with pytest.raises(ValueError, match="2 references but 1 hypotheses"):
         word_error_rate(["a", "b"], ["a"])
+
+
+def test_char_edits_known_values():
+    assert char_edits("abc", "abc") == 0
+    assert char_edits("abc", "") == 3 and char_edits("", "ab") == 2
+    assert char_edits("kitten", "sitting") == 3
+
+
+def test_char_edits_equal_the_word_aligner_on_characters():
+    # two independent implementations: character Levenshtein vs the word aligner on
+    # one-character "words"
+    rng = random.Random(3)
+    for _ in range(200):
+        ref = "".join(rng.choice("ab c") for _ in range(rng.randint(0, 15)))
+        hyp = "".join(rng.choice("ab c") for _ in range(rng.randint(0, 15)))
+        assert char_edits(ref, hyp) == align_words(list(ref), list(hyp)).errors
+
+
+def test_char_error_rate_corpus_totals():
+    # normalised first ("Roomer!" -> "ROOMER"), spaces count: "IN TO" vs "INTO" is one edit
+    edits, chars = char_error_rate(["check into the rumor", "a"], ["check in to the Roomer!", ""])
+    assert chars == len("CHECK INTO THE RUMOR") + 1
+    assert edits == 1 + char_edits("RUMOR", "ROOMER") + 1
+    with pytest.raises(ValueError, match="2 references but 1 hypotheses"):
+        char_error_rate(["a", "b"], ["a"])
 
 
 def test_matches_jiwer_on_random_pairs():

@@ -131,3 +131,13 @@ def corpus_wer(pairs) -> tuple[float, int, int]:
     pairs = list(pairs)
     c = word_error_rate([r for r, _ in pairs], [h for _, h in pairs])
     return (c.errors / max(c.ref_words, 1), c.errors, c.ref_words)
+
+
+def corpus_cer(pairs) -> float:
+    """Character error rate (spaces count) of (ref_text, hyp_text) pairs, by ncasr's scorer.
+    Beside the WER it tells near misses (mis-spelt, split or joined words) from lost ones."""
+    from ncasr.bench import char_error_rate
+
+    pairs = list(pairs)
+    edits, chars = char_error_rate([r for r, _ in pairs], [h for _, h in pairs])
+    return edits / max(chars, 1)

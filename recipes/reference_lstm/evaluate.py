@@ -1,4 +1,4 @@
-"""Stage 7: WER (greedy, 1 symbol per frame) of a checkpoint and/or the exported ncnn model.
+"""Stage 7: WER and CER (greedy, 1 symbol per frame) of a checkpoint and/or the exported ncnn model.
 
   python -m recipes.reference_lstm.evaluate [--checkpoint EXP/averaged.pt] [--splits dev,test]
   python -m recipes.reference_lstm.evaluate --ncnn EXP/ncnn [--splits test] [--max-utts 200]
@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .common import (corpus_dir, corpus_wer, exp_dir, feats_dir, lang_dir, read_manifest, read_tokens,
-                     tokens_to_text, tsv_rows)
+from .common import (corpus_cer, corpus_dir, corpus_wer, exp_dir, feats_dir, lang_dir, read_manifest,
+                     read_tokens, tokens_to_text, tsv_rows)
 
 
 def eval_torch(ckpt, splits, max_utts):
@@ -37,7 +37,8 @@ def eval_torch(ckpt, splits, max_utts):
         split = Split(s, sp, str(feats_dir()), in_ram=False)
         t0 = time.time()
         (w, e, n), pairs = evaluate_wer(model, split, tokens, max_utts=max_utts or None)
-        res[s] = {"wer": round(100 * w, 2), "errors": e, "words": n, "utts": len(pairs),
+        res[s] = {"wer": round(100 * w, 2), "cer": round(100 * corpus_cer(pairs), 2),
+                  "errors": e, "words": n, "utts": len(pairs),
                   "seconds": round(time.time() - t0, 1), "by_voice": wer_by_voice(pairs, s)}
         write_hyps(exp_dir() / f"hyps_torch_{s}.txt", pairs)
     return res
@@ -108,7 +109,8 @@ def eval_ncnn(d, splits, max_utts, threads=1):
             t_dec += time.time() - t0
             audio += dur
         (w, e, n) = corpus_wer(pairs)
-        res[s] = {"wer": round(100 * w, 2), "errors": e, "words": n, "utts": len(pairs),
+        res[s] = {"wer": round(100 * w, 2), "cer": round(100 * corpus_cer(pairs), 2),
+                  "errors": e, "words": n, "utts": len(pairs),
                   "rtf_python_loop_1thread": round(t_dec / audio, 4), "by_voice": wer_by_voice(pairs, s)}
         write_hyps(exp_dir() / f"hyps_ncnn_{s}.txt", pairs)
     return res

@@ -1,4 +1,5 @@
 """Unit tests for the recipe (run: python -m pytest recipes/reference_lstm/test_recipe.py)."""
+import json
 from pathlib import Path
 
 import numpy as np
@@ -444,9 +445,11 @@ def _tiny_corpus(tmp_path, n_train, n_dev, vocab_size):
     return lang, feats
 
 
-def test_training_runs_from_scratch_with_run_all_flags_and_resumes_with_a_new_dropout(tmp_path):
+def test_training_runs_from_scratch_with_run_all_flags_and_resumes_with_a_new_dropout(
+        tmp_path, monkeypatch):
     """One epoch from nothing with run_all.sh's training flags (bf16, pruned loss after its
-    warm-up, CTC decay, VTLP, EQ, SpecAugment), then a resume that switches dropout off."""
+    warm-up, CTC decay, VTLP, EQ, SpecAugment), stage 7 on its epoch checkpoint, then a
+    resume that switches dropout off."""
     from recipes.reference_lstm import train
     lang, feats = _tiny_corpus(tmp_path, 20, 4, 32)
     exp = tmp_path / "exp"
@@ -466,6 +469,18 @@ def test_training_runs_from_scratch_with_run_all_flags_and_resumes_with_a_new_dr
     assert all(torch.isfinite(v).all() for v in first["model"].values())
     assert (exp / "epoch-1.pt").exists()
     assert (exp / "dev_wer.tsv").read_text().splitlines()[-1].startswith(f"epoch\t{n_batches}\t1\t")
+
+    # stage 7 on that checkpoint: WER and CER in wer.json, scored on the hyps it writes
+    from recipes.reference_lstm import evaluate
+    from recipes.reference_lstm.common import corpus_cer, corpus_wer
+    monkeypatch.setenv("NCASR_RECIPE_DIR", str(tmp_path))
+    evaluate.main(["--checkpoint", str(exp / "epoch-1.pt"), "--splits", "dev"])
+    res = json.loads((exp / "wer.json").read_text().splitlines()[-1])["result"]["torch"]["dev"]
+    lines = (exp / "hyps_torch_dev.txt").read_text().splitlines()
+    pairs = [(r[len("REF: "):], h[len("HYP: "):]) for r, h in zip(lines[::2], lines[1::2])]
+    assert res["utts"] == len(pairs) == 4
+    assert res["wer"] == round(100 * corpus_wer(pairs)[0], 2)
+    assert res["cer"] == round(100 * corpus_cer(pairs), 2)
 
     train.main(common + ["--num-epochs", "2", "--dropout", "0.0"])
     second = torch.load(exp / "checkpoint-latest.pt", weights_only=False)

@@ -8,8 +8,8 @@ variant and thread count, side by side with sherpa-ncnn when it is installed.
 from .manifest import ManifestEntry, ManifestError, read_manifest, write_manifest
 from .report import environment, header_text, markdown, plot, to_json
 from .runner import BenchRecord, Target, run_bench
-from .wer import EditCounts, align_words, normalize_text, word_error_rate
+from .wer import EditCounts, align_words, char_error_rate, normalize_text, word_error_rate
 
 __all__ = ["run_bench", "BenchRecord", "Target", "markdown", "to_json", "plot", "environment",
            "header_text", "read_manifest", "write_manifest", "ManifestEntry", "ManifestError",
-           "normalize_text", "align_words", "word_error_rate", "EditCounts"]
+           "normalize_text", "align_words", "word_error_rate", "char_error_rate", "EditCounts"]
