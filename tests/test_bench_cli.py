@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import ncasr
-from ncasr.bench import BenchRecord, Target, read_manifest, word_error_rate
+from ncasr.bench import BenchRecord, Target, char_error_rate, read_manifest, word_error_rate
 from ncasr.cli import main
 from conftest import fixture_dir
 
@@ -71,6 +71,9 @@ def test_bench_json_and_wer_match_transcribe(tmp_path, bundled_three, capsys):
     assert ours["wer"] == pytest.approx(separate.wer)
     assert (ours["substitutions"], ours["deletions"], ours["insertions"]) == (
         separate.substitutions, separate.deletions, separate.insertions)
+    edits, chars = char_error_rate(references, [l["text"] for l in lines])
+    assert ours["cer"] == pytest.approx(edits / chars)
+    assert f"| {100 * ours['cer']:.2f} |" in printed
 
 
 def test_bench_reports_a_bad_manifest_with_its_line(tmp_path, capsys):

@@ -55,17 +55,19 @@ def _f(v: Optional[float], fmt: str) -> str:
 
 
 def markdown(records: List[BenchRecord]) -> str:
-    cols = ("model", "precision", "backend", "threads", "WER % (S/D/I)", "RTF median (min-max)",
+    cols = ("model", "precision", "backend", "threads", "WER % (S/D/I)", "CER %",
+            "RTF median (min-max)",
             "ncasr/peer RTF", "size MB", "load s", "peak RSS MB", "final latency ms",
             "first partial ms")
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in records:
         if r.error:
-            cells = [r.model, r.precision, r.backend, str(r.threads), f"error: {r.error}"] + [""] * 7
+            cells = [r.model, r.precision, r.backend, str(r.threads), f"error: {r.error}"] + [""] * 8
         else:
             cells = [r.model, r.precision, r.backend, str(r.threads),
                      f"{100 * r.wer:.2f} ({r.substitutions}/{r.deletions}/{r.insertions})"
                      + ("" if r.stable else " unstable"),
+                     f"{100 * r.cer:.2f}",
                      f"{r.rtf_median:.4f} ({r.rtf_min:.4f}-{r.rtf_max:.4f})",
                      _f(r.rtf_ratio_vs_peer, ".2f"), f"{r.size_bytes['total'] / 1e6:.2f}",
                      _f(r.load_s, ".2f"), _f(r.peak_rss_mb, ".0f"),

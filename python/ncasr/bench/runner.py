@@ -15,7 +15,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 from ..errors import ConfigError
 from ..model_info import inspect_model
 from .manifest import ManifestEntry, read_manifest
-from .wer import word_error_rate
+from .wer import char_error_rate, word_error_rate
 
 WORKER = Path(__file__).with_name("worker.py")
 PEERS = ("sherpa-ncnn",)
@@ -56,6 +56,7 @@ class BenchRecord:
     deletions: int = 0
     insertions: int = 0
     wer: Optional[float] = None
+    cer: Optional[float] = None  # character edits / reference characters, spaces included
     rtf_median: Optional[float] = None
     rtf_min: Optional[float] = None
     rtf_max: Optional[float] = None
@@ -179,6 +180,8 @@ def _aggregate(rec: BenchRecord, runs: List[dict], refs: List[str]) -> None:
     rec.utterances = len(refs)
     rec.audio_s = sum(first["audio_s"])
     rec.ref_words, rec.wer = counts.ref_words, counts.wer
+    edits, chars = char_error_rate(refs, rec.hypotheses)
+    rec.cer = edits / max(chars, 1)
     rec.substitutions, rec.deletions, rec.insertions = (counts.substitutions, counts.deletions,
                                                         counts.insertions)
     rec.rtf_runs = [sum(r["decode_s"]) / sum(r["audio_s"]) for r in runs]
