@@ -734,3 +734,30 @@ def test_augmentation_is_repeatable_to_the_byte(tmp_path):
         augment(u, raw, out)
         outs.append(Path(out).read_bytes())
     assert len(outs[0]) > 16000 * 2 and outs[0] == outs[1] == outs[2]
+
+
+def test_paired_bootstrap_of_two_hyps_files(tmp_path):
+    from recipes.reference_lstm.compare import paired_bootstrap, read_hyps
+    rng = np.random.default_rng(1)
+    words = "the cat sat on a mat and dog ran".split()
+    refs = [" ".join(rng.choice(words, size=6)) for _ in range(120)]
+    # A gets 0, 1 or 2 trailing words of an utterance wrong; B fixes all but every fourth
+    a = [(r, " ".join(r.split()[: 6 - k % 3] + ["x"] * (k % 3))) for k, r in enumerate(refs)]
+    b = [(r, h if k % 4 == 0 else r) for k, (r, h) in enumerate(a)]
+    path = tmp_path / "a.txt"
+    path.write_text("".join(f"REF: {r}\nHYP: {h}\n" for r, h in a))
+    assert read_hyps(path) == a
+    same = paired_bootstrap(a, a, rounds=300)
+    assert same["delta"] == same["low"] == same["high"] == 0 and same["p_b_better"] == 0
+    better = paired_bootstrap(a, b, rounds=300)
+    assert better["wer_a"] == pytest.approx(100 * 120 / 720)  # 0 + 1 + 2 errors per 3 utts
+    assert better["wer_b"] == pytest.approx(100 * sum(k % 3 for k in range(0, 120, 4)) / 720)
+    assert better["low"] <= better["delta"] <= better["high"] < 0 and better["p_b_better"] == 1
+    # one utterance fixed out of 120: not distinguishable from noise
+    one = paired_bootstrap(a, [(r, r) if k == 1 else (r, h) for k, (r, h) in enumerate(a)], rounds=300)
+    assert one["low"] < 0 <= one["high"] and 0 < one["p_b_better"] < 1
+    with pytest.raises(ValueError, match="same references"):
+        paired_bootstrap(a, a[1:] + a[:1], rounds=10)
+    path.write_text("REF: a\nREF: b\n")
+    with pytest.raises(ValueError, match="REF:/HYP:"):
+        read_hyps(path)
