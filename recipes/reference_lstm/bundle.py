@@ -84,12 +84,15 @@ def main(argv=None):
     lines += ["", "Training voices: " + training_voices(croot / "train.voices.tsv"),
               "", "Held-out test voices (never in training): " +
               ", ".join(f"{e}:{v}" for _, e, vs in voices["test"] for v in vs), "",
-              "## WER (greedy, 1 symbol/frame)", "", "| what | split | WER % | words | utts |", "|---|---|---|---|---|"]
+              "## WER (greedy, 1 symbol/frame)", "", "| what | split | WER % | CER % | words | utts |",
+              "|---|---|---|---|---|---|"]
     for w in wers:
         for kind, res in w["result"].items():
             name = "exp/ncnn" if kind == "ncnn" else Path(w["checkpoint"]).name
             for s, r in res.items():
-                lines.append(f"| {kind} {name} | {s} | {r['wer']} | {r['words']} | {r['utts']} |")
+                # evaluations before session 14 have no CER
+                lines.append(f"| {kind} {name} | {s} | {r['wer']} | {r.get('cer', '')} | {r['words']} "
+                             f"| {r['utts']} |")
     lines += by_voice_lines(wers)
     dev_wers = [r["wer"] for w in wers for res in w["result"].values() for sp, r in res.items() if sp == "dev"]
     if dev_wers and min(dev_wers) > 25:
@@ -179,7 +182,7 @@ def score_with_ncasr(out: Path, with_int8: bool, bundled_manifest: Path) -> dict
     import time
 
     import ncasr
-    from ncasr.bench.wer import word_error_rate
+    from ncasr.bench.wer import char_error_rate, word_error_rate
 
     result = {}
     for variant in (["float", "int8"] if with_int8 else ["float"]):
@@ -193,7 +196,9 @@ def score_with_ncasr(out: Path, with_int8: bool, bundled_manifest: Path) -> dict
                     hyps.append(rec.transcribe(path).text)
                     audio_s += float(dur)
                 c = word_error_rate([t for _, _, t in rows], hyps)
-                r = {"wer": round(100 * c.wer, 2), "sub": c.substitutions, "del": c.deletions,
+                edits, chars = char_error_rate([t for _, _, t in rows], hyps)
+                r = {"wer": round(100 * c.wer, 2), "cer": round(100 * edits / chars, 2),
+                     "sub": c.substitutions, "del": c.deletions,
                      "ins": c.insertions, "words": c.ref_words, "utts": len(rows),
                      "rtf": round((time.perf_counter() - t0) / audio_s, 4)}
                 result[(variant, search_name(method, paths), split)] = r
@@ -207,10 +212,11 @@ def search_name(method: str, paths: int) -> str:
 
 def ncasr_wer_lines(scores: dict, int8_note) -> list:
     lines = ["## WER through ncasr (1 thread; greedy, and modified beam search with 4 active paths)", "",
-             "| files | search | split | WER % | sub | del | ins | words | utts | RTF |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| files | search | split | WER % | CER % | sub | del | ins | words | utts | RTF |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for (variant, search, split), r in scores.items():
-        lines.append(f"| {variant} | {search} | {split} | {r['wer']} | {r['sub']} | {r['del']} | {r['ins']} | "
+        lines.append(f"| {variant} | {search} | {split} | {r['wer']} | {r['cer']} | {r['sub']} | {r['del']} "
+                     f"| {r['ins']} | "
                      f"{r['words']} | {r['utts']} | {r['rtf']} |")
     if int8_note:
         sizes = ", ".join(f"{n} {d['bytes_out'] / 1e6:.2f} MB ({d['bytes_out'] / d['bytes_in']:.0%} of float)"

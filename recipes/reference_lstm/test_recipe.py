@@ -415,6 +415,16 @@ def test_model_card_lists_only_the_bundled_checkpoints_evaluations(tmp_path):
     assert bundled_evaluations(tmp_path / "missing.json", str(ck)) == []
 
 
+def test_model_card_ncasr_table_has_wer_and_cer_columns():
+    from recipes.reference_lstm.bundle import ncasr_wer_lines
+    r = {"wer": 35.5, "cer": 14.2, "sub": 1, "del": 2, "ins": 3, "words": 40, "utts": 4, "rtf": 0.01}
+    lines = ncasr_wer_lines({("float", "greedy", "dev"): r}, None)
+    header = [c.strip() for c in lines[2].strip("|").split("|")]
+    row = [c.strip() for c in lines[4].strip("|").split("|")]
+    assert len(header) == len(row) and dict(zip(header, row))["CER %"] == "14.2"
+    assert dict(zip(header, row))["WER %"] == "35.5" and dict(zip(header, row))["del"] == "2"
+
+
 def _tiny_features(fdir, split, texts, rng):
     """A features folder as compute_features writes it: random fbank, real texts."""
     fdir.mkdir(parents=True, exist_ok=True)
