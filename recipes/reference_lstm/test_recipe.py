@@ -483,11 +483,11 @@ def test_training_runs_from_scratch_with_run_all_flags_and_resumes_with_a_new_dr
     # stage 7 on that checkpoint: WER and CER in wer.json, scored on the hyps it writes
     from recipes.reference_lstm import evaluate
     from recipes.reference_lstm.common import corpus_cer, corpus_wer
+    from recipes.reference_lstm.compare import read_hyps
     monkeypatch.setenv("NCASR_RECIPE_DIR", str(tmp_path))
     evaluate.main(["--checkpoint", str(exp / "epoch-1.pt"), "--splits", "dev"])
     res = json.loads((exp / "wer.json").read_text().splitlines()[-1])["result"]["torch"]["dev"]
-    lines = (exp / "hyps_torch_dev.txt").read_text().splitlines()
-    pairs = [(r[len("REF: "):], h[len("HYP: "):]) for r, h in zip(lines[::2], lines[1::2])]
+    pairs = read_hyps(exp / "hyps_torch_dev.txt")
     assert res["utts"] == len(pairs) == 4
     assert res["wer"] == round(100 * corpus_wer(pairs)[0], 2)
     assert res["cer"] == round(100 * corpus_cer(pairs), 2)
