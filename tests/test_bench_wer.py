@@ -59,8 +59,7 @@ def test_char_edits_known_values():
 
 
 def test_char_edits_equal_the_word_aligner_on_characters():
-    # two independent implementations: character Levenshtein vs the word aligner on
-    # one-character "words"
+    # char_edits must hand the aligner characters, spaces included, not words
     rng = random.Random(3)
     for _ in range(200):
         ref = "".join(rng.choice("ab c") for _ in range(rng.randint(0, 15)))

@@ -195,8 +195,9 @@ def score_with_ncasr(out: Path, with_int8: bool, bundled_manifest: Path) -> dict
                 for path, dur, _ in rows:
                     hyps.append(rec.transcribe(path).text)
                     audio_s += float(dur)
-                c = word_error_rate([t for _, _, t in rows], hyps)
-                edits, chars = char_error_rate([t for _, _, t in rows], hyps)
+                refs = [t for _, _, t in rows]
+                c = word_error_rate(refs, hyps)
+                edits, chars = char_error_rate(refs, hyps)
                 r = {"wer": round(100 * c.wer, 2), "cer": round(100 * edits / chars, 2),
                      "sub": c.substitutions, "del": c.deletions,
                      "ins": c.insertions, "words": c.ref_words, "utts": len(rows),
