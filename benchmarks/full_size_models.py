@@ -13,7 +13,7 @@ from pathlib import Path
 from ncasr import _core
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(os.environ.get("NCASR_FIXTURES", REPO.parent / "shared" / "fixtures")) / "icefall-arch"
+FIXTURES = Path(os.environ.get("NCASR_FIXTURES", REPO / "tests" / "data")) / "icefall-arch"
 CACHE = Path(os.environ.get("NCASR_CACHE_DIR", Path.home() / ".cache" / "ncasr")) / "bench-models"
 ARCHS = {"zipformer": 20260101, "lstm": 20260102, "conv-emformer": 20260103}
 NETS = ("encoder", "decoder", "joiner")

@@ -11,7 +11,7 @@
 # x86 build (keyed by architecture and options).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-FIXTURES="${NCASR_FIXTURES:-$(cd .. && pwd)/shared/fixtures}/icefall-arch"
+FIXTURES="${NCASR_FIXTURES:-$(pwd)/tests/data}/icefall-arch"
 LIMIT="${NCASR_QEMU_TIMEOUT:-900}"  # seconds for each emulated run
 
 need=()

@@ -1,18 +1,23 @@
-"""Shared fixtures: the icefall-architecture models in ../shared/fixtures."""
+"""Shared fixtures: the icefall-architecture test models in tests/data/icefall-arch."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(os.environ.get("NCASR_FIXTURES", REPO.parent / "shared" / "fixtures")) / "icefall-arch"
+# NCASR_FIXTURES may name another folder laid out the same way (an "icefall-arch" inside).
+FIXTURES = Path(os.environ.get("NCASR_FIXTURES", REPO / "tests" / "data")) / "icefall-arch"
 
 SMALL_MODELS = ["lstm-small", "conv-emformer-small", "zipformer-small"]
 FULL_PARAMS = ["lstm-full-params", "conv-emformer-full-params", "zipformer-full-params"]
+
+_fp32_root = None
 
 
 def fixture_dir(name: str) -> Path:
@@ -21,6 +26,25 @@ def fixture_dir(name: str) -> Path:
         # A missing fixture is a broken checkout, not a reason to skip.
         raise FileNotFoundError(f"test fixture folder {path} is missing (set NCASR_FIXTURES)")
     return path
+
+
+def fp32_dir(name: str) -> Path:
+    """The small model `name` with fp32 weights: its fp32/ folder where the fixtures have one,
+    else written once per test run from the fp16 files (the same numbers, widened)."""
+    global _fp32_root
+    stored = fixture_dir(name) / "fp32"
+    if stored.is_dir():
+        return stored
+    if _fp32_root is None:
+        _fp32_root = Path(tempfile.mkdtemp(prefix="ncasr-fp32-"))
+        atexit.register(shutil.rmtree, _fp32_root, True)
+    out = _fp32_root / name
+    if not out.is_dir():
+        from helpers.fp32_weights import widen_model
+
+        widen_model(fixture_dir(name), out.with_name(name + ".part"))
+        out.with_name(name + ".part").rename(out)
+    return out
 
 
 @pytest.fixture(scope="session")

@@ -71,7 +71,6 @@ def test_quantize_cli(tmp_path):
 
     src = tmp_path / "model"
     shutil.copytree(fixture_dir("lstm-small"), src)
-    shutil.rmtree(src / "fp32")
     r = run("quantize", str(src), str(tmp_path / "q"), "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import ncasr
-from conftest import FULL_PARAMS, SMALL_MODELS, fixture_dir
+from conftest import FULL_PARAMS, SMALL_MODELS, fixture_dir, fp32_dir
 
-# Facts from shared/fixtures/icefall-arch/README.md (the SherpaMetaData lines).
+# Facts from tests/data/icefall-arch/README.md (the SherpaMetaData lines).
 EXPECTED_RAW = {
     "zipformer-full-params": {0: 2, 1: 32, 2: 4, 3: 7, 15: 1, 16: [2, 4, 3, 2, 4],
                               17: [384] * 5, 18: [192] * 5, 19: [1, 2, 4, 8, 2], 20: [31] * 5},
@@ -94,7 +94,7 @@ def test_param_only_folder_has_no_weights(name):
 
 def test_fp32_variant_reads_four_bytes_per_weight():
     fp16 = ncasr.inspect_model(fixture_dir("lstm-small"))
-    fp32 = ncasr.inspect_model(fixture_dir("lstm-small") / "fp32")
+    fp32 = ncasr.inspect_model(fp32_dir("lstm-small"))
     # Same graph, float32 weights: about twice the bytes (raw fp32 biases are equal).
     assert fp32.encoder.layer_types == fp16.encoder.layer_types
     assert 1.8 < fp32.encoder.weight_bytes / fp16.encoder.weight_bytes < 2.05

@@ -13,7 +13,7 @@ import soundfile as sf
 import ncasr
 from ncasr import _core
 from ncasr.int8_model import quantize, quantize_model
-from conftest import SMALL_MODELS, fixture_dir
+from conftest import SMALL_MODELS, fixture_dir, fp32_dir
 from helpers.knf import knf_fbank
 
 MIN_COSINE = 0.999  # per encoder chunk, int8 vs float; the fixed ncnn route reaches 0.9996
@@ -34,13 +34,14 @@ def token_agreement(ref, rec, wavs):
 
 @pytest.fixture(scope="module")
 def float_models(tmp_path_factory):
-    """Each small fixture as a complete folder (the fp32 bins get the shared tokens.txt)."""
+    """Each small fixture as a complete folder (fp32 bins with the fp16 folder's tokens.txt)."""
     out = {}
     for name in SMALL_MODELS:
         src = fixture_dir(name)
         d = tmp_path_factory.mktemp(name)
-        fp32 = src / "fp32"
-        for f in (fp32 if fp32.is_dir() else src).glob("*.ncnn.*"):
+        # fp32 weights as the LSTM and Conv-Emformer fixtures were first given; zipformer fp16
+        weights = fp32_dir(name) if name != "zipformer-small" else src
+        for f in weights.glob("*.ncnn.*"):
             shutil.copyfile(f, d / f.name)
         shutil.copyfile(src / "tokens.txt", d / "tokens.txt")
         out[name] = d
@@ -272,7 +273,8 @@ def test_ncasr_int8_depthwise_models(name, count, float_models, converted, ncasr
         cos = float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b)))
         assert cos >= MIN_COSINE, f"chunk {i}: cosine {cos:.5f}"
 
-    plain_agree, our_agree = token_agreement(ref, plain_rec, test_wavs[:4]), token_agreement(ref, rec, test_wavs[:4])
+    # every wav: on 4 the agreement of two int8 forms varied by more than the 0.06 bound
+    plain_agree, our_agree = token_agreement(ref, plain_rec, test_wavs), token_agreement(ref, rec, test_wavs)
     assert our_agree >= plain_agree - 0.06, (our_agree, plain_agree)
     assert our_agree > 0.5
 

@@ -6,7 +6,7 @@ import pytest
 
 import ncasr
 from ncasr import _core
-from conftest import SMALL_MODELS, fixture_dir
+from conftest import SMALL_MODELS, fixture_dir, fp32_dir
 
 NETS = ["encoder", "decoder", "joiner"]
 
@@ -19,9 +19,7 @@ def paths(folder, net):
 @pytest.mark.parametrize("net", NETS)
 @pytest.mark.parametrize("name", SMALL_MODELS + ["lstm-small/fp32", "conv-emformer-small/fp32"])
 def test_blobs_tile_the_whole_file(name, net):
-    folder = fixture_dir(name.split("/")[0])
-    if "/" in name:
-        folder = folder / "fp32"
+    folder = fp32_dir(name.split("/")[0]) if "/" in name else fixture_dir(name)
     m = _core.weight_map(*paths(folder, net))
     assert m["read_bytes"] == m["file_bytes"] > 0
     offset = 0
@@ -35,7 +33,7 @@ def test_blobs_tile_the_whole_file(name, net):
 
 
 def test_simple_upsample_weights_are_carried():
-    # ncnn's own ModelWriter drops these (shared/docs/int8-route-today.md); we must not.
+    # ncnn's own ModelWriter drops these weights; we must not.
     folder = fixture_dir("zipformer-small")
     param, bin_ = paths(folder, "encoder")
     m = _core.weight_map(param, bin_)

@@ -78,6 +78,7 @@ void bind_model(py::module_& m) {
         d["joiner"] = net_to_dict(info.joiner);
         d["tokens"] = info.files.tokens.empty() ? py::object(py::none()) : py::object(py::str(info.files.tokens));
         d["vocab_size"] = info.vocab_size < 0 ? py::object(py::none()) : py::object(py::int_(info.vocab_size));
+        d["disambiguation_symbols"] = info.disambiguation_symbols;
         return d;
       },
       py::arg("model_dir"), py::arg("variant") = "",

@@ -116,6 +116,9 @@ std::vector<Hotword> ContextGraph::parse(const std::string& text, const SymbolTa
       if (id < 0)
         throw ConfigError(source + ": line " + std::to_string(line_no) + ": token '" + tok +
                           "' is not in tokens.txt (write hotwords as tokens, e.g. '▁HE LLO')");
+      if (id >= tokens.vocab_size())
+        throw ConfigError(source + ": line " + std::to_string(line_no) + ": token '" + tok +
+                          "' is a disambiguation symbol, which the model never emits");
       hw.tokens.push_back(id);
     }
     if (hw.tokens.empty())

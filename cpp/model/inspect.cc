@@ -2,10 +2,9 @@
 
 #include <net.h>
 
-#include <fstream>
-
 #include "common/errors.h"
 #include "model/net_loader.h"
+#include "model/tokens.h"
 
 namespace ncasr {
 namespace {
@@ -25,16 +24,6 @@ NetInfo inspect_net(const NetFiles& files) {
   return info;
 }
 
-int count_tokens(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw ModelError(path, "cannot be read");
-  int n = 0;
-  std::string line;
-  while (std::getline(in, line))
-    if (line.find_first_not_of(" \t\r") != std::string::npos) ++n;
-  return n;
-}
-
 }  // namespace
 
 ModelInfo inspect_model(const std::string& dir, const std::string& variant) {
@@ -44,7 +33,13 @@ ModelInfo inspect_model(const std::string& dir, const std::string& variant) {
   info.encoder = inspect_net(info.files.encoder);
   info.decoder = inspect_net(info.files.decoder);
   info.joiner = inspect_net(info.files.joiner);
-  if (!info.files.tokens.empty()) info.vocab_size = count_tokens(info.files.tokens);
+  if (!info.files.tokens.empty()) {
+    // Without running the joiner, the trailing "#N" entries are taken as icefall's
+    // disambiguation symbols (the loader checks them against the joiner's output size).
+    const SymbolTable tokens = SymbolTable::load(info.files.tokens);
+    info.vocab_size = tokens.vocab_size();
+    info.disambiguation_symbols = tokens.num_disambiguation_symbols();
+  }
   return info;
 }
 

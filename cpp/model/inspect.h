@@ -22,6 +22,7 @@ struct ModelInfo {
   ModelMetaData meta;
   NetInfo encoder, decoder, joiner;
   int vocab_size = -1;  // from tokens.txt; -1 when absent
+  int disambiguation_symbols = 0;  // icefall's trailing "#N" entries of tokens.txt
 };
 
 // Loads every net of the folder (weights too, when present) and checks them.

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "common/errors.h"
+#include "common/utf8.h"
 
 namespace ncasr {
 namespace {
@@ -54,6 +55,7 @@ ParamFile ParamFile::load(const std::string& path) {
 }
 
 ParamFile ParamFile::parse(const std::string& text, const std::string& path) {
+  if (const std::string problem = utf8_problem(text); !problem.empty()) throw ModelError(path, problem);
   ParamFile pf;
   pf.path = path;
   std::istringstream in(text);

@@ -1,32 +1,46 @@
 #include "model/tokens.h"
 
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "common/errors.h"
+#include "common/utf8.h"
 
 namespace ncasr {
 
+bool SymbolTable::is_disambiguation_symbol(const std::string& symbol) {
+  return symbol.size() >= 2 && symbol[0] == '#' &&
+         symbol.find_first_not_of("0123456789", 1) == std::string::npos;
+}
+
 SymbolTable SymbolTable::load(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   if (!in) throw ModelFileNotFound(path, "file not found");
+  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (const std::string problem = utf8_problem(content); !problem.empty()) throw ModelError(path, problem);
   SymbolTable t;
+  t.path_ = path;
+  std::istringstream lines(content);
   std::string line;
   int line_no = 0;
   std::vector<std::pair<std::string, int>> entries;
   int max_id = -1;
-  while (std::getline(in, line)) {
+  while (std::getline(lines, line)) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     std::istringstream ls(line);
     std::string sym, extra;
-    int id = -1;
+    long long id = -1;
     if (!(ls >> sym >> id) || (ls >> extra) || id < 0)
       throw ModelError(path, "line " + std::to_string(line_no) + ": expected '<symbol> <id>', found '" +
                                  line + "'");
-    entries.emplace_back(sym, id);
-    if (id > max_id) max_id = id;
+    if (id > 10'000'000)
+      throw ModelError(path, "line " + std::to_string(line_no) + ": token id " + std::to_string(id) +
+                                 " is implausibly large");
+    entries.emplace_back(sym, static_cast<int>(id));
+    if (id > max_id) max_id = static_cast<int>(id);
   }
   if (entries.empty()) throw ModelError(path, "no tokens");
   t.symbols_.assign(max_id + 1, "");
@@ -45,7 +59,20 @@ SymbolTable SymbolTable::load(const std::string& path) {
     if (txt.compare(0, kWordStart.size(), kWordStart) == 0) txt = " " + txt.substr(kWordStart.size());
     t.texts_.push_back(txt);
   }
+  t.vocab_size_ = t.size();
+  while (t.vocab_size_ > 0 && is_disambiguation_symbol(t.symbols_[t.vocab_size_ - 1])) --t.vocab_size_;
   return t;
+}
+
+void SymbolTable::fit_to_joiner(int num_logits) {
+  const std::string logits = "the joiner outputs " + std::to_string(num_logits) + " logits";
+  if (size() < num_logits)
+    throw ModelError(path_, "has " + std::to_string(size()) + " tokens but " + logits);
+  for (int id = num_logits; id < size(); ++id)
+    if (!is_disambiguation_symbol(symbols_[id]))
+      throw ModelError(path_, "token '" + symbols_[id] + "' (id " + std::to_string(id) + ") is past " +
+                                  logits + " and is not a disambiguation symbol (#N)");
+  vocab_size_ = num_logits;
 }
 
 int SymbolTable::id(const std::string& symbol) const {

@@ -129,10 +129,7 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
   ncnn::Mat dec = run_decoder(context);
   ncnn::Mat logits = run_joiner(ncnn::Mat(enc.w, enc.row(0)), dec);
   vocab_size_ = logits.w;
-  if (vocab_size_ != tokens_.size())
-    throw ModelError(files_.tokens, "has " + std::to_string(tokens_.size()) +
-                                        " tokens but the joiner outputs " +
-                                        std::to_string(vocab_size_) + " logits");
+  tokens_.fit_to_joiner(vocab_size_);
   encoder_dim_ = enc.w;
 }
 

@@ -37,17 +37,26 @@ class ModelInfo:
     decoder: NetInfo
     joiner: NetInfo
     tokens: Optional[str]
-    vocab_size: Optional[int]
+    vocab_size: Optional[int]  # the tokens the joiner scores
+    disambiguation_symbols: int = 0  # icefall's trailing "#N" entries of tokens.txt, never emitted
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["raw_meta_data"] = {str(k): v for k, v in self.raw_meta_data.items()}
         return d
 
+    def _vocabulary(self) -> str:
+        if self.vocab_size is None:
+            return "(no tokens.txt)"
+        if not self.disambiguation_symbols:
+            return f"{self.vocab_size} tokens"
+        extra = self.disambiguation_symbols
+        return f"{self.vocab_size} tokens + {extra} disambiguation symbol{'s' if extra > 1 else ''}"
+
     def __str__(self) -> str:
         lines = [f"model folder: {self.dir}", f"model type:   {self.model_type}"]
         lines += [f"  {k}: {v}" for k, v in self.meta_data.items() if k != "model_type"]
-        lines.append(f"vocabulary:   {self.vocab_size if self.vocab_size is not None else '(no tokens.txt)'}")
+        lines.append(f"vocabulary:   {self._vocabulary()}")
         for name in ("encoder", "decoder", "joiner"):
             net: NetInfo = getattr(self, name)
             size = f"{net.weight_bytes:,} weight bytes" if net.weight_bytes is not None else "no .bin"
@@ -76,7 +85,7 @@ def inspect_model(model_dir: PathLike, variant: str = "") -> ModelInfo:
     return ModelInfo(dir=d["dir"], model_type=d["model_type"], meta_data=dict(meta["named"]),
                      raw_meta_data=dict(meta["raw"]), encoder=_net(d["encoder"]),
                      decoder=_net(d["decoder"]), joiner=_net(d["joiner"]), tokens=d["tokens"],
-                     vocab_size=d["vocab_size"])
+                     vocab_size=d["vocab_size"], disambiguation_symbols=d["disambiguation_symbols"])
 
 
 @dataclass(frozen=True)

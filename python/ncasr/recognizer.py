@@ -12,6 +12,7 @@ from . import _core
 from .audio import as_samples, load_audio
 from .config import RecognizerConfig
 from .errors import AudioError
+from .text_file import read_text
 
 __all__ = ["Recognizer", "Stream", "Result"]
 
@@ -65,8 +66,7 @@ class Recognizer:
         c.method = config.decoding.method
         c.num_active_paths = config.decoding.num_active_paths
         if config.decoding.hotwords_file:
-            with open(config.decoding.hotwords_file, encoding="utf-8") as f:
-                c.hotwords = f.read()
+            c.hotwords = read_text(config.decoding.hotwords_file)
         c.hotwords_score = config.decoding.hotwords_score
         e = config.endpoint
         c.set_endpoint(e.enabled, e.rule1_min_trailing_silence, e.rule2_min_trailing_silence,

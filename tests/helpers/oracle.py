@@ -8,6 +8,9 @@ from typing import List, Tuple
 import numpy as np
 
 TAIL_PADDING = 0.5  # seconds of zeros both runtimes get before input_finished()
+NEAR_TIE = 1e-3  # relative gap between two scores that a last-bit difference may flip
+FRAME = 0.04  # seconds per encoder frame
+BEAM_LOOKBACK = 4  # frames before a parting point whose beam decisions may explain it
 
 
 def sherpa_decode(model_dir: Path, samples: np.ndarray, rate: int, method: str,
@@ -53,3 +56,37 @@ def ncasr_decode(model_dir: Path, samples: np.ndarray, rate: int, method: str,
     rec.decode(s)
     r = rec.result(s)
     return r["token_ids"], [round(t, 4) for t in r["timestamps"]], rec.margins(s)
+
+
+def first_divergent_frame(ours, theirs, our_stamps, their_stamps) -> int:
+    """Encoder frame where the two token sequences first part ways."""
+    for i, (a, b) in enumerate(zip(ours, theirs)):
+        if a != b or our_stamps[i] != their_stamps[i]:
+            return int(round(min(our_stamps[i], their_stamps[i]) / FRAME))
+    i = min(len(ours), len(theirs))
+    rest = (our_stamps[i:] or [1e9])[0], (their_stamps[i:] or [1e9])[0]
+    return int(round(min(rest) / FRAME))
+
+
+def assert_parity(model_dir: Path, wavs, method: str, label: str) -> None:
+    """ncasr decodes every wav as sherpa-ncnn does, but for near-ties (module doc of
+    tests/test_parity_sherpa.py): >= 95 % identical, each difference explained by one."""
+    import soundfile as sf
+
+    differing = []
+    for path in wavs:
+        samples, rate = sf.read(path, dtype="float32")
+        ids, stamps, margins = ncasr_decode(model_dir, samples, rate, method)
+        ref_ids, ref_stamps = sherpa_decode(model_dir, samples, rate, method)
+        if ids == ref_ids and stamps == ref_stamps:
+            continue
+        frame = first_divergent_frame(ids, ref_ids, stamps, ref_stamps)
+        lookback = 0 if method == "greedy_search" else BEAM_LOOKBACK
+        window = margins[max(0, frame - lookback): frame + 1]
+        closest = min(window) if window else float("inf")
+        differing.append((Path(path).name, frame, closest))
+        assert closest <= NEAR_TIE, (
+            f"{label} {Path(path).name}: outputs part at frame {frame}, where ncasr's "
+            f"closest decision margin was {closest:.2e} (> {NEAR_TIE}): not a near-tie")
+    agree = 1 - len(differing) / len(wavs)
+    assert agree >= 0.95, f"{label}: only {agree:.0%} identical; differing {differing}"

@@ -49,11 +49,16 @@ def read_manifest(path, *, check_files: bool = True) -> List[ManifestEntry]:
     """Entries of the manifest at ``path``; raises ManifestError on the first bad line."""
     path = Path(path)
     try:
-        raw = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ManifestError(path, 0, "manifest file not found") from None
+    except OSError as e:
+        raise ManifestError(path, 0, f"cannot be read: {e.strerror}") from None
+    try:
+        raw = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ManifestError(path, 0, f"not UTF-8 text ({e.reason})") from None
+        raise ManifestError(path, data.count(b"\n", 0, e.start) + 1,
+                            f"not UTF-8 text: byte 0x{data[e.start]:02x} at offset {e.start}") from None
     lines = raw.splitlines()
     if not lines or not lines[0].strip():
         raise ManifestError(path, 1, "empty manifest: the first line must be a header such as "
