@@ -23,6 +23,8 @@ def load_audio(path: Union[str, "os.PathLike[str]"], *, mix_to_mono: bool = Fals
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: audio file not found")
+    if os.path.isdir(path):  # soundfile would say "Format not recognised"
+        raise AudioError(f"{path}: is a folder, not an audio file")
     try:
         samples, rate = sf.read(path, dtype="float32", always_2d=True)
     except Exception as e:  # soundfile raises LibsndfileError, RuntimeError, TypeError...
@@ -30,7 +32,7 @@ def load_audio(path: Union[str, "os.PathLike[str]"], *, mix_to_mono: bool = Fals
     if samples.shape[1] > 1:
         if not mix_to_mono:
             raise AudioError(f"{path}: has {samples.shape[1]} channels; pass mix_to_mono=True "
-                             "to average them")
+                             "(ncasr transcribe --mix-to-mono) to average them")
         samples = samples.mean(axis=1, dtype=np.float32)
     else:
         samples = samples[:, 0]

@@ -45,6 +45,17 @@ def _model_and_audio(args: argparse.Namespace):
     return default_model_dir(), paths
 
 
+def _transcribe_file(rec, path: str, samples, rate: int):
+    """rec.transcribe on one file's samples; audio it rejects (empty, NaN, a sample rate
+    the core does not take) is reported with the file's name, as several may be given."""
+    from .errors import AudioError
+
+    try:
+        return rec.transcribe(samples, rate)
+    except AudioError as e:
+        raise AudioError(f"{path}: {e}") from None
+
+
 def _cmd_transcribe(args: argparse.Namespace) -> int:
     import time
 
@@ -60,7 +71,7 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
     for path in audio:
         samples, rate = load_audio(path, mix_to_mono=args.mix_to_mono)
         start = time.perf_counter()
-        result = rec.transcribe(samples, rate)
+        result = _transcribe_file(rec, path, samples, rate)
         elapsed = time.perf_counter() - start
         duration = samples.size / rate
         total_audio += duration
