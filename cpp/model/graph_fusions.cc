@@ -17,8 +17,15 @@ bool float_param_is(const ParamLayer& l, const char* key, double value) {
   return !v.empty() && std::strtod(v.c_str(), &end) == value && end && *end == '\0';
 }
 
+// A param as ncnn reads it: absent means the layer's default. pnnx writes BinaryOp's 0=0,
+// ncnn's ModelWriter (ncnn2int8, ncnnoptimize) leaves defaults out.
+std::string param_or(const ParamLayer& l, const char* key, const char* fallback) {
+  const std::string v = l.param(key);
+  return v.empty() ? fallback : v;
+}
+
 bool is_scalar_op(const ParamLayer& l, const char* op) {  // BinaryOp with a scalar operand
-  return l.type == "BinaryOp" && l.bottoms.size() == 1 && l.tops.size() == 1 && l.param("0") == op &&
+  return l.type == "BinaryOp" && l.bottoms.size() == 1 && l.tops.size() == 1 && param_or(l, "0", "0") == op &&
          l.param("1") == "1";
 }
 
@@ -114,7 +121,8 @@ int fuse_basic_norm(ParamFile* pf) {
       if (pow < 0 || !is_scalar_op(g.layer(pow), "6") || !float_param_is(g.layer(pow), "2", -0.5)) continue;
       const long mul = g.only_consumer(g.layer(pow).tops[0]);
       if (mul < 0 || g.only_consumer(split.tops[scaled]) != mul || !is_binary_mul(g.layer(mul))) continue;
-      g.fuse(mul, kBasicNormType, split.bottoms[0], {"0=" + g.layer(add).param("2")}, {i, sq, mean, add, pow});
+      g.fuse(mul, kBasicNormType, split.bottoms[0], {"0=" + param_or(g.layer(add), "2", "0")},
+             {i, sq, mean, add, pow});
       break;
     }
   }
