@@ -14,15 +14,15 @@ What holds today:
   parity rule (helpers.oracle.assert_parity);
 - ncasr's load-time fusions still find their patterns in ModelWriter's param text.
 
-What does not: the released pair, int8 encoder and int8 joiner, decodes token-identically to
-sherpa-ncnn only where ncasr's fbank and kaldi-native-fbank agree to the bit. They differ in
-the last bits (within 1e-4, tests/test_features.py); a float net shrugs that off, but the
-encoder's first int8 layer quantizes the fbank with a fixed input scale, so a value that sits on
-a rounding boundary becomes a whole int8 step, and that carries on. (Checked by hand on the
-Conv-Emformer pair, greedy: the ``ncnn`` package decoding from ncasr's fbank gave ncasr's tokens
-on 23 of 24 wavs, from kaldi-native-fbank's gave sherpa-ncnn's on 22, while ncasr and sherpa-ncnn
-agreed on 14.) test_release_pair_close_to_sherpa bounds the gap: most wavs identical, and each
-one that is not parts where ncasr's top two scores were within INT8_NEAR_TIE.
+The released pair, int8 encoder and int8 joiner, needs more than float parity's near-tie
+rule. ncasr's fbank equals kaldi-native-fbank's bit for bit (tests/test_features.py), so both
+runtimes quantize the same features; but sherpa-ncnn 2.1.15 links an older ncnn whose int8
+kernels round some sums differently from the ncnn ncasr builds, and a last-bit difference in
+an int8 net can cross a rounding boundary and move a whole int8 step where a float net would
+move by one ulp. (The ``ncnn`` package of ncasr's ncnn version, fed kaldi-native-fbank's
+features, also parts from sherpa-ncnn on a few wavs.) test_release_pair_close_to_sherpa bounds
+that: at least MIN_IDENTICAL of the wavs identical, and each one that is not parts where
+ncasr's top two scores were within INT8_NEAR_TIE.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ from helpers.oracle import assert_parity, first_divergent_frame, ncasr_decode, s
 STEM = "_jit_trace-pnnx.ncnn"
 NETS = ("encoder", "decoder", "joiner")
 CALIBRATION_WAVS = 8
-INT8_NEAR_TIE = 1e-2  # measured worst: 5.6e-3 (conv-emformer, greedy)
-MIN_IDENTICAL = 0.5  # measured: 14 to 21 of 24 wavs
+INT8_NEAR_TIE = 1e-2  # measured worst: 5.2e-3 (zipformer, greedy)
+MIN_IDENTICAL = 0.85  # measured: 21 (lstm), 23 (conv-emformer) and 23 (zipformer) of 24 wavs
 
 _folders, _calibrations = {}, {}
 

@@ -6,6 +6,10 @@
 #include <stdexcept>
 #include <string>
 
+// Bit-identical output needs every float operation rounded on its own: no fused
+// multiply-add, which compilers form by default where the target has it (aarch64,
+// -march=native on x86). cpp/CMakeLists.txt builds this file with -ffp-contract=off.
+
 namespace ncasr {
 namespace {
 
@@ -15,17 +19,20 @@ constexpr double kPi = 3.14159265358979323846;
 // FFT bins.
 float mel_scale(float hz) { return 1127.0f * std::log(1.0f + hz / 700.0f); }
 
-// Computed in double and stored as float, as Kaldi does.
+// Computed in double and stored as float, term by term as kaldi-native-fbank writes them:
+// "hann" is its periodic Hann window (as torch.hann_window), "hanning" Kaldi's symmetric
+// one, and blackman's coefficient is knf's float 0.42f.
 std::vector<float> make_window(const std::string& type, int n) {
   std::vector<float> w(n);
-  const double a = 2 * kPi / (n - 1);
+  const double a = 2 * kPi / (type == "hann" ? n : n - 1);
+  const double blackman = 0.42f;
   for (int i = 0; i < n; ++i) {
     const double c = std::cos(a * i);
     double v = 1.0;  // rectangular
     if (type == "povey") v = std::pow(0.5 - 0.5 * c, 0.85);
     else if (type == "hamming") v = 0.54 - 0.46 * c;
     else if (type == "hann" || type == "hanning") v = 0.5 - 0.5 * c;
-    else if (type == "blackman") v = 0.42 - 0.5 * c + 0.08 * std::cos(2 * a * i);
+    else if (type == "blackman") v = blackman - 0.5 * c + (0.5 - blackman) * std::cos(2 * a * i);
     w[i] = static_cast<float>(v);
   }
   return w;
@@ -43,8 +50,17 @@ OnlineFbank::OnlineFbank(const FbankOptions& opts) : opts_(opts) {
   if (opts_.energy_floor > 0) log_energy_floor_ = std::log(opts_.energy_floor);
   window_ = make_window(opts_.window, length_);
 
-  // Triangular filters equally spaced in mel over FFT bins 0 .. half_-1 (Kaldi MelBanks,
-  // all in float).
+  plan_mel();
+  plan_fft();
+  frame_.assign(padded_, 0.f);
+  power_.assign(half_ + 1, 0.f);
+  zr_.assign(half_, 0.f);
+  zi_.assign(half_, 0.f);
+}
+
+// Triangular filters equally spaced in mel over FFT bins 0 .. half_-1 (Kaldi MelBanks, all
+// in float); mel_low + b * delta must not become a fused multiply-add.
+void OnlineFbank::plan_mel() {
   const float bin_hz = opts_.sample_rate / padded_;
   const float mel_low = mel_scale(opts_.low_freq);
   const float mel_high = mel_scale(opts_.effective_high_freq());
@@ -68,35 +84,56 @@ OnlineFbank::OnlineFbank(const FbankOptions& opts) : opts_(opts) {
     mel_first_.push_back(first);
     mel_begin_.push_back(static_cast<int>(mel_w_.size()));
   }
+}
 
-  // Complex FFT of half_ points: bit-reversal table and per-stage twiddles.
-  int bits = 0;
-  while ((1 << bits) < half_) ++bits;
-  bitrev_.resize(half_);
-  for (int i = 0; i < half_; ++i) {
-    int r = 0;
-    for (int b = 0; b < bits; ++b) r |= ((i >> b) & 1) << (bits - 1 - b);
-    bitrev_[i] = r;
+// kaldi-native-fbank 1.23 runs kiss_fft's real FFT in float (built with reassociating
+// optimisations, see fft_power). Its plan: radix 4 while 4 divides, then radix 2, the first
+// factor outermost; twiddles w^j = exp(-2 pi i j / half_) and the split's
+// exp(-i pi (k / half_ + 1/2)) computed in double as knf's build does, rounded to float.
+void OnlineFbank::plan_fft() {
+  const int n = half_;
+  std::vector<int> radix;
+  for (int rest = n; rest > 1; rest /= radix.back()) radix.push_back(rest % 4 == 0 ? 4 : 2);
+  // Outermost stage s has span m = n / (radix[0] * .. * radix[s]) and reads twiddles with
+  // stride radix[0] * .. * radix[s-1]; slot sum_s q_s * m_s starts as point sum_s q_s * stride_s.
+  std::vector<int> span(radix.size()), stride(radix.size());
+  for (size_t s = 0, m = n, st = 1; s < radix.size(); st *= radix[s], ++s) {
+    m /= radix[s];
+    span[s] = static_cast<int>(m);
+    stride[s] = static_cast<int>(st);
   }
-  tw_re_.assign(std::max(half_, 1), 0.0);
-  tw_im_.assign(std::max(half_, 1), 0.0);
-  for (int h = 1; h < half_; h <<= 1) {
-    for (int j = 0; j < h; ++j) {
-      tw_re_[h + j] = std::cos(kPi * j / h);
-      tw_im_[h + j] = -std::sin(kPi * j / h);
+  fft_perm_.assign(n, 0);
+  for (int slot = 0; slot < n; ++slot) {
+    int rest = slot, point = 0;
+    for (size_t s = 0; s < radix.size(); ++s) {
+      point += rest / span[s] * stride[s];
+      rest %= span[s];
+    }
+    fft_perm_[slot] = point;
+  }
+  const double step = (1.0 / n) * (-2 * kPi);
+  fft_stages_.clear();
+  fft_tw_.clear();
+  for (size_t s = radix.size(); s-- > 0;) {
+    const int p = radix[s], m = span[s];
+    fft_stages_.push_back({p, m, fft_tw_.size()});
+    for (int j = 1; j < p; ++j) {
+      const size_t re = fft_tw_.size();
+      fft_tw_.resize(re + 2 * m);
+      for (int k = 0; k < m; ++k) {
+        const double phase = static_cast<double>(j * k * stride[s]) * step;
+        fft_tw_[re + k] = static_cast<float>(std::cos(phase));
+        fft_tw_[re + m + k] = static_cast<float>(std::sin(phase));
+      }
     }
   }
-  split_re_.resize(half_);
-  split_im_.resize(half_);
-  for (int k = 0; k < half_; ++k) {
-    split_re_[k] = std::cos(2 * kPi * k / padded_);
-    split_im_[k] = -std::sin(2 * kPi * k / padded_);
+  split_re_.resize(n / 2);
+  split_im_.resize(n / 2);
+  for (int k = 1; k <= n / 2; ++k) {
+    const double phase = (static_cast<double>(k) * (1.0 / n) + 0.5) * -kPi;
+    split_re_[k - 1] = static_cast<float>(std::cos(phase));
+    split_im_[k - 1] = static_cast<float>(std::sin(phase));
   }
-
-  frame_.assign(padded_, 0.f);
-  power_.assign(half_ + 1, 0.f);
-  zr_.assign(half_, 0.0);
-  zi_.assign(half_, 0.0);
 }
 
 int64_t OnlineFbank::first_sample(int64_t frame) const {
@@ -201,49 +238,90 @@ void OnlineFbank::compute_frame(int64_t index, float* out) {
   if (opts_.use_energy) out[0] = log_energy;
 }
 
-// Power spectrum of the padded_ real samples in frame_. The even/odd samples form a
-// complex signal whose half_-point FFT is split into the real signal's spectrum. The FFT
-// runs in double and each bin is rounded to float before squaring: kaldi-native-fbank
-// does the same, and a float FFT would lose low-energy bins to rounding.
+// Power spectrum of the padded_ real samples in frame_, bit-identical to kaldi-native-fbank
+// 1.23: its Rfft is kiss_fftr in float, compiled with reassociation, so each sum below is
+// written in the order of knf's machine code, e.g. f0 + (a - b) as (f0 + a) - b. The even
+// and odd samples form half_ complex points; a decimation-in-time FFT of those is split
+// into the real signal's spectrum, squared in float as Kaldi's ComputePowerSpectrum.
 void OnlineFbank::fft_power() {
-  const int m = half_;
-  double* zr = zr_.data();
-  double* zi = zi_.data();
+  const int n = half_;
+  float* zr = zr_.data();
+  float* zi = zi_.data();
   const float* x = frame_.data();
-  for (int i = 0; i < m; ++i) {
-    zr[bitrev_[i]] = x[2 * i];
-    zi[bitrev_[i]] = x[2 * i + 1];
+  const int* perm = fft_perm_.data();
+  for (int i = 0; i < n; ++i) {
+    zr[i] = x[2 * perm[i]];
+    zi[i] = x[2 * perm[i] + 1];
   }
-  for (int h = 1; h < m; h <<= 1) {
-    const double* wr = tw_re_.data() + h;
-    const double* wi = tw_im_.data() + h;
-    for (int base = 0; base < m; base += 2 * h) {
-      double* ar = zr + base;
-      double* ai = zi + base;
-      double* br = zr + base + h;
-      double* bi = zi + base + h;
-      for (int j = 0; j < h; ++j) {  // contiguous: auto-vectorises
-        const double tr = br[j] * wr[j] - bi[j] * wi[j];
-        const double ti = br[j] * wi[j] + bi[j] * wr[j];
-        br[j] = ar[j] - tr;
-        bi[j] = ai[j] - ti;
-        ar[j] += tr;
-        ai[j] += ti;
+  for (const FftStage& st : fft_stages_) {
+    const int m = st.m;
+    const float* tw = fft_tw_.data() + st.tw;
+    if (st.radix == 4) {
+      const float *w1r = tw, *w1i = tw + m, *w2r = tw + 2 * m, *w2i = tw + 3 * m,
+                  *w3r = tw + 4 * m, *w3i = tw + 5 * m;
+      for (int base = 0; base < n; base += 4 * m) {
+        float* __restrict r0 = zr + base;
+        float* __restrict i0 = zi + base;
+        float* __restrict r1 = r0 + m;
+        float* __restrict i1 = i0 + m;
+        float* __restrict r2 = r1 + m;
+        float* __restrict i2 = i1 + m;
+        float* __restrict r3 = r2 + m;
+        float* __restrict i3 = i2 + m;
+        for (int k = 0; k < m; ++k) {
+          const float s0r = r1[k] * w1r[k] - i1[k] * w1i[k];
+          const float s0i = i1[k] * w1r[k] + r1[k] * w1i[k];
+          const float a = r2[k] * w2r[k], b = i2[k] * w2i[k];
+          const float s1i = i2[k] * w2r[k] + r2[k] * w2i[k];
+          const float c = i3[k] * w3i[k], d = r3[k] * w3r[k];
+          const float s2i = i3[k] * w3r[k] + r3[k] * w3i[k];
+          const float f0r = (r0[k] + a) - b, s5r = (r0[k] + b) - a;
+          const float f0i = i0[k] + s1i, s5i = i0[k] - s1i;
+          const float s3r = (s0r - c) + d, s3i = s2i + s0i, s4r = (s0r - d) + c;
+          r0[k] = f0r + s3r;
+          i0[k] = f0i + s3i;
+          r1[k] = (s5r + s0i) - s2i;
+          i1[k] = s5i - s4r;
+          r2[k] = f0r - s3r;
+          i2[k] = f0i - s3i;
+          r3[k] = (s5r + s2i) - s0i;
+          i3[k] = s5i + s4r;
+        }
+      }
+    } else {  // radix 2
+      const float *w1r = tw, *w1i = tw + m;
+      for (int base = 0; base < n; base += 2 * m) {
+        float* __restrict r0 = zr + base;
+        float* __restrict i0 = zi + base;
+        float* __restrict r1 = r0 + m;
+        float* __restrict i1 = i0 + m;
+        for (int k = 0; k < m; ++k) {
+          const float a = r1[k] * w1r[k], b = i1[k] * w1i[k];
+          const float ti = i1[k] * w1r[k] + r1[k] * w1i[k];
+          const float f0r = r0[k], f0i = i0[k];
+          r1[k] = (f0r + b) - a;
+          i1[k] = f0i - ti;
+          r0[k] = (f0r + a) - b;
+          i0[k] = f0i + ti;
+        }
       }
     }
   }
-  // X[k] = E[k] + W^k O[k], E = (Z[k] + conj Z[m-k]) / 2, O = (Z[k] - conj Z[m-k]) / 2i.
+  // X[k] and X[n-k] from Z[k] and Z[n-k]; at k = n/2 the second form is the one kept.
   float* p = power_.data();
-  for (int k = 0; k < m; ++k) {
-    const int c = k == 0 ? 0 : m - k;
-    const double er = 0.5 * (zr[k] + zr[c]), ei = 0.5 * (zi[k] - zi[c]);
-    const double orr = 0.5 * (zi[k] + zi[c]), oi = -0.5 * (zr[k] - zr[c]);
-    const float re = static_cast<float>(er + split_re_[k] * orr - split_im_[k] * oi);
-    const float im = static_cast<float>(ei + split_re_[k] * oi + split_im_[k] * orr);
-    p[k] = re * re + im * im;
+  const float dc = zr[0] + zi[0], nyq = zr[0] - zi[0];
+  p[0] = dc * dc;
+  p[n] = nyq * nyq;
+  for (int k = 1; k <= n / 2; ++k) {
+    const float ar = zr[k], ai = zi[k], br = zr[n - k], bi = zi[n - k];
+    const float sr = split_re_[k - 1], si = split_im_[k - 1];
+    const float f1r = br + ar, f2r = ar - br, f1i = ai - bi, f2i = bi + ai;
+    const float a = f2r * sr, b = f2i * si, ti = f2i * sr + f2r * si;
+    const float xr = ((f1r + a) - b) * 0.5f, xi = (f1i + ti) * 0.5f;
+    const float yr = ((f1r + b) - a) * 0.5f, yi = ((bi - ai) + ti) * 0.5f;
+    p[k] = xr * xr + xi * xi;
+    p[n - k] = yr * yr + yi * yi;
   }
-  const float nyq = static_cast<float>(zr[0] - zi[0]);
-  p[m] = nyq * nyq;
 }
 
 const float* OnlineFbank::frame(int i) const {

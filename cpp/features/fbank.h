@@ -1,10 +1,12 @@
 #pragma once
-// Streaming Kaldi-compatible log-mel filterbank, numerically matching kaldi-native-fbank.
-// A frame is computed as soon as every sample of its window has arrived; with
-// snip_edges=false the last frames (whose windows reach past the end and are filled by
-// Kaldi's reflection) come after input_finished(). Any split of the audio into pieces
-// gives bit-identical frames: each frame is computed once, from the same samples, by
-// the same code.
+// Streaming Kaldi-compatible log-mel filterbank, bit-identical to kaldi-native-fbank 1.23
+// (what sherpa-ncnn computes; int8 models quantize the features with a fixed scale, so a
+// one-ulp difference can flip an int8 step). Every stage does knf's float operations in
+// knf's order, the FFT included (see fft_power). A frame is computed as soon as every
+// sample of its window has arrived; with snip_edges=false the last frames (whose windows
+// reach past the end and are filled by Kaldi's reflection) come after input_finished().
+// Any split of the audio into pieces gives bit-identical frames: each frame is computed
+// once, from the same samples, by the same code.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -41,6 +43,8 @@ class OnlineFbank {
   void compute_new_frames();
   void compute_frame(int64_t index, float* out);  // no allocation
   void fft_power();                               // frame_ -> power_
+  void plan_mel();
+  void plan_fft();
 
   FbankOptions opts_;
   int shift_, length_, padded_, half_, dim_;
@@ -52,14 +56,22 @@ class OnlineFbank {
   std::vector<float> mel_w_;
   std::vector<int> mel_begin_, mel_first_;
 
-  // Real FFT of padded_ points = complex FFT of half_ points + split.
-  std::vector<int> bitrev_;
-  std::vector<double> tw_re_, tw_im_;        // stage with h butterflies: [h, 2h)
-  std::vector<double> split_re_, split_im_;  // exp(-2 pi i k / padded_)
+  // Real FFT of padded_ points = complex float FFT of half_ points (radix 4, one radix-2
+  // stage when needed) + split. Stages run innermost first; a stage of radix p and span m
+  // combines blocks of p*m points with twiddles w^(j*k), k < m, j < p, stored per stage as
+  // re[m], im[m] for j = 1 .. p-1 from fft_tw_[tw].
+  struct FftStage {
+    int radix, m;
+    size_t tw;
+  };
+  std::vector<FftStage> fft_stages_;
+  std::vector<int> fft_perm_;  // buffer slot i starts as complex input point fft_perm_[i]
+  std::vector<float> fft_tw_;
+  std::vector<float> split_re_, split_im_;  // k = 1 .. half_/2, at [k - 1]
 
   // Scratch, sized once.
   std::vector<float> frame_, power_;
-  std::vector<double> zr_, zi_;
+  std::vector<float> zr_, zi_;
 
   // Audio: samples_[j] is sample samples_offset_ + j; num_samples_ received in all.
   std::vector<float> samples_;

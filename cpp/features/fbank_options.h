@@ -16,7 +16,9 @@ struct FbankOptions {
   float dither = 0.f;  // only 0: features must be deterministic
   float preemph_coeff = 0.97f;
   bool remove_dc_offset = true;
-  std::string window = "povey";  // povey, hamming, hann (hanning), rectangular, blackman
+  // povey, hamming, hann (periodic, as kaldi-native-fbank's), hanning (Kaldi's symmetric
+  // one), rectangular, blackman
+  std::string window = "povey";
   bool snip_edges = false;
   float low_freq = 20.f;
   float high_freq = -400.f;  // <= 0: offset from Nyquist
@@ -62,7 +64,7 @@ struct FbankOptions {
       bad("preemph_coeff must be in [0, 1], got " + std::to_string(preemph_coeff));
     if (window != "povey" && window != "hamming" && window != "hann" && window != "hanning" &&
         window != "rectangular" && window != "blackman")
-      bad("unknown window '" + window + "' (povey, hamming, hann, rectangular, blackman)");
+      bad("unknown window '" + window + "' (povey, hamming, hann, hanning, rectangular, blackman)");
     const int n = padded_length();
     if ((n & (n - 1)) != 0)
       bad("round_to_power_of_two=false needs a frame length that is a power of two, got " +

@@ -169,13 +169,14 @@ def float64_fbank(x: np.ndarray, shift=160, length=400, nfft=512, bins=80, low=2
 
 @pytest.mark.parametrize("name", ["noise", "speech_like"])
 def test_close_to_float64_pipeline(run, espeak_speech, name):
-    """Both are float32 pipelines; ours (FFT in double) is no further from the exact values
-    than knf's, and on white noise, where knf's FFT rounding dominates, it is closer."""
+    """Ours repeats knf's float32 arithmetic operation for operation (tests/test_features.py
+    checks the bits); both stay near an independent float64 pipeline (measured: 1.2e-4 on
+    white noise, where the float FFT's rounding weighs most; 9.5e-5 on speech)."""
     x = signal(name, espeak_speech)
     exact = float64_fbank(x)
     ours, ref = np.abs(run.fbank(x) - exact).max(), np.abs(knf_fbank(x) - exact).max()
     print(f"{name}: max abs diff to float64: ours {ours:.3g}, knf {ref:.3g}")
-    assert ours <= max(1.25 * ref, 2e-5)
+    assert ours == ref and ours <= 3e-4
 
 
 @pytest.mark.parametrize("name", SIGNALS)
