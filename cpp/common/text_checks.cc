@@ -1,7 +1,8 @@
-#include "common/utf8.h"
+#include "common/text_checks.h"
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 
 namespace ncasr {
 
@@ -38,14 +39,52 @@ long long find_invalid_utf8(const std::string& text) {
   return -1;
 }
 
-std::string utf8_problem(const std::string& text) {
-  const long long at = find_invalid_utf8(text);
-  if (at < 0) return "";
+namespace {
+
+std::string where(const std::string& text, long long at) {
   const long long line = 1 + std::count(text.begin(), text.begin() + at, '\n');
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "not UTF-8 text: byte 0x%02x at offset %lld (line %lld)",
-                static_cast<unsigned>(static_cast<unsigned char>(text[at])), at, line);
+  return " at offset " + std::to_string(at) + " (line " + std::to_string(line) + ")";
+}
+
+std::string hex_byte(unsigned char c) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "0x%02x", static_cast<unsigned>(c));
   return buf;
+}
+
+bool is_control(unsigned char c) { return (c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f; }
+
+}  // namespace
+
+std::string text_problem(const std::string& text) {
+  const long long bad = find_invalid_utf8(text);
+  if (bad >= 0)
+    return "not UTF-8 text: byte " + hex_byte(static_cast<unsigned char>(text[bad])) + where(text, bad);
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (is_control(c))
+      return "not text: control character " + hex_byte(c) + where(text, static_cast<long long>(i));
+  }
+  return "";
+}
+
+std::string excerpt(const std::string& s, size_t max_chars) {
+  std::string out;
+  size_t chars = 0, i = 0;
+  for (; i < s.size() && chars < max_chars; ++chars) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (is_control(c)) {
+      out += "\\x" + hex_byte(c).substr(2);
+      ++i;
+      continue;
+    }
+    size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;  // whole UTF-8 sequences
+    len = std::min(len, s.size() - i);
+    out.append(s, i, len);
+    i += len;
+  }
+  if (i < s.size()) out += "... (" + std::to_string(s.size()) + " bytes)";
+  return out;
 }
 
 }  // namespace ncasr

@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <cstdlib>
 #include <memory>
+#include <new>
+#include <stdexcept>
 #include <utility>
 
 #include "common/errors.h"
+#include "common/text_checks.h"
 #include "model/file_reader.h"
 #include "model/graph_fusions.h"
 #include "model/layers/custom_layers.h"
@@ -22,7 +25,7 @@ void check_layer_types(const ParamFile& pf) {
     int index = ncnn::layer_to_index(l.type.c_str());
     if (index < 0)
       throw ModelError(pf.path, "line " + std::to_string(l.line) + ": unknown layer type '" +
-                                    l.type + "' (layer '" + l.name + "')");
+                                    excerpt(l.type) + "' (layer '" + excerpt(l.name) + "')");
     std::unique_ptr<ncnn::Layer> probe(ncnn::create_layer_cpu(index));
     if (!probe)
       throw ModelError(pf.path, "line " + std::to_string(l.line) + ": layer type '" + l.type +
@@ -138,7 +141,14 @@ ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, cons
   std::vector<UnstackedState> unstacked;
   if (!options.unstack_state_blobs.empty()) unstacked = unstack_states(&run, options.unstack_state_blobs);
   const bool rewritten = !renamed.empty() || !unstacked.empty();
-  const int rc = !rewritten ? net.load_param(param_path.c_str()) : net.load_param_mem(run.to_text().c_str());
+  int rc = -1;
+  try {
+    rc = !rewritten ? net.load_param(param_path.c_str()) : net.load_param_mem(run.to_text().c_str());
+  } catch (const std::bad_alloc&) {
+    throw ModelError(param_path, "ncnn ran out of memory reading this param file (a size in it is too large)");
+  } catch (const std::length_error&) {
+    throw ModelError(param_path, "a size in this param file is too large for ncnn");
+  }
   if (rc != 0) throw ModelError(param_path, "ncnn rejected this param file (its message is on stderr)");
   if (overrides) *overrides = std::move(renamed);
   if (unstacked_states) *unstacked_states = std::move(unstacked);
@@ -153,7 +163,15 @@ NetLoadResult load_net(ncnn::Net& net, const std::string& param_path, const std:
 
   FileReader reader(bin_path);
   const long long bin_size = reader.file_size();
-  int rc = net.load_model(reader);
+  int rc = -1;
+  try {
+    rc = net.load_model(reader);
+  } catch (const std::bad_alloc&) {
+    throw ModelError(bin_path, "ncnn ran out of memory loading the weights of " + param_path +
+                                   " (a weight size in the param is too large)");
+  } catch (const std::length_error&) {
+    throw ModelError(bin_path, "a weight size in " + param_path + " is too large for ncnn");
+  }
   if (reader.short_read())
     throw ModelError(bin_path, "truncated or does not belong to " + param_path +
                                    ": the graph reads past its end (file has " +

@@ -6,7 +6,8 @@
 #include <sstream>
 
 #include "common/errors.h"
-#include "common/utf8.h"
+#include "common/text_checks.h"
+#include "model/param_ranges.h"
 
 namespace ncasr {
 namespace {
@@ -55,7 +56,7 @@ ParamFile ParamFile::load(const std::string& path) {
 }
 
 ParamFile ParamFile::parse(const std::string& text, const std::string& path) {
-  if (const std::string problem = utf8_problem(text); !problem.empty()) throw ModelError(path, problem);
+  if (const std::string problem = text_problem(text); !problem.empty()) throw ModelError(path, problem);
   ParamFile pf;
   pf.path = path;
   std::istringstream in(text);
@@ -73,7 +74,7 @@ ParamFile ParamFile::parse(const std::string& text, const std::string& path) {
       int magic = 0;
       if (!parse_int(tok[0], &magic) || magic != kMagic)
         throw ModelError(path, at_line(line_no) + "not an ncnn param file (expected magic " +
-                                   std::to_string(kMagic) + ", found '" + tok[0] + "')");
+                                   std::to_string(kMagic) + ", found '" + excerpt(tok[0]) + "')");
       have_magic = true;
       continue;
     }
@@ -82,7 +83,7 @@ ParamFile ParamFile::parse(const std::string& text, const std::string& path) {
           !parse_int(tok[1], &pf.declared_blob_count) || pf.declared_layer_count < 0 ||
           pf.declared_blob_count < 0)
         throw ModelError(path, at_line(line_no) + "expected '<layer count> <blob count>', found '" +
-                                   line + "'");
+                                   excerpt(line) + "'");
       have_counts = true;
       continue;
     }
@@ -92,15 +93,15 @@ ParamFile ParamFile::parse(const std::string& text, const std::string& path) {
     if (tok.size() < 4 || !parse_int(tok[2], &nb) || !parse_int(tok[3], &nt) || nb < 0 || nt < 0)
       throw ModelError(path, at_line(line_no) +
                                  "expected '<type> <name> <bottom count> <top count> ...', found '" +
-                                 line + "'");
+                                 excerpt(line) + "'");
     if (tok.size() < 4 + static_cast<size_t>(nb) + nt)
-      throw ModelError(path, at_line(line_no) + "layer '" + tok[1] + "' declares " +
+      throw ModelError(path, at_line(line_no) + "layer '" + excerpt(tok[1]) + "' declares " +
                                  std::to_string(nb) + " inputs and " + std::to_string(nt) +
                                  " outputs but lists fewer blob names");
     layer.type = tok[0];
     layer.name = tok[1];
     if (!names.insert(layer.name).second)
-      throw ModelError(path, at_line(line_no) + "duplicate layer name '" + layer.name + "'");
+      throw ModelError(path, at_line(line_no) + "duplicate layer name '" + excerpt(layer.name) + "'");
     size_t i = 4;
     for (int k = 0; k < nb; ++k) layer.bottoms.push_back(tok[i++]);
     for (int k = 0; k < nt; ++k) layer.tops.push_back(tok[i++]);
@@ -110,12 +111,12 @@ ParamFile ParamFile::parse(const std::string& text, const std::string& path) {
       int key = 0;
       if (eq == std::string::npos || eq == 0 || eq + 1 == p.size() ||
           !parse_int(p.substr(0, eq), &key))
-        throw ModelError(path, at_line(line_no) + "layer '" + layer.name +
-                                   "' has a malformed parameter '" + p + "'");
+        throw ModelError(path, at_line(line_no) + "layer '" + excerpt(layer.name) +
+                                   "' has a malformed parameter '" + excerpt(p) + "'");
       bool is_array = key <= -23300;
       int id = is_array ? -key - 23300 : key;
       if (id < 0 || id > 31)
-        throw ModelError(path, at_line(line_no) + "layer '" + layer.name + "' parameter id " +
+        throw ModelError(path, at_line(line_no) + "layer '" + excerpt(layer.name) + "' parameter id " +
                                    std::to_string(id) + " is outside 0..31");
       if (is_array) {
         // "-233NN=len,v1,...": the count must match what follows.
@@ -128,20 +129,21 @@ ParamFile ParamFile::parse(const std::string& text, const std::string& path) {
         }
         if (!parse_int(rest.substr(0, comma), &len) || len < 0 ||
             static_cast<size_t>(len) != n_values)
-          throw ModelError(path, at_line(line_no) + "layer '" + layer.name + "' array parameter " +
-                                     std::to_string(id) + " declares " + rest.substr(0, comma) +
+          throw ModelError(path, at_line(line_no) + "layer '" + excerpt(layer.name) + "' array parameter " +
+                                     std::to_string(id) + " declares " + excerpt(rest.substr(0, comma)) +
                                      " values but lists " + std::to_string(n_values));
       }
       layer.params.push_back(p);
     }
+    check_param_values(layer, path);
     for (const auto& b : layer.bottoms) {
       if (!produced.count(b))
-        throw ModelError(path, at_line(line_no) + "layer '" + layer.name + "' reads blob '" + b +
+        throw ModelError(path, at_line(line_no) + "layer '" + excerpt(layer.name) + "' reads blob '" + excerpt(b) +
                                    "' that no earlier layer produces");
     }
     for (const auto& t : layer.tops) {
       if (!produced.insert(t).second)
-        throw ModelError(path, at_line(line_no) + "blob '" + t + "' is produced twice");
+        throw ModelError(path, at_line(line_no) + "blob '" + excerpt(t) + "' is produced twice");
     }
     pf.layers.push_back(std::move(layer));
   }
@@ -153,6 +155,19 @@ ParamFile ParamFile::parse(const std::string& text, const std::string& path) {
   if (pf.blob_count() > pf.declared_blob_count)
     throw ModelError(path, "line 2 declares " + std::to_string(pf.declared_blob_count) +
                                " blobs but the layers produce " + std::to_string(pf.blob_count()));
+  // ncnn sizes its blob table by the declared count and tolerates spare entries; far more
+  // than the graph has is damage, and would cost memory for nothing.
+  if (pf.declared_blob_count > 2 * pf.blob_count() + 16)
+    throw ModelError(path, "line 2 declares " + std::to_string(pf.declared_blob_count) +
+                               " blobs but the layers produce only " + std::to_string(pf.blob_count()));
+  std::set<std::string> read;
+  for (const auto& l : pf.layers) read.insert(l.bottoms.begin(), l.bottoms.end());
+  for (const auto& l : pf.layers) {
+    if (l.type != "Input" || l.tops.empty()) continue;
+    if (!read.count(l.tops[0]))
+      throw ModelError(path, "line " + std::to_string(l.line) + ": input blob '" + excerpt(l.tops[0]) +
+                                 "' is never read by any layer");
+  }
   return pf;
 }
 

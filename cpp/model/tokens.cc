@@ -1,11 +1,13 @@
 #include "model/tokens.h"
 
+#include <algorithm>
 #include <fstream>
+#include <limits>
 #include <iterator>
 #include <sstream>
 
 #include "common/errors.h"
-#include "common/utf8.h"
+#include "common/text_checks.h"
 
 namespace ncasr {
 
@@ -18,7 +20,7 @@ SymbolTable SymbolTable::load(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ModelFileNotFound(path, "file not found");
   const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (const std::string problem = utf8_problem(content); !problem.empty()) throw ModelError(path, problem);
+  if (const std::string problem = text_problem(content); !problem.empty()) throw ModelError(path, problem);
   SymbolTable t;
   t.path_ = path;
   std::istringstream lines(content);
@@ -35,14 +37,23 @@ SymbolTable SymbolTable::load(const std::string& path) {
     long long id = -1;
     if (!(ls >> sym >> id) || (ls >> extra) || id < 0)
       throw ModelError(path, "line " + std::to_string(line_no) + ": expected '<symbol> <id>', found '" +
-                                 line + "'");
-    if (id > 10'000'000)
+                                 excerpt(line) + "'");
+    if (id > std::numeric_limits<int>::max())
       throw ModelError(path, "line " + std::to_string(line_no) + ": token id " + std::to_string(id) +
-                                 " is implausibly large");
+                                 " is out of range");
     entries.emplace_back(sym, static_cast<int>(id));
     if (id > max_id) max_id = static_cast<int>(id);
   }
   if (entries.empty()) throw ModelError(path, "no tokens");
+  // Ids run 0..n-1: an id past that means some id below it is missing (found before
+  // sizing the table by the largest id).
+  if (max_id >= static_cast<int>(entries.size())) {
+    std::vector<bool> below(entries.size(), false);
+    for (const auto& e : entries)
+      if (e.second < static_cast<int>(entries.size())) below[e.second] = true;
+    const auto gap = std::find(below.begin(), below.end(), false) - below.begin();
+    throw ModelError(path, "token id " + std::to_string(gap) + " is missing");
+  }
   t.symbols_.assign(max_id + 1, "");
   std::vector<bool> seen(max_id + 1, false);
   for (const auto& [sym, id] : entries) {
@@ -70,7 +81,7 @@ void SymbolTable::fit_to_joiner(int num_logits) {
     throw ModelError(path_, "has " + std::to_string(size()) + " tokens but " + logits);
   for (int id = num_logits; id < size(); ++id)
     if (!is_disambiguation_symbol(symbols_[id]))
-      throw ModelError(path_, "token '" + symbols_[id] + "' (id " + std::to_string(id) + ") is past " +
+      throw ModelError(path_, "token '" + excerpt(symbols_[id]) + "' (id " + std::to_string(id) + ") is past " +
                                   logits + " and is not a disambiguation symbol (#N)");
   vocab_size_ = num_logits;
 }

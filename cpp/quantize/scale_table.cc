@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "common/errors.h"
-#include "common/utf8.h"
+#include "common/text_checks.h"
 
 namespace ncasr {
 namespace {
@@ -55,7 +55,7 @@ void format_value(std::string& out, float v) {
 bool ScaleTable::is_weight_key(const std::string& key) { return key.find("_param_") != std::string::npos; }
 
 ScaleTable ScaleTable::parse(const std::string& text, const std::string& source) {
-  if (const std::string problem = utf8_problem(text); !problem.empty()) throw ModelError(source, problem);
+  if (const std::string problem = text_problem(text); !problem.empty()) throw ModelError(source, problem);
   ScaleTable table;
   std::unordered_map<std::string, int> first_line;
   int empty_line = 0;
