@@ -43,6 +43,8 @@ CASES = {
                    r"'1.0e999' is not a finite number"),
     "unused input": ("lstm-small", JOIN, "linear_1                 1 1 in0", "linear_1                 1 1 in1",
                      r"input blob 'in0' is never read by any layer"),
+    "encoder output renamed": ("lstm-small", ENC, "2 1 86 90 out0 0=2", "2 1 86 90 ou 0=2",
+                               r"has no output blob 'out0' \(expected \d+ outputs\)"),
     "absurd blob count": ("lstm-small", DEC, "\n", "\n", None),  # line 2 set below
     "NUL in a layer type": ("lstm-small", DEC, "Permute ", "Permute\0", r"control character 0x00 at offset \d+ \(line 5\)"),
 }
