@@ -35,5 +35,5 @@ def test_pool_changes_no_output(name, model_dir, variant, test_wavs):
 
 def test_pool_is_configurable():
     config = ncasr.RecognizerConfig(model_dir=ncasr.default_model_dir())
-    assert config.blob_pool is True
+    assert config.runtime.blob_pool is True
     assert "blob_pool" in repr(ncasr.RecognizerConfig.from_dir(ncasr.default_model_dir(), blob_pool=False))

@@ -183,12 +183,6 @@ def test_int8_joiner_matches_sherpa(root, name, method, test_wavs):
     assert_parity(d, test_wavs, method, f"{name}/{method} int8 joiner")
 
 
-PARITY = dict(zipformer_encoder_fp16_weights=False, pointwise_conv1d_as_gemm=False,
-              depthwise_conv1d_simd=False, int8_gemm_ncasr=False, lstm_int8_ncasr=False,
-              lstm_fp16_weights=False, lstm_fp32_panels=False, inner_product_panels=False,
-              glu_simd=False, fuse_double_swish=False, fuse_basic_norm=False)
-
-
 @pytest.mark.parametrize("name,tool", FORMS)
 def test_int8_encoder_runs_as_ncnn_does(root, name, tool, test_wavs):
     """ncasr (ncnn's layers, as sherpa-ncnn runs them) and the `ncnn` package give the same
@@ -199,9 +193,8 @@ def test_int8_encoder_runs_as_ncnn_does(root, name, tool, test_wavs):
     d = release_folder(root, name, tool, test_wavs)
     c = _core.RecognizerConfig()
     c.variant = "int8"
-    c.use_fp16_storage = False
-    for k, v in PARITY.items():
-        setattr(c, k, v)
+    c.runtime = _core.RuntimeOptions.sherpa_ncnn()
+    c.runtime.use_fp16_storage = False
     rec = _core.Recognizer(str(d), c)
     info = ncasr.inspect_model(d, "int8")
     samples, rate = sf.read(test_wavs[1], dtype="float32")

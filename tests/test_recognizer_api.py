@@ -44,7 +44,7 @@ def test_configs_validate_and_print():
     with pytest.raises(ncasr.ConfigError, match="unknown recognizer option 'beam_size'"):
         ncasr.RecognizerConfig.from_dir("x", beam_size=3)
     cfg = ncasr.RecognizerConfig.from_dir("m", method="modified_beam_search", num_threads=2)
-    assert cfg.decoding.method == "modified_beam_search" and cfg.num_threads == 2
+    assert cfg.decoding.method == "modified_beam_search" and cfg.runtime.num_threads == 2
     assert "rule1_min_trailing_silence=2.4" in str(cfg)
 
 

@@ -98,17 +98,17 @@ void bind_model(py::module_& m) {
         net.opt.use_fp16_storage = net.opt.use_fp16_arithmetic = net.opt.use_fp16_packed = fp16;
         NetLoadOptions lo;
         for (const auto& o : overrides) {
-          if (o == "pointwise_conv1d") lo.pointwise_conv1d_as_gemm = true;
-          else if (o == "depthwise_conv1d") lo.depthwise_conv1d_simd = true;
-          else if (o == "depthwise_conv1d_int8") lo.depthwise_conv1d_int8 = true;
-          else if (o == "int8_gemm") lo.int8_gemm_ncasr = true;
-          else if (o == "lstm_int8") lo.lstm_int8_ncasr = true;
-          else if (o == "lstm_fp16") lo.lstm_fp16_weights = true;
-          else if (o == "lstm_fp32") lo.lstm_fp32_panels = true;
-          else if (o == "inner_product") lo.inner_product_panels = true;
-          else if (o == "glu") lo.glu_simd = true;
-          else if (o == "double_swish") lo.fuse_double_swish = true;
-          else if (o == "basic_norm") lo.fuse_basic_norm = true;
+          if (o == "pointwise_conv1d") lo.layers.pointwise_conv1d_as_gemm = true;
+          else if (o == "depthwise_conv1d") lo.layers.depthwise_conv1d_simd = true;
+          else if (o == "depthwise_conv1d_int8") lo.layers.depthwise_conv1d_int8 = true;
+          else if (o == "int8_gemm") lo.layers.int8_gemm_ncasr = true;
+          else if (o == "lstm_int8") lo.layers.lstm_int8_ncasr = true;
+          else if (o == "lstm_fp16") lo.layers.lstm_fp16_weights = true;
+          else if (o == "lstm_fp32") lo.layers.lstm_fp32_panels = true;
+          else if (o == "inner_product") lo.layers.inner_product_panels = true;
+          else if (o == "glu") lo.layers.glu_simd = true;
+          else if (o == "double_swish") lo.layers.fuse_double_swish = true;
+          else if (o == "basic_norm") lo.layers.fuse_basic_norm = true;
           else throw ConfigError("run_net: unknown override '" + o +
                                  "' (pointwise_conv1d, depthwise_conv1d, depthwise_conv1d_int8, int8_gemm, lstm_int8, lstm_fp16, lstm_fp32, inner_product, glu, "
                                  "double_swish, basic_norm)");

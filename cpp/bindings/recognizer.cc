@@ -22,6 +22,28 @@ void bind_recognizer(py::module_& m) {
       .def_readwrite("low_freq", &FbankOptions::low_freq)
       .def_readwrite("high_freq", &FbankOptions::high_freq);
 
+  // One line per field of RuntimeOptions (model/runtime_options.h); nothing else names them.
+  py::class_<RuntimeOptions>(m, "RuntimeOptions")
+      .def(py::init<>())
+      .def_static("fastest", &RuntimeOptions::fastest)
+      .def_static("sherpa_ncnn", &RuntimeOptions::sherpa_ncnn)
+      .def_readwrite("num_threads", &RuntimeOptions::num_threads)
+      .def_readwrite("use_fp16_storage", &RuntimeOptions::use_fp16_storage)
+      .def_readwrite("zipformer_encoder_fp16_weights", &RuntimeOptions::zipformer_encoder_fp16_weights)
+      .def_readwrite("pointwise_conv1d_as_gemm", &RuntimeOptions::pointwise_conv1d_as_gemm)
+      .def_readwrite("depthwise_conv1d_simd", &RuntimeOptions::depthwise_conv1d_simd)
+      .def_readwrite("depthwise_conv1d_int8", &RuntimeOptions::depthwise_conv1d_int8)
+      .def_readwrite("glu_simd", &RuntimeOptions::glu_simd)
+      .def_readwrite("fuse_double_swish", &RuntimeOptions::fuse_double_swish)
+      .def_readwrite("fuse_basic_norm", &RuntimeOptions::fuse_basic_norm)
+      .def_readwrite("int8_gemm_ncasr", &RuntimeOptions::int8_gemm_ncasr)
+      .def_readwrite("lstm_int8_ncasr", &RuntimeOptions::lstm_int8_ncasr)
+      .def_readwrite("lstm_fp16_weights", &RuntimeOptions::lstm_fp16_weights)
+      .def_readwrite("lstm_fp32_panels", &RuntimeOptions::lstm_fp32_panels)
+      .def_readwrite("inner_product_panels", &RuntimeOptions::inner_product_panels)
+      .def_readwrite("blob_pool", &RuntimeOptions::blob_pool)
+      .def_readwrite("unstack_states", &RuntimeOptions::unstack_states);
+
   py::class_<RecognizerConfig>(m, "RecognizerConfig")
       .def(py::init<>())
       .def_readwrite("features", &RecognizerConfig::features)
@@ -45,57 +67,10 @@ void bind_recognizer(py::module_& m) {
              c.endpoint.rule3.min_utterance_length = r3;
            })
       .def_property(
-          "num_threads", [](const RecognizerConfig& c) { return c.model.num_threads; },
-          [](RecognizerConfig& c, int v) { c.model.num_threads = v; })
-      .def_property(
-          "use_fp16_storage", [](const RecognizerConfig& c) { return c.model.use_fp16_storage; },
-          [](RecognizerConfig& c, bool v) { c.model.use_fp16_storage = v; })
-      .def_property(
-          "zipformer_encoder_fp16_weights",
-          [](const RecognizerConfig& c) { return c.model.zipformer_encoder_fp16_weights; },
-          [](RecognizerConfig& c, bool v) { c.model.zipformer_encoder_fp16_weights = v; })
-      .def_property(
-          "pointwise_conv1d_as_gemm",
-          [](const RecognizerConfig& c) { return c.model.pointwise_conv1d_as_gemm; },
-          [](RecognizerConfig& c, bool v) { c.model.pointwise_conv1d_as_gemm = v; })
-      .def_property(
-          "depthwise_conv1d_simd",
-          [](const RecognizerConfig& c) { return c.model.depthwise_conv1d_simd; },
-          [](RecognizerConfig& c, bool v) { c.model.depthwise_conv1d_simd = v; })
-      .def_property(
-          "depthwise_conv1d_int8",
-          [](const RecognizerConfig& c) { return c.model.depthwise_conv1d_int8; },
-          [](RecognizerConfig& c, bool v) { c.model.depthwise_conv1d_int8 = v; })
-      .def_property(
-          "int8_gemm_ncasr", [](const RecognizerConfig& c) { return c.model.int8_gemm_ncasr; },
-          [](RecognizerConfig& c, bool v) { c.model.int8_gemm_ncasr = v; })
-      .def_property(
-          "lstm_int8_ncasr", [](const RecognizerConfig& c) { return c.model.lstm_int8_ncasr; },
-          [](RecognizerConfig& c, bool v) { c.model.lstm_int8_ncasr = v; })
-      .def_property(
-          "lstm_fp16_weights", [](const RecognizerConfig& c) { return c.model.lstm_fp16_weights; },
-          [](RecognizerConfig& c, bool v) { c.model.lstm_fp16_weights = v; })
-      .def_property(
-          "glu_simd", [](const RecognizerConfig& c) { return c.model.glu_simd; },
-          [](RecognizerConfig& c, bool v) { c.model.glu_simd = v; })
-      .def_property(
-          "fuse_double_swish", [](const RecognizerConfig& c) { return c.model.fuse_double_swish; },
-          [](RecognizerConfig& c, bool v) { c.model.fuse_double_swish = v; })
-      .def_property(
-          "fuse_basic_norm", [](const RecognizerConfig& c) { return c.model.fuse_basic_norm; },
-          [](RecognizerConfig& c, bool v) { c.model.fuse_basic_norm = v; })
-      .def_property(
-          "lstm_fp32_panels", [](const RecognizerConfig& c) { return c.model.lstm_fp32_panels; },
-          [](RecognizerConfig& c, bool v) { c.model.lstm_fp32_panels = v; })
-      .def_property(
-          "inner_product_panels", [](const RecognizerConfig& c) { return c.model.inner_product_panels; },
-          [](RecognizerConfig& c, bool v) { c.model.inner_product_panels = v; })
-      .def_property(
-          "unstack_states", [](const RecognizerConfig& c) { return c.model.unstack_states; },
-          [](RecognizerConfig& c, bool v) { c.model.unstack_states = v; })
-      .def_property(
-          "blob_pool", [](const RecognizerConfig& c) { return c.model.blob_pool; },
-          [](RecognizerConfig& c, bool v) { c.model.blob_pool = v; })
+          "runtime",
+          py::cpp_function([](RecognizerConfig& c) -> RuntimeOptions& { return c.model.runtime; },
+                           py::return_value_policy::reference_internal),
+          [](RecognizerConfig& c, const RuntimeOptions& v) { c.model.runtime = v; })
       .def_property(
           "variant", [](const RecognizerConfig& c) { return c.model.variant; },
           [](RecognizerConfig& c, const std::string& v) { c.model.variant = v; })

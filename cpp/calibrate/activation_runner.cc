@@ -19,8 +19,8 @@ const std::set<std::string>& default_calibration_types() {
 ActivationRunner::ActivationRunner(const ModelFiles& files, int num_threads,
                                    const std::set<std::string>& types) {
   ModelOptions options;
-  options.num_threads = num_threads;
-  options.use_fp16_storage = false;  // calibrate the float model as it is, in fp32
+  options.runtime.num_threads = num_threads;
+  options.runtime.use_fp16_storage = false;  // calibrate the float model as it is, in fp32
   model_ = std::make_unique<TransducerModel>(files, options);
   const std::pair<const char*, const NetFiles*> nets[] = {
       {"encoder", &files.encoder}, {"decoder", &files.decoder}, {"joiner", &files.joiner}};

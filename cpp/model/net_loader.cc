@@ -115,26 +115,26 @@ ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, cons
   ParamFile run = pf;
   std::map<std::string, int> renamed;  // new type -> count
   for (auto& l : run.layers) {
-    const char* type = options.pointwise_conv1d_as_gemm && is_pointwise_conv1d(l)       ? kPointwiseConv1DType
-                       : options.depthwise_conv1d_int8 && is_simple_depthwise_conv1d(l) ? kInt8DepthwiseConv1DType
-                       : options.depthwise_conv1d_simd && is_simple_depthwise_conv1d(l) ? kDepthwiseConv1DType
-                       : options.glu_simd && is_axis0_glu(l)                             ? kGLUType
-                       : options.int8_gemm_ncasr && is_ncasr_int8_gemm(l)                ? kInt8GemmType
-                       : options.lstm_int8_ncasr && is_forward_int8_lstm(l)              ? kLSTMInt8Type
-                       : options.lstm_fp16_weights && is_forward_float_lstm(l)           ? kLSTMFp16Type
-                       : options.lstm_fp32_panels && is_forward_float_lstm(l)            ? kLSTMFp32Type
-                       : options.inner_product_panels && is_plain_float_inner_product(l) ? kInnerProductPanelsType
-                                                                                          : nullptr;
+    const char* type = options.layers.pointwise_conv1d_as_gemm && is_pointwise_conv1d(l)        ? kPointwiseConv1DType
+                       : options.layers.depthwise_conv1d_int8 && is_simple_depthwise_conv1d(l)  ? kInt8DepthwiseConv1DType
+                       : options.layers.depthwise_conv1d_simd && is_simple_depthwise_conv1d(l)  ? kDepthwiseConv1DType
+                       : options.layers.glu_simd && is_axis0_glu(l)                             ? kGLUType
+                       : options.layers.int8_gemm_ncasr && is_ncasr_int8_gemm(l)                ? kInt8GemmType
+                       : options.layers.lstm_int8_ncasr && is_forward_int8_lstm(l)              ? kLSTMInt8Type
+                       : options.layers.lstm_fp16_weights && is_forward_float_lstm(l)           ? kLSTMFp16Type
+                       : options.layers.lstm_fp32_panels && is_forward_float_lstm(l)            ? kLSTMFp32Type
+                       : options.layers.inner_product_panels && is_plain_float_inner_product(l) ? kInnerProductPanelsType
+                                                                                                : nullptr;
     if (type) {
       l.type = type;
       ++renamed[type];
     }
   }
-  if (options.fuse_double_swish) {
+  if (options.layers.fuse_double_swish) {
     const int fused = fuse_double_swish(&run);
     if (fused) renamed[kDoubleSwishType] = fused;
   }
-  if (options.fuse_basic_norm) {
+  if (options.layers.fuse_basic_norm) {
     const int fused = fuse_basic_norm(&run);
     if (fused) renamed[kBasicNormType] = fused;
   }

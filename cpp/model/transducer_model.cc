@@ -54,8 +54,31 @@ ncnn::Extractor make_extractor(const ncnn::Net& net, const BlobProbe* probe, boo
 
 }  // namespace
 
-TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& options)
-    : files_(files), blob_pool_(options.blob_pool) {
+NetLoadOptions net_load_options(const RuntimeOptions& runtime, ModelType type, bool encoder) {
+  NetLoadOptions load;
+  RuntimeOptions& l = load.layers;
+  l.int8_gemm_ncasr = runtime.int8_gemm_ncasr;
+  if (!encoder) return load;
+  const bool fp16 = runtime.use_fp16_storage;
+  l.pointwise_conv1d_as_gemm = runtime.pointwise_conv1d_as_gemm;
+  l.depthwise_conv1d_simd = runtime.depthwise_conv1d_simd;
+  l.depthwise_conv1d_int8 = runtime.depthwise_conv1d_int8;
+  l.glu_simd = runtime.glu_simd;
+  l.fuse_double_swish = runtime.fuse_double_swish;
+  l.fuse_basic_norm = runtime.fuse_basic_norm;
+  l.lstm_int8_ncasr = runtime.lstm_int8_ncasr;
+  l.lstm_fp16_weights = runtime.lstm_fp16_weights && fp16 && !cpu_has_fp16_arithmetic();
+  l.lstm_fp32_panels = runtime.lstm_fp32_panels && !fp16;
+  // Only the LSTM encoder calls its InnerProducts on one or two frames; Zipformer and
+  // Conv-Emformer pass 8-32 frames, where a sweep per frame loses to ncnn's Gemm.
+  l.inner_product_panels = runtime.inner_product_panels && type == ModelType::kLstm &&
+                           !(fp16 && cpu_has_fp16_arithmetic());
+  return load;
+}
+
+TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& model_options)
+    : files_(files), blob_pool_(model_options.runtime.blob_pool) {
+  const RuntimeOptions& options = model_options.runtime;
   if (options.num_threads < 1) throw ConfigError("num_threads must be >= 1");
   if (files_.tokens.empty()) throw ModelFileNotFound(files_.dir + "/tokens.txt", "file not found");
   for (const NetFiles* n : {&files_.encoder, &files_.decoder, &files_.joiner})
@@ -77,29 +100,14 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& op
   // threads, where waking the thread pool costs more than it saves.
   set_options(decoder_, fp16, true, 1);
   set_options(joiner_, fp16, true, 1);
-  NetLoadOptions encoder_load;
-  encoder_load.pointwise_conv1d_as_gemm = options.pointwise_conv1d_as_gemm;
-  encoder_load.depthwise_conv1d_simd = options.depthwise_conv1d_simd;
-  encoder_load.depthwise_conv1d_int8 = options.depthwise_conv1d_int8;
-  encoder_load.glu_simd = options.glu_simd;
-  encoder_load.fuse_double_swish = options.fuse_double_swish;
-  encoder_load.fuse_basic_norm = options.fuse_basic_norm;
-  encoder_load.int8_gemm_ncasr = options.int8_gemm_ncasr;
-  encoder_load.lstm_int8_ncasr = options.lstm_int8_ncasr;
-  encoder_load.lstm_fp16_weights = options.lstm_fp16_weights && fp16 && !cpu_has_fp16_arithmetic();
-  encoder_load.lstm_fp32_panels = options.lstm_fp32_panels && !fp16;
-  // Only the LSTM encoder calls its InnerProducts on one or two frames; Zipformer and
-  // Conv-Emformer pass 8-32 frames, where a sweep per frame loses to ncnn's Gemm.
-  encoder_load.inner_product_panels = options.inner_product_panels && meta_.type == ModelType::kLstm &&
-                                      !(fp16 && cpu_has_fp16_arithmetic());
+  NetLoadOptions encoder_load = net_load_options(options, meta_.type, true);
   const size_t first_state = first_state_blob();
   if (options.unstack_states)
     for (size_t i = 0; i < spec_.initial_states.size(); ++i) {
       const std::string k = std::to_string(first_state + i);
       encoder_load.unstack_state_blobs.emplace_back("in" + k, "out" + k);
     }
-  NetLoadOptions small_load;
-  small_load.int8_gemm_ncasr = options.int8_gemm_ncasr;
+  const NetLoadOptions small_load = net_load_options(options, meta_.type, false);
   NetLoadResult encoder_result = load_net(encoder_, files_.encoder.param, files_.encoder.bin, encoder_load);
   encoder_overrides_ = std::move(encoder_result.overrides);
   load_net(decoder_, files_.decoder.param, files_.decoder.bin, small_load);

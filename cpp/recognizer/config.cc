@@ -23,7 +23,7 @@ void RecognizerConfig::validate() const {
   }
   decoding.validate();
   endpoint.validate();
-  if (model.num_threads < 1) throw ConfigError("num_threads must be >= 1");
+  if (model.runtime.num_threads < 1) throw ConfigError("num_threads must be >= 1");
 }
 
 }  // namespace ncasr

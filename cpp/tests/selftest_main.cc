@@ -68,7 +68,7 @@ std::vector<int> decode(const std::string& model_dir, const std::string& method,
   c.decoding.method = method;
   // fp32 everywhere: ARM's default fp16 arithmetic rounds differently from x86's fp32
   // arithmetic, which would flip near-ties of these random-weight models by design.
-  c.model.use_fp16_storage = false;
+  c.model.runtime.use_fp16_storage = false;
   ncasr::Recognizer rec(ncasr::ModelFiles::find(model_dir), c);
   auto s = rec.create_stream();
   s->accept_waveform(16000, x.data(), x.size());

@@ -1,9 +1,11 @@
 // ncasr-decode: recognize WAV files with a model folder, no Python needed (for boards).
 //   ncasr-decode [--method greedy_search|modified_beam_search] [--num-active-paths N]
 //                [--num-threads N] [--hotwords FILE] [--tail-padding SECONDS] [--json]
-//                [--ncnn-layers] [--ncasr-int8-gemm] [--int8-depthwise] [--fp32] MODEL_DIR WAV...
-// --ncnn-layers runs ncnn's own layers everywhere (as sherpa-ncnn does) instead of ncasr's
-// faster ones; --ncasr-int8-gemm also runs an int8 model's Gemm layers on ncasr's kernels;
+//                [--sherpa-ncnn] [--ncasr-int8-gemm] [--int8-depthwise] [--fp32] MODEL_DIR WAV...
+// --sherpa-ncnn runs the model as sherpa-ncnn does (RuntimeOptions::sherpa_ncnn(): ncnn's own
+// layers everywhere, Zipformer's encoder in fp32) instead of ncasr's faster layers (the
+// default, RuntimeOptions::fastest()); --ncnn-layers is its old name. The other flags apply
+// on top of either: --ncasr-int8-gemm also runs an int8 model's Gemm layers on ncasr's kernels;
 // --int8-depthwise runs the depthwise Conv1D layers in int8 (quantized at load);
 // --fp32 keeps float weights as fp32 (default: fp16 storage, as ncnn).
 #include <chrono>
@@ -25,7 +27,7 @@ void usage() {
   std::fprintf(stderr,
                "usage: ncasr-decode [--method greedy_search|modified_beam_search]\n"
                "         [--num-active-paths N] [--num-threads N] [--hotwords FILE]\n"
-               "         [--tail-padding SECONDS] [--json] [--ncnn-layers] [--ncasr-int8-gemm] [--int8-depthwise] [--fp32]\n"
+               "         [--tail-padding SECONDS] [--json] [--sherpa-ncnn] [--ncasr-int8-gemm] [--int8-depthwise] [--fp32]\n"
                "         MODEL_DIR WAV...\n");
 }
 
@@ -52,6 +54,10 @@ int main(int argc, char** argv) {
   float tail_padding = 0.5f;
   std::vector<std::string> positional;
   try {
+    // The preset first, wherever it stands, so that the other flags apply on top of it.
+    for (int i = 1; i < argc; ++i)
+      if (std::string(argv[i]) == "--sherpa-ncnn" || std::string(argv[i]) == "--ncnn-layers")
+        config.model.runtime = ncasr::RuntimeOptions::sherpa_ncnn();
     for (int i = 1; i < argc; ++i) {
       std::string a = argv[i];
       auto value = [&]() -> std::string {
@@ -60,18 +66,13 @@ int main(int argc, char** argv) {
       };
       if (a == "--method") config.decoding.method = value();
       else if (a == "--num-active-paths") config.decoding.num_active_paths = std::stoi(value());
-      else if (a == "--num-threads") config.model.num_threads = std::stoi(value());
+      else if (a == "--num-threads") config.model.runtime.num_threads = std::stoi(value());
       else if (a == "--tail-padding") tail_padding = std::stof(value());
       else if (a == "--json") json = true;
-      else if (a == "--ncnn-layers") {
-        config.model.pointwise_conv1d_as_gemm = config.model.depthwise_conv1d_simd = false;
-        config.model.int8_gemm_ncasr = config.model.lstm_int8_ncasr = false;
-        config.model.lstm_fp16_weights = config.model.glu_simd = config.model.fuse_double_swish = false;
-        config.model.fuse_basic_norm = config.model.unstack_states = config.model.lstm_fp32_panels = false;
-        config.model.inner_product_panels = false;
-      } else if (a == "--ncasr-int8-gemm") config.model.int8_gemm_ncasr = true;
-      else if (a == "--int8-depthwise") config.model.depthwise_conv1d_int8 = true;
-      else if (a == "--fp32") config.model.use_fp16_storage = false;
+      else if (a == "--sherpa-ncnn" || a == "--ncnn-layers") continue;  // the preset, applied above
+      else if (a == "--ncasr-int8-gemm") config.model.runtime.int8_gemm_ncasr = true;
+      else if (a == "--int8-depthwise") config.model.runtime.depthwise_conv1d_int8 = true;
+      else if (a == "--fp32") config.model.runtime.use_fp16_storage = false;
       else if (a == "--hotwords") {
         std::string path = value();
         std::ifstream f(path);

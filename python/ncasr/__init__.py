@@ -10,7 +10,7 @@ from ._core import __version__
 from . import bench
 from .audio import load_audio
 from .default_model import default_model_dir
-from .config import DecodingConfig, EndpointConfig, FeatureConfig, RecognizerConfig
+from .config import DecodingConfig, EndpointConfig, FeatureConfig, RecognizerConfig, RuntimeOptions
 from .errors import AudioError, ConfigError, ModelError, ModelFileNotFoundError, NcasrError
 from .calibration import Calibration, HistogramCollector, ScaleTable, Threshold, calibrate, calibrate_model
 from .int8_model import QuantizeReport, quantize, quantize_model
@@ -36,6 +36,7 @@ __all__ = [
     "Recognizer",
     "RecognizerConfig",
     "Result",
+    "RuntimeOptions",
     "ScaleTable",
     "Stream",
     "Threshold",

@@ -54,20 +54,24 @@ class ContextGraph:
     def forward(self, state: int, pending: float, token: int) -> Tuple[float, int, float]: ...
     def finalize(self, pending: float) -> float: ...
 
+class RuntimeOptions:
+    # One attribute per field of the C++ struct (cpp/model/runtime_options.h); see
+    # ncasr.RuntimeOptions and docs/runtime-options.md.
+    def __init__(self) -> None: ...
+    @staticmethod
+    def fastest() -> RuntimeOptions: ...
+    @staticmethod
+    def sherpa_ncnn() -> RuntimeOptions: ...
+    def __getattr__(self, name: str) -> Any: ...
+    def __setattr__(self, name: str, value: Any) -> None: ...
+
 class RecognizerConfig:
     features: FbankOptions
     method: str
     num_active_paths: int
     hotwords: str
     hotwords_score: float
-    num_threads: int
-    use_fp16_storage: bool
-    zipformer_encoder_fp16_weights: bool
-    pointwise_conv1d_as_gemm: bool
-    depthwise_conv1d_simd: bool
-    depthwise_conv1d_int8: bool
-    int8_gemm_ncasr: bool
-    lstm_int8_ncasr: bool
+    runtime: RuntimeOptions
     variant: str
     record_margins: bool
     def __init__(self) -> None: ...

@@ -60,9 +60,12 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
     import time
 
     from .audio import load_audio
+    from .config import RuntimeOptions
     from .recognizer import Recognizer
 
-    overrides = dict(method=args.decoding_method, num_active_paths=args.num_active_paths,
+    preset = RuntimeOptions.sherpa_ncnn() if args.sherpa_ncnn else RuntimeOptions.fastest()
+    overrides = dict(runtime=preset, method=args.decoding_method,
+                     num_active_paths=args.num_active_paths,
                      num_threads=args.num_threads, hotwords_file=args.hotwords,
                      hotwords_score=args.hotwords_score, variant=args.variant)
     model_dir, audio = _model_and_audio(args)
@@ -212,6 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--hotwords", metavar="FILE", help="hotwords file (modified_beam_search)")
     p.add_argument("--hotwords-score", type=float, default=1.5)
     p.add_argument("--variant", default="", choices=["", "float", "int8"])
+    p.add_argument("--sherpa-ncnn", action="store_true",
+                   help="run the model as sherpa-ncnn does (RuntimeOptions.sherpa_ncnn(): ncnn's "
+                        "own layers) instead of ncasr's faster ones")
     p.add_argument("--mix-to-mono", action="store_true", help="average multi-channel audio")
     p.add_argument("--json", action="store_true", help="one JSON object per file")
     p.set_defaults(func=_cmd_transcribe)

@@ -71,22 +71,7 @@ class Recognizer:
         e = config.endpoint
         c.set_endpoint(e.enabled, e.rule1_min_trailing_silence, e.rule2_min_trailing_silence,
                        e.rule3_min_utterance_length)
-        c.num_threads = config.num_threads
-        c.use_fp16_storage = config.use_fp16_storage
-        c.zipformer_encoder_fp16_weights = config.zipformer_encoder_fp16_weights
-        c.pointwise_conv1d_as_gemm = config.pointwise_conv1d_as_gemm
-        c.depthwise_conv1d_simd = config.depthwise_conv1d_simd
-        c.depthwise_conv1d_int8 = config.depthwise_conv1d_int8
-        c.blob_pool = config.blob_pool
-        c.unstack_states = config.unstack_states
-        c.glu_simd = config.glu_simd
-        c.fuse_double_swish = config.fuse_double_swish
-        c.fuse_basic_norm = config.fuse_basic_norm
-        c.lstm_fp16_weights = config.lstm_fp16_weights
-        c.lstm_fp32_panels = config.lstm_fp32_panels
-        c.inner_product_panels = config.inner_product_panels
-        c.int8_gemm_ncasr = config.int8_gemm_ncasr
-        c.lstm_int8_ncasr = config.lstm_int8_ncasr
+        c.runtime = config.runtime.to_core()
         c.variant = config.variant
         c.features.sample_rate = float(config.features.sample_rate)
         c.features.num_bins = config.features.num_bins

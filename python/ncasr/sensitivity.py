@@ -25,6 +25,7 @@ import numpy as np
 
 from . import _core
 from .bench.wer import align_words
+from .config import RuntimeOptions
 from .errors import ConfigError
 
 __all__ = ["LayerSensitivity", "SensitivityReport", "measure_sensitivity", "auto_exclude"]
@@ -80,8 +81,9 @@ class _Probe:
     def _recognizer(model_dir: str):
         from .recognizer import Recognizer
 
-        return Recognizer.from_dir(model_dir, use_fp16_storage=False,
-                                   zipformer_encoder_fp16_weights=False)
+        # The fastest layers, fp32 weights: the float model as calibration ran it.
+        return Recognizer.from_dir(model_dir, runtime=RuntimeOptions.fastest(),
+                                   use_fp16_storage=False)
 
     @staticmethod
     def _tokens(rec, x, rate) -> List[int]:

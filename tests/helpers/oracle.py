@@ -37,17 +37,7 @@ def ncasr_decode(model_dir: Path, samples: np.ndarray, rate: int, method: str,
     c.method = method
     c.num_active_paths = num_active_paths
     c.record_margins = True
-    c.zipformer_encoder_fp16_weights = False  # the precision sherpa-ncnn runs Zipformer at
-    c.pointwise_conv1d_as_gemm = False  # ncnn's Convolution1D, as sherpa-ncnn
-    c.depthwise_conv1d_simd = False  # ncnn's ConvolutionDepthWise1D, as sherpa-ncnn
-    c.int8_gemm_ncasr = False  # ncnn's int8 Gemm, as sherpa-ncnn
-    c.lstm_int8_ncasr = False  # ncnn's int8 LSTM, as sherpa-ncnn
-    c.lstm_fp16_weights = False  # ncnn's float LSTM, as sherpa-ncnn
-    c.lstm_fp32_panels = False  # ncnn's float LSTM, as sherpa-ncnn
-    c.inner_product_panels = False  # ncnn's InnerProduct, as sherpa-ncnn
-    c.glu_simd = False  # ncnn's GLU, as sherpa-ncnn
-    c.fuse_double_swish = False  # ncnn's four DoubleSwish layers, as sherpa-ncnn
-    c.fuse_basic_norm = False  # ncnn's six BasicNorm layers, as sherpa-ncnn
+    c.runtime = _core.RuntimeOptions.sherpa_ncnn()  # ncnn's layers, as sherpa-ncnn runs them
     rec = _core.Recognizer(str(model_dir), c)
     s = rec.create_stream()
     s.accept_waveform(rate, np.ascontiguousarray(samples, np.float32))

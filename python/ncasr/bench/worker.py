@@ -33,11 +33,11 @@ class NcasrBackend:
         import ncasr
 
         self.ncasr = ncasr
+        # The fastest settings; fp32 storage when the job measures fp32 weights.
         self.rec = ncasr.Recognizer.from_dir(
-            job["model_dir"], variant=job["variant"], num_threads=job["threads"],
-            method=job["method"], num_active_paths=job["num_active_paths"],
-            use_fp16_storage=job["fp16_storage"],
-            zipformer_encoder_fp16_weights=job["fp16_storage"])
+            job["model_dir"], variant=job["variant"], method=job["method"],
+            num_active_paths=job["num_active_paths"], runtime=ncasr.RuntimeOptions.fastest(),
+            num_threads=job["threads"], use_fp16_storage=job["fp16_storage"])
 
     def new(self):
         return self.rec.create_stream()
