@@ -36,7 +36,7 @@ def main() -> int:
     args = p.parse_args()
 
     import ncasr
-    from ncasr.bench import write_manifest
+    from ncasr.data import write_manifest
     from ncasr.cli import main as ncasr_main
     from full_size_models import CACHE, full_size_model
     from helpers.speech import make_test_wavs

@@ -30,7 +30,10 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from ncasr import _core  # noqa: E402
-from ncasr.layer_nets import write_depthwise_net, write_gemm_net, write_gemm_chain  # noqa: E402
+
+# The one-layer net writers are a test helper (tests/helpers/), kept out of the wheel.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from helpers.layer_nets import write_depthwise_net, write_gemm_net, write_gemm_chain  # noqa: E402
 
 FORMS = ("fp32", "ncnn-int8", "ncasr-int8")
 # (T frames, K in, N out): Zipformer stacks run 16, 8, 4 and 2 frames per chunk through

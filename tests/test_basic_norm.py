@@ -12,7 +12,7 @@ import pytest
 import ncasr
 from ncasr import _core
 from conftest import SMALL_MODELS, fixture_dir
-from ncasr.layer_nets import _write
+from helpers.layer_nets import _write
 
 
 def net(tmp_path, axes="1,-1", power="-5.000000e-01", tops=("a", "b", "c")):

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 import ncasr
-from ncasr.bench import BenchRecord, Target, char_error_rate, read_manifest, word_error_rate
+from ncasr.bench import BenchRecord, Target
+from ncasr.data import read_manifest
+from ncasr.metrics import char_error_rate, word_error_rate
 from ncasr.cli import main
 from conftest import fixture_dir
 

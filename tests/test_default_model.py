@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 import ncasr
-from ncasr.bench import char_error_rate, read_manifest, word_error_rate
+from ncasr.data import read_manifest
+from ncasr.metrics import char_error_rate, word_error_rate
 
 TESTSET = Path(__file__).resolve().parent / "data" / "reference-lstm-en" / "test.tsv"
 

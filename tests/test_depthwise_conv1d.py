@@ -98,7 +98,7 @@ def test_packed_layout_equals_unpacked_bit_for_bit(channels, kernel, out_w, pack
 def test_layer_on_packed_and_plain_blobs(tmp_path, channels):
     """32 channels reach the layer packed (16 or 8 per row), 12 by 4, 7 unpacked: all equal
     the unpacked scalar kernel bit for bit."""
-    from ncasr.layer_nets import _tagged_fp32, _write
+    from helpers.layer_nets import _tagged_fp32, _write
 
     rng = np.random.default_rng(channels)
     k, width = 31, 46

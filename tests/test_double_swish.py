@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ncasr import _core
-from ncasr.layer_nets import _write
+from helpers.layer_nets import _write
 
 
 def net(tmp_path, sub="0=1 1=1 2=1.000000e+00", mul="0=2", extra=False):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ncasr import _core
-from ncasr.layer_nets import _write
+from helpers.layer_nets import _write
 
 
 def sigmoid64(v):

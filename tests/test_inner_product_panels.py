@@ -11,7 +11,7 @@ import pytest
 
 import ncasr
 from ncasr import _core
-from ncasr.layer_nets import _tagged_fp32, _write
+from helpers.layer_nets import _tagged_fp32, _write
 from conftest import SMALL_MODELS, fixture_dir
 
 

@@ -21,7 +21,7 @@ MIN_COSINE = 0.999  # per encoder chunk, int8 vs float; the fixed ncnn route rea
 
 def token_agreement(ref, rec, wavs):
     """1 - token error rate of rec's greedy tokens against ref's, over wavs."""
-    from ncasr.bench.wer import align_words
+    from ncasr.metrics import align_words
 
     errors = total = 0
     for w in wavs:

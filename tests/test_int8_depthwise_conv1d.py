@@ -17,7 +17,7 @@ import pytest
 
 import ncasr
 from ncasr import _core
-from ncasr.layer_nets import write_depthwise_net
+from helpers.layer_nets import write_depthwise_net
 from conftest import fixture_dir
 from helpers.knf import knf_fbank
 
@@ -164,7 +164,7 @@ def test_layer_from_an_int8_file_and_from_float_weights(tmp_path, channels, pad)
     b = rng.standard_normal(channels).astype(F32)
     x = rng.standard_normal((channels, width)).astype(F32)
     xp = np.pad(x, ((0, 0), (pad, pad)))
-    from ncasr.layer_nets import quantize_weights
+    from helpers.layer_nets import quantize_weights
 
     q, s = quantize_weights(w, per_channel=True)
     want_file, _, _ = exact_model(xp, w, b, q.astype(np.int64), s)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from ncasr import _core
-from ncasr.layer_nets import quantize_weights, write_gemm_net
+from helpers.layer_nets import quantize_weights, write_gemm_net
 
 
 def np_quantize_rows(x):

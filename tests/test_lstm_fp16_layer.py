@@ -14,7 +14,7 @@ import pytest
 
 import ncasr
 from ncasr import _core
-from ncasr.layer_nets import write_lstm_net
+from helpers.layer_nets import write_lstm_net
 from test_lstm_int8_layer import check_threads_and_frames_change_nothing, make, reference, run, stateless_param
 
 SHAPES = [(1, 1), (15, 3), (16, 16), (17, 33), (64, 100), (65, 7), (200, 513), (4096, 64)]

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from ncasr import _core
-from ncasr.layer_nets import write_lstm_net
+from helpers.layer_nets import write_lstm_net
 
 
 def make(rng, size, hidden, proj):

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import ncasr
-from ncasr.bench.manifest import ManifestError, read_manifest
+from ncasr.data import ManifestError, read_manifest
 from ncasr.calibration import ScaleTable
 
 ENC = "encoder_jit_trace-pnnx.ncnn.param"

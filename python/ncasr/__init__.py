@@ -7,7 +7,6 @@
 """
 
 from ._core import __version__
-from . import bench
 from .audio import load_audio
 from .default_model import default_model_dir
 from .config import DecodingConfig, EndpointConfig, FeatureConfig, RecognizerConfig, RuntimeOptions
@@ -40,7 +39,6 @@ __all__ = [
     "ScaleTable",
     "Stream",
     "Threshold",
-    "bench",
     "build_info",
     "calibrate",
     "calibrate_model",

@@ -29,6 +29,7 @@ from typing import Callable, Iterator, List, NamedTuple, Optional
 import numpy as np
 
 from . import _core
+from .data import gather_audio
 from .errors import ConfigError, NcasrError
 
 __all__ = [
@@ -239,8 +240,6 @@ def calibrate_model(model_dir, audio, *, method: str = "kl", collect: str = "two
     (0: one per CPU). ``progress``: True for a tqdm bar (if tqdm is installed), False, or
     a callable(done, total).
     """
-    from .audio_sources import gather_audio
-
     if method not in METHODS:
         raise ConfigError(f"method must be one of {METHODS}, got {method!r}")
     utterances = gather_audio(audio, sample_rate=sample_rate, mix_to_mono=mix_to_mono)

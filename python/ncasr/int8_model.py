@@ -181,7 +181,7 @@ def quantize_model(model_dir, out_dir, calibration_audio=None, *, method: str = 
     exclude_layers = list(exclude_layers)
     auto = None
     if auto_exclude is not None:
-        from . import sensitivity
+        from . import sensitivity  # at call time: sensitivity imports this module
 
         if calibration_audio is None:
             raise ConfigError("auto_exclude needs calibration_audio to measure sensitivity")

@@ -24,9 +24,12 @@ from typing import Dict, Iterable, List, Optional
 import numpy as np
 
 from . import _core
-from .bench.wer import align_words
 from .config import RuntimeOptions
+from .data import gather_audio
 from .errors import ConfigError
+# one direction only: int8_model imports this module inside quantize(), not at import time
+from .int8_model import quantize
+from .metrics import align_words
 
 __all__ = ["LayerSensitivity", "SensitivityReport", "measure_sensitivity", "auto_exclude"]
 
@@ -109,8 +112,6 @@ class _Probe:
 def _candidates(model_dir: str, table, types: Optional[Iterable[str]],
                 names: Optional[Iterable[str]], ncasr_int8_gemm: bool = False) -> List[dict]:
     """Layers that go int8 when everything is quantized (a dry conversion)."""
-    from .int8_model import quantize
-
     work = tempfile.mkdtemp(prefix=".ncasr-sensitivity-")
     try:
         report = quantize(model_dir, os.path.join(work, "all"), table, ncasr_int8_gemm=ncasr_int8_gemm)
@@ -133,8 +134,6 @@ def measure_sensitivity(model_dir, audio, table=None, *, types=None, candidates=
                         max_utterances: int = 2, progress=None,
                         ncasr_int8_gemm: bool = False) -> SensitivityReport:
     """Quantize one layer at a time and measure the damage (see the module docstring)."""
-    from .audio_sources import gather_audio
-
     model_dir = os.fspath(model_dir)
     utts = gather_audio(audio)[:max_utterances]
     probe = _Probe(model_dir, utts)
@@ -165,9 +164,6 @@ def auto_exclude(model_dir, audio, table=None, *, min_cosine: float = 0.999,
     reached).
     Returns {"exclude": [...], "min_cosine": reached, "sensitivity": SensitivityReport}.
     """
-    from .audio_sources import gather_audio
-    from .int8_model import quantize
-
     if not 0.0 < min_cosine <= 1.0:
         raise ConfigError(f"the cosine budget must be in (0, 1], got {min_cosine}")
     model_dir = os.fspath(model_dir)
@@ -208,8 +204,6 @@ def _rank(model_dir: str, table, probe: "_Probe", layers: List[dict], everything
           work: str, progress=None, ncasr_int8_gemm: bool = False) -> List[LayerSensitivity]:
     """Each of `layers` alone in int8 (every other layer of `everything` kept float),
     measured; worst first."""
-    from .int8_model import quantize
-
     names = [l["name"] for l in everything]
     out = []
     for i, l in enumerate(layers):

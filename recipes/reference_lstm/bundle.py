@@ -182,7 +182,7 @@ def score_with_ncasr(out: Path, with_int8: bool, bundled_manifest: Path) -> dict
     import time
 
     import ncasr
-    from ncasr.bench.wer import char_error_rate, word_error_rate
+    from ncasr.metrics import char_error_rate, word_error_rate
 
     result = {}
     for variant in (["float", "int8"] if with_int8 else ["float"]):

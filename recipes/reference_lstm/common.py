@@ -36,11 +36,11 @@ SPLITS = ("train", "dev", "test")
 
 # ---------------------------------------------------------------- manifest
 
-# The manifest format is ncasr's own (ncasr.bench.manifest), so `ncasr bench` reads the corpus.
+# The manifest format is ncasr's own (ncasr.data), so `ncasr bench` reads the corpus.
 
 def write_manifest(path: Path, rows) -> None:
     """rows: iterable of (relpath, duration_seconds, text). Header: path, duration, text."""
-    from ncasr.bench import write_manifest as write
+    from ncasr.data import write_manifest as write
 
     write(path, rows)
 
@@ -52,7 +52,7 @@ def tsv_rows(path) -> list[list[str]]:
 
 def read_manifest(path: Path):
     """Returns a list of (absolute_path, duration, text)."""
-    from ncasr.bench import read_manifest as read
+    from ncasr.data import read_manifest as read
 
     return [(e.path, e.duration, e.text) for e in read(path, check_files=False)]
 
@@ -126,7 +126,7 @@ def tokens_to_text(tokens: list[str], ids) -> str:
 def corpus_wer(pairs) -> tuple[float, int, int]:
     """pairs: iterable of (ref_text, hyp_text). Returns (wer, errors, ref_words), scored by
     ncasr's WER (the texts here are already normalised, so its normaliser changes nothing)."""
-    from ncasr.bench import word_error_rate
+    from ncasr.metrics import word_error_rate
 
     pairs = list(pairs)
     c = word_error_rate([r for r, _ in pairs], [h for _, h in pairs])
@@ -136,7 +136,7 @@ def corpus_wer(pairs) -> tuple[float, int, int]:
 def corpus_cer(pairs) -> float:
     """Character error rate (spaces count) of (ref_text, hyp_text) pairs, by ncasr's scorer.
     Beside the WER it tells near misses (mis-spelt, split or joined words) from lost ones."""
-    from ncasr.bench import char_error_rate
+    from ncasr.metrics import char_error_rate
 
     pairs = list(pairs)
     edits, chars = char_error_rate([r for r, _ in pairs], [h for _, h in pairs])

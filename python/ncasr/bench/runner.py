@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
+from ..data import ManifestEntry, read_manifest
 from ..errors import ConfigError
+from ..metrics import char_error_rate, word_error_rate
 from ..model_info import inspect_model
-from .manifest import ManifestEntry, read_manifest
-from .wer import char_error_rate, word_error_rate
 
 WORKER = Path(__file__).with_name("worker.py")
 PEERS = ("sherpa-ncnn",)

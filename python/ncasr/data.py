@@ -1,4 +1,9 @@
-"""Evaluation manifests: a UTF-8 TSV file with a header row.
+"""Evaluation data: manifests of utterances and "some audio" arguments.
+
+Shared by ``ncasr bench`` and calibration/sensitivity, so quantization never imports the
+benchmark package.
+
+Manifests are UTF-8 TSV files with a header row::
 
     path<TAB>duration<TAB>text
     wav/utt1.wav<TAB>2.310<TAB>hello world
@@ -7,6 +12,9 @@ Columns: ``path`` and ``text`` are required, ``duration`` (seconds), ``id`` and 
 are optional, in any order; any other column name is an error. Relative paths are relative
 to the manifest's folder. Blank lines and lines starting with ``#`` are skipped. When
 ``text`` is the last column it may itself contain tabs.
+
+Audio sources (where a command takes "some audio": calibration, sensitivity) are files,
+folders, manifests (.tsv) or arrays; each becomes ``(float32 samples, sample_rate, name)``.
 """
 
 from __future__ import annotations
@@ -14,20 +22,30 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import Iterable, List, Optional, Tuple, Union
 
-from ..errors import NcasrError
+import numpy as np
 
-__all__ = ["ManifestEntry", "ManifestError", "read_manifest", "write_manifest"]
+from .audio import as_samples, load_audio
+from .errors import AudioError, NcasrError
+
+__all__ = ["ManifestEntry", "ManifestError", "read_manifest", "write_manifest",
+           "AUDIO_SUFFIXES", "gather_audio"]
+
+PathLike = Union[str, "os.PathLike[str]"]
 
 KNOWN_COLUMNS = ("path", "duration", "text", "id", "speaker")
 REQUIRED_COLUMNS = ("path", "text")
 
 
 class ManifestError(NcasrError, ValueError):
-    """A manifest that cannot be used; the message names the file and line."""
+    """A manifest that cannot be used; the message names the file and line.
 
-    def __init__(self, path, line: int, reason: str):
+        >>> str(ManifestError("test.tsv", 3, "empty path"))
+        'test.tsv:3: empty path'
+    """
+
+    def __init__(self, path: PathLike, line: int, reason: str):
         self.path, self.line, self.reason = os.fspath(path), line, reason
         super().__init__(f"{self.path}:{line}: {reason}")
 
@@ -37,6 +55,12 @@ class ManifestError(NcasrError, ValueError):
 
 @dataclass(frozen=True)
 class ManifestEntry:
+    """One utterance of a manifest.
+
+        >>> ManifestEntry("/data/utt1.wav", "hello world", 2.31).text
+        'hello world'
+    """
+
     path: str  # absolute
     text: str
     duration: Optional[float] = None
@@ -45,8 +69,12 @@ class ManifestEntry:
     line: int = 0  # where it came from, for messages
 
 
-def read_manifest(path, *, check_files: bool = True) -> List[ManifestEntry]:
-    """Entries of the manifest at ``path``; raises ManifestError on the first bad line."""
+def read_manifest(path: PathLike, *, check_files: bool = True) -> List[ManifestEntry]:
+    """Entries of the manifest at ``path``; raises ManifestError on the first bad line.
+
+        >>> [e.text for e in read_manifest("test.tsv")]  # doctest: +SKIP
+        ['hello world', ...]
+    """
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -107,9 +135,13 @@ def read_manifest(path, *, check_files: bool = True) -> List[ManifestEntry]:
     return entries
 
 
-def write_manifest(path, entries) -> None:
+def write_manifest(path: PathLike,
+                   entries: Iterable[Tuple[PathLike, float, str]]) -> None:
     """Write (path, duration, text) rows with a header, atomically (a temporary file renamed
-    into place); paths are written as given."""
+    into place); paths are written as given.
+
+        >>> write_manifest("test.tsv", [("wav/utt1.wav", 2.31, "hello world")])  # doctest: +SKIP
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -120,3 +152,53 @@ def write_manifest(path, entries) -> None:
                 raise ValueError(f"text may not contain tabs or newlines: {t!r}")
             f.write(f"{os.fspath(p)}\t{float(d):.3f}\t{t}\n")
     os.replace(tmp, path)
+
+
+AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3", ".aiff", ".aif", ".au")
+
+Source = Union[str, "os.PathLike[str]", np.ndarray, Tuple[np.ndarray, int]]
+
+
+def _paths(source: PathLike) -> List[Path]:
+    path = Path(source)
+    if path.is_dir():
+        found = sorted(p for p in path.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
+        if not found:
+            raise AudioError(f"{path}: folder holds no audio files ({', '.join(AUDIO_SUFFIXES)})")
+        return found
+    if path.suffix.lower() == ".tsv":
+        return [Path(e.path) for e in read_manifest(path)]
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: audio file not found")
+    return [path]
+
+
+def gather_audio(sources: Union[Source, Iterable[Source]], *, sample_rate: Optional[int] = None,
+                 mix_to_mono: bool = False) -> List[Tuple[np.ndarray, int, str]]:
+    """Every utterance named by ``sources``: a path (file, folder searched recursively, or a
+    manifest .tsv), an array (needs ``sample_rate``), an ``(array, rate)`` pair, or a list of
+    those. Raises AudioError when nothing is found or an array is unusable.
+
+        >>> [name for _, _, name in gather_audio(np.zeros(1600, np.float32), sample_rate=16000)]
+        ['array #0']
+    """
+    if isinstance(sources, (str, os.PathLike, np.ndarray)) or (
+            isinstance(sources, tuple) and len(sources) == 2 and isinstance(sources[1], int)):
+        sources = [sources]
+    out = []
+    for i, src in enumerate(sources):
+        if isinstance(src, (str, os.PathLike)):
+            for p in _paths(src):
+                x, rate = load_audio(p, mix_to_mono=mix_to_mono)
+                out.append((x, rate, str(p)))
+            continue
+        if isinstance(src, tuple) and len(src) == 2:
+            x, rate = src
+        else:
+            x, rate = src, sample_rate
+            if rate is None:
+                raise AudioError(f"audio array #{i}: pass sample_rate= or an (array, rate) pair")
+        out.append((as_samples(x, mix_to_mono=mix_to_mono), int(rate), f"array #{i}"))
+    if not out:
+        raise AudioError("no audio was given")
+    return out

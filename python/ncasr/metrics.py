@@ -1,5 +1,8 @@
 """Word and character error rates: a documented text normaliser and Levenshtein alignments.
 
+Shared by ``ncasr bench`` (corpus WER/CER) and the sensitivity search (word alignment), so
+quantization never imports the benchmark package.
+
 Normaliser (applied to references and hypotheses alike): upper case; hyphens and other dashes
 become spaces; every character that is not a letter, a digit, an apostrophe or white space is
 removed; runs of white space collapse to one space. So "Don't stop - it's well-known!" becomes
@@ -13,14 +16,19 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, List, Sequence, Tuple
 
-__all__ = ["normalize_text", "EditCounts", "align_words", "word_error_rate", "char_error_rate"]
+__all__ = ["normalize_text", "EditCounts", "align_words", "word_error_rate", "char_edits",
+           "char_error_rate"]
 
 _DASHES = re.compile(r"[-\u2010-\u2015\u2212]")
 _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc]")
 
 
 def normalize_text(text: str) -> str:
-    """The scoring form of ``text`` (see the module docstring)."""
+    """The scoring form of ``text`` (see the module docstring).
+
+        >>> normalize_text("Don't stop - it's well-known!")
+        "DON'T STOP IT'S WELL KNOWN"
+    """
     text = unicodedata.normalize("NFKC", text)
     text = _APOSTROPHES.sub("'", text)
     text = _DASHES.sub(" ", text).upper()
@@ -31,7 +39,11 @@ def normalize_text(text: str) -> str:
 
 @dataclass(frozen=True)
 class EditCounts:
-    """Edit operations turning a reference into a hypothesis, counted in words."""
+    """Edit operations turning a reference into a hypothesis, counted in words.
+
+        >>> (EditCounts(1, 0, 0, 4) + EditCounts(0, 1, 1, 6)).wer
+        0.3
+    """
 
     substitutions: int = 0
     deletions: int = 0
@@ -59,7 +71,11 @@ class EditCounts:
 
 def align_words(ref: Sequence[str], hyp: Sequence[str]) -> EditCounts:
     """Minimum-edit alignment of two word lists. Among alignments with the fewest errors the
-    one with the most substitutions is kept (fewer, larger S than D+I pairs), as sclite does."""
+    one with the most substitutions is kept (fewer, larger S than D+I pairs), as sclite does.
+
+        >>> align_words("a b c d".split(), "a x d".split())
+        EditCounts(substitutions=1, deletions=1, insertions=0, ref_words=4)
+    """
     n, m = len(ref), len(hyp)
     # cost[j] = (errors, -substitutions, deletions, insertions) for ref[:i] vs hyp[:j]
     prev: List[Tuple[int, int, int, int]] = [(j, 0, 0, j) for j in range(m + 1)]
@@ -83,7 +99,11 @@ def align_words(ref: Sequence[str], hyp: Sequence[str]) -> EditCounts:
 
 def word_error_rate(refs: Iterable[str], hyps: Iterable[str], *, normalize: bool = True
                     ) -> EditCounts:
-    """Corpus totals over paired reference and hypothesis texts."""
+    """Corpus totals over paired reference and hypothesis texts.
+
+        >>> word_error_rate(["hello world"], ["Hello, word!"]).wer
+        0.5
+    """
     refs, hyps = list(refs), list(hyps)
     if len(refs) != len(hyps):
         raise ValueError(f"{len(refs)} references but {len(hyps)} hypotheses")
@@ -97,7 +117,11 @@ def word_error_rate(refs: Iterable[str], hyps: Iterable[str], *, normalize: bool
 
 def char_edits(ref: str, hyp: str) -> int:
     """Levenshtein distance between two strings, in characters (spaces count): the word
-    aligner run on one-character tokens."""
+    aligner run on one-character tokens.
+
+        >>> char_edits("rumor", "roomer")
+        3
+    """
     return align_words(list(ref), list(hyp)).errors
 
 
@@ -106,7 +130,11 @@ def char_error_rate(refs: Iterable[str], hyps: Iterable[str], *, normalize: bool
     """Corpus (character edits, reference characters) over the normalised texts, spaces
     included: a misplaced word boundary costs one edit where WER charges two words. For
     languages written without spaces this is the usual metric; for English it separates
-    near misses ("roomer" for "rumor") from wrong or missing words."""
+    near misses ("roomer" for "rumor") from wrong or missing words.
+
+        >>> char_error_rate(["the rumor"], ["the roomer"])
+        (3, 9)
+    """
     refs, hyps = list(refs), list(hyps)
     if len(refs) != len(hyps):
         raise ValueError(f"{len(refs)} references but {len(hyps)} hypotheses")

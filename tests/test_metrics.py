@@ -5,8 +5,8 @@ import random
 import jiwer
 import pytest
 
-from ncasr.bench import EditCounts, align_words, char_error_rate, normalize_text, word_error_rate
-from ncasr.bench.wer import char_edits
+from ncasr.metrics import (EditCounts, align_words, char_edits, char_error_rate, normalize_text,
+                           word_error_rate)
 
 
 def counts(ref: str, hyp: str) -> EditCounts:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ncasr.bench import ManifestError, read_manifest
+from ncasr.data import ManifestError, read_manifest
 
 
 def write(tmp_path, text, wavs=("a.wav", "b.wav")):
