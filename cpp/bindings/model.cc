@@ -7,7 +7,7 @@
 #include "model/inspect.h"
 #include "model/meta_data.h"
 #include "model/meta_data_writer.h"
-#include "model/net_loader.h"
+#include "runtime/net_loader.h"
 #include "model/random_weights.h"
 #include "model/weight_map.h"
 #include "common/errors.h"

@@ -1,5 +1,5 @@
-// ncasr._core: the compiled core. Each bind_* lives in its own file; module.cc only
-// assembles them.
+// ncasr._core: the compiled core. Each bind_* lives in its own file, named after the Python
+// module it serves; module.cc only assembles them.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -14,9 +14,8 @@ void bind_model(py::module_& m);
 void bind_recognizer(py::module_& m);
 void bind_decode(py::module_& m);
 void bind_features(py::module_& m);
-void bind_convert(py::module_& m);
-void bind_calibrate(py::module_& m);
-void bind_quantize(py::module_& m);
+void bind_conversion(py::module_& m);
+void bind_calibration(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -53,7 +52,6 @@ PYBIND11_MODULE(_core, m) {
   ncasr::bind_recognizer(m);
   ncasr::bind_decode(m);
   ncasr::bind_features(m);
-  ncasr::bind_convert(m);
-  ncasr::bind_calibrate(m);
-  ncasr::bind_quantize(m);
+  ncasr::bind_conversion(m);
+  ncasr::bind_calibration(m);
 }

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "common/errors.h"
-#include "convert/half.h"
+#include "common/half.h"
 #include "kernels/f16_gemv_isa.h"
 
 namespace ncasr {

@@ -7,7 +7,7 @@
 
 #include "common/errors.h"
 #include "model/encoder_spec.h"
-#include "model/net_loader.h"
+#include "runtime/net_loader.h"
 #include "model/tokens.h"
 
 namespace ncasr {

@@ -3,9 +3,9 @@
 #include <net.h>
 
 #include "common/errors.h"
-#include "model/layers/sherpa_meta_data_layer.h"
-#include "model/layers/custom_layers.h"
-#include "model/net_loader.h"
+#include "model/layers/compat/sherpa_meta_data_layer.h"
+#include "model/layers/compat/custom_layers.h"
+#include "runtime/net_loader.h"
 #include "model/param_file.h"
 
 namespace ncasr {

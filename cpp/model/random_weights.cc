@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "common/errors.h"
-#include "model/net_loader.h"
+#include "runtime/net_loader.h"
 
 namespace ncasr {
 namespace {

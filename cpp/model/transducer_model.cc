@@ -9,8 +9,8 @@
 #include <regex>
 
 #include "common/errors.h"
-#include "model/blob_pool.h"
-#include "model/net_loader.h"
+#include "runtime/blob_pool.h"
+#include "runtime/net_loader.h"
 
 namespace ncasr {
 namespace {

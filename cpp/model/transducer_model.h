@@ -13,9 +13,9 @@
 #include "model/encoder_spec.h"
 #include "model/meta_data.h"
 #include "model/model_files.h"
-#include "model/net_loader.h"
+#include "runtime/net_loader.h"
 #include "model/runtime_options.h"
-#include "model/state_unstacking.h"
+#include "graph/state_unstacking.h"
 #include "model/tokens.h"
 
 namespace ncasr {

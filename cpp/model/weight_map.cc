@@ -5,8 +5,8 @@
 #include <net.h>
 
 #include "common/errors.h"
-#include "model/file_reader.h"
-#include "model/net_loader.h"
+#include "runtime/file_reader.h"
+#include "runtime/net_loader.h"
 
 namespace ncasr {
 namespace {

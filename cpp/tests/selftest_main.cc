@@ -27,7 +27,7 @@
 #include "kernels/glu.h"
 #include "kernels/int8_gemm.h"
 #include "kernels/lstm_cell.h"
-#include "model/blob_pool.h"
+#include "runtime/blob_pool.h"
 #include "recognizer/recognizer.h"
 
 namespace {

@@ -16,10 +16,10 @@
 #include <vector>
 
 #include "audio/wav_file.h"
-#include "calibrate/calibrator.h"
+#include "calibration/calibrator.h"
 #include "common/errors.h"
-#include "convert/conversion_plan.h"
-#include "model/layers/custom_layers.h"
+#include "conversion/conversion_plan.h"
+#include "model/layers/compat/custom_layers.h"
 
 namespace fs = std::filesystem;
 

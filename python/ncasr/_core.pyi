@@ -120,7 +120,7 @@ class ActivationRunner:
     def absmax(self, samples: np.ndarray, sample_rate: int) -> Tuple[List[float], List[int]]: ...
     def row_input_widths(self) -> Dict[str, int]: ...
 
-# Calibration statistics (cpp/bindings/quantize.cc; public wrappers in ncasr.calibration).
+# Calibration statistics (cpp/bindings/calibration.cc; public wrappers in ncasr.calibration).
 def calibrate(model_dir: str, utterances: Sequence[Tuple[np.ndarray, int, str]], method: str = "kl",
               collect: str = "two_pass", bins: int = 2048, percent: float = 99.99,
               num_workers: int = 1, num_threads: int = 1, tail_padding: float = 0.5,

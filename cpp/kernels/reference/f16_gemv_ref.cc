@@ -1,7 +1,7 @@
 // Scalar twin of the panel matrix-vector products (fp16 or float weights): one row at a time,
 // the sum in column order, each product and sum rounded (this file is built without
 // contraction).
-#include "convert/half.h"
+#include "common/half.h"
 #include "kernels/f16_gemv.h"
 #include "kernels/f16_gemv_isa.h"
 
