@@ -59,7 +59,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best is kept")
     ap.add_argument("--json")
     args = ap.parse_args()
-    peak = _core.int8_peak_gops(0.5)
+    peak = _core._testing.int8_peak_gops(0.5)
     print(f"int8 peak of this core (tight vpdpbusd loop): {peak:.0f} GOP/s" if peak
           else "no AVX-512 VNNI: no int8 peak loop; % of peak not shown")
     rng = np.random.default_rng(0)
@@ -130,7 +130,7 @@ def bench_depthwise(work, rng, args):
                 r = _core.run_net(param, binf, {"in0": x}, ["out0"], overrides=overrides, repeats=args.repeat * 4)
                 best[name] = min(best.get(name, 1e9), 1e3 * float(np.median(r["seconds"])))
             for form in ("fp32", "int8"):
-                sec = _core.depthwise_conv1d_seconds(c, DW_KERNEL, t, pack, form, args.repeat * 10)
+                sec = _core._testing.depthwise_conv1d_seconds(c, DW_KERNEL, t, pack, form, args.repeat * 10)
                 best[f"kernel {form}"] = min(best.get(f"kernel {form}", 1e9), 1e3 * float(np.median(sec)))
         row = {"C": c, "T": t, "K": DW_KERNEL, "pack": pack}
         row.update({f"{k} ms": v for k, v in best.items()})

@@ -34,14 +34,14 @@ def test_every_path_equals_scalar_and_float64(channels, kernel, out_w, with_bias
     x = rng.standard_normal((channels, out_w + kernel - 1)).astype(np.float32)
     w = rng.standard_normal((channels, kernel)).astype(np.float32)
     b = rng.standard_normal(channels).astype(np.float32) if with_bias else None
-    scalar, ran = _core.depthwise_conv1d(x, w, b, "scalar")
+    scalar, ran = _core._testing.depthwise_conv1d(x, w, b, "scalar")
     assert ran == "scalar" and scalar.shape == (channels, out_w)
     ref = reference(x, w, b)
     # float32 sums of `kernel` products: error within kernel * eps * sum|terms|
     bound = kernel * np.finfo(np.float32).eps * (reference(np.abs(x), np.abs(w), None if b is None else np.abs(b)))
     assert np.all(np.abs(scalar - ref) <= bound + 1e-30)
     for path in _core.kernel_paths():
-        y, ran = _core.depthwise_conv1d(x, w, b, path)
+        y, ran = _core._testing.depthwise_conv1d(x, w, b, path)
         assert ran == path
         assert y.tobytes() == scalar.tobytes(), path
 
@@ -49,11 +49,11 @@ def test_every_path_equals_scalar_and_float64(channels, kernel, out_w, with_bias
 def test_bad_shapes_are_errors():
     x = np.zeros((4, 10), np.float32)
     with pytest.raises(ncasr.ConfigError):
-        _core.depthwise_conv1d(x, np.zeros((3, 3), np.float32))  # channel mismatch
+        _core._testing.depthwise_conv1d(x, np.zeros((3, 3), np.float32))  # channel mismatch
     with pytest.raises(ncasr.ConfigError):
-        _core.depthwise_conv1d(x, np.zeros((4, 11), np.float32))  # kernel wider than input
+        _core._testing.depthwise_conv1d(x, np.zeros((4, 11), np.float32))  # kernel wider than input
     with pytest.raises(ncasr.ConfigError):
-        _core.depthwise_conv1d(x, np.zeros((4, 3), np.float32), np.zeros(5, np.float32))
+        _core._testing.depthwise_conv1d(x, np.zeros((4, 3), np.float32), np.zeros(5, np.float32))
 
 
 def encoder(name, simd):
@@ -85,13 +85,13 @@ def test_packed_layout_equals_unpacked_bit_for_bit(channels, kernel, out_w, pack
     w = rng.standard_normal((channels, kernel)).astype(np.float32)
     b = rng.standard_normal(channels).astype(np.float32)
     for bias in (None, b):
-        scalar, _ = _core.depthwise_conv1d(x, w, bias, "scalar")
+        scalar, _ = _core._testing.depthwise_conv1d(x, w, bias, "scalar")
         for path in _core.kernel_paths():
-            y, ran = _core.depthwise_conv1d_packed(x, w, bias, pack, path)
+            y, ran = _core._testing.depthwise_conv1d_packed(x, w, bias, pack, path)
             assert ran == path
             assert y.tobytes() == scalar.tobytes(), (path, pack)
     with pytest.raises(ncasr.ConfigError):
-        _core.depthwise_conv1d_packed(x[:3], w[:3], None, 4)  # pack must divide the channels
+        _core._testing.depthwise_conv1d_packed(x[:3], w[:3], None, 4)  # pack must divide the channels
 
 
 @pytest.mark.parametrize("channels", [32, 12, 7])
@@ -110,5 +110,5 @@ def test_layer_on_packed_and_plain_blobs(tmp_path, channels):
     param, binf = _write(tmp_path, "dw", [line], _tagged_fp32(w) + b.astype("<f4").tobytes())
     ours = _core.run_net(param, binf, {"in0": x}, ["out0"], overrides=["depthwise_conv1d"])
     assert ours["overrides"] == {"NcasrDepthwiseConv1D": 1}
-    scalar, _ = _core.depthwise_conv1d(x, w, b, "scalar")
+    scalar, _ = _core._testing.depthwise_conv1d(x, w, b, "scalar")
     assert ours["out0"].reshape(scalar.shape).tobytes() == scalar.tobytes()

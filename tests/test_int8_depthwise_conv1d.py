@@ -90,7 +90,7 @@ def test_every_path_equals_the_exact_model(channels, kernel, out_w, pack, with_b
     b = rng.standard_normal(channels).astype(F32) if with_bias else None
     expect, _, _ = exact_model(x, w, b)
     for path in _core.kernel_paths():
-        y, ran = _core.int8_depthwise_conv1d(x, w, b, pack, path)
+        y, ran = _core._testing.int8_depthwise_conv1d(x, w, b, pack, path)
         # plain rows (pack 1) run only on the scalar twin; AVX-512 without VNNI runs AVX2
         assert ran.split("+")[0] == ("scalar" if pack == 1 else path) or (path == "avx512" and ran == "avx2")
         assert y.tobytes() == expect.tobytes(), (path, pack)
@@ -119,7 +119,7 @@ def test_saturation_and_rounding_edges(path):
     b = rng.standard_normal(c).astype(F32)
     expect, _, _ = exact_model(x, w, b)
     for pack in (4, 8, 16):
-        y, _ = _core.int8_depthwise_conv1d(x, w, b, pack, path)
+        y, _ = _core._testing.int8_depthwise_conv1d(x, w, b, pack, path)
         assert y.tobytes() == expect.tobytes(), pack
     q = np_quantize(x[5:6], np_scales(x[5:6]))[0]
     assert list(q[:6]) == [127, -127, 2, -4, 0, 0]  # the ties really are ties, rounded to even
@@ -132,7 +132,7 @@ def test_within_the_quantization_bound_of_float(channels, kernel, out_w):
     x[:, ::7] *= 10  # uneven magnitudes along time
     w = rng.standard_normal((channels, kernel)).astype(F32)
     b = rng.standard_normal(channels).astype(F32)
-    y, _ = _core.int8_depthwise_conv1d(x, w, b, 16 if channels % 16 == 0 else 4)
+    y, _ = _core._testing.int8_depthwise_conv1d(x, w, b, 16 if channels % 16 == 0 else 4)
     _, sx, sw = exact_model(x, w, b)
     ref = float_reference(x, w, b)
     err = np.abs(y - ref)
@@ -146,11 +146,11 @@ def test_within_the_quantization_bound_of_float(channels, kernel, out_w):
 def test_bad_shapes_are_errors():
     x = np.zeros((8, 10), F32)
     with pytest.raises(ncasr.ConfigError):
-        _core.int8_depthwise_conv1d(x, np.zeros((7, 3), F32))  # channel mismatch
+        _core._testing.int8_depthwise_conv1d(x, np.zeros((7, 3), F32))  # channel mismatch
     with pytest.raises(ncasr.ConfigError):
-        _core.int8_depthwise_conv1d(x, np.zeros((8, 11), F32))  # kernel wider than the input
+        _core._testing.int8_depthwise_conv1d(x, np.zeros((8, 11), F32))  # kernel wider than the input
     with pytest.raises(ncasr.ConfigError):
-        _core.int8_depthwise_conv1d(x, np.zeros((8, 3), F32), None, 16)  # pack does not divide
+        _core._testing.int8_depthwise_conv1d(x, np.zeros((8, 3), F32), None, 16)  # pack does not divide
 
 
 @pytest.mark.parametrize("channels", [32, 12, 7])

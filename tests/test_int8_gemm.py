@@ -22,7 +22,7 @@ def test_every_path_is_exact(m, n, k):
     w[-1, :] = 127
     ref = a.astype(np.int64) @ w.astype(np.int64).T
     for path in _core.kernel_paths():
-        c, ran = _core.int8_gemm(a, w, path)
+        c, ran = _core._testing.int8_gemm(a, w, path)
         assert c.dtype == np.int32 and c.shape == (m, n)
         assert np.array_equal(c.astype(np.int64), ref), path
         if path != "avx512":  # avx512 without VNNI would run the avx2 kernel
@@ -31,16 +31,16 @@ def test_every_path_is_exact(m, n, k):
 
 def test_shape_errors():
     with pytest.raises(ncasr.ConfigError):
-        _core.int8_gemm(np.zeros((2, 3), np.int8), np.zeros((4, 5), np.int8))
+        _core._testing.int8_gemm(np.zeros((2, 3), np.int8), np.zeros((4, 5), np.int8))
     with pytest.raises(ncasr.ConfigError):
-        _core.int8_gemm(np.zeros((2, 0), np.int8), np.zeros((4, 0), np.int8))
+        _core._testing.int8_gemm(np.zeros((2, 0), np.int8), np.zeros((4, 0), np.int8))
 
 
 def test_packed_weights_run_repeatedly():
     rng = np.random.default_rng(5)
     w = rng.integers(-128, 128, size=(40, 70), dtype=np.int8)
     for path in _core.kernel_paths():
-        g = _core.PackedInt8Gemm(w, path)
+        g = _core._testing.PackedInt8Gemm(w, path)
         out = np.empty((6, 40), np.int32)
         for _ in range(2):  # packed once, reused
             a = rng.integers(-128, 128, size=(6, 70), dtype=np.int8)
@@ -54,9 +54,9 @@ def test_packed_weights_run_repeatedly():
 def avx2_variant():
     """Forces one AVX2-path kernel for the weights packed inside the test, then restores."""
     def force(v):
-        _core.set_int8_gemm_avx2_vnni256(v)
+        _core._testing.set_int8_gemm_avx2_vnni256(v)
     yield force
-    _core.set_int8_gemm_avx2_vnni256(-1)
+    _core._testing.set_int8_gemm_avx2_vnni256(-1)
 
 
 @pytest.mark.parametrize("m,n,k", SHAPES)
@@ -65,7 +65,7 @@ def test_every_avx2_variant_is_exact(m, n, k, avx2_variant):
     AVX-VNNI kernel's code built as EVEX (2); an AVX-VNNI CPU runs that code as VEX (1)."""
     if "avx2" not in _core.kernel_paths():
         pytest.skip("no AVX2 on this CPU")
-    variants = _core.int8_gemm_avx2_vnni256_variants()
+    variants = _core._testing.int8_gemm_avx2_vnni256_variants()
     assert 0 in variants
     rng = np.random.default_rng(m + n + k)
     a = rng.integers(-128, 128, size=(m, k), dtype=np.int8)
@@ -74,16 +74,16 @@ def test_every_avx2_variant_is_exact(m, n, k, avx2_variant):
     ref = a.astype(np.int64) @ w.astype(np.int64).T
     for v in variants:
         avx2_variant(v)
-        g = _core.PackedInt8Gemm(w, "avx2")
+        g = _core._testing.PackedInt8Gemm(w, "avx2")
         assert g.vnni256 == v
         out = np.empty((m, n), np.int32)
         g.run(a, out)
         assert np.array_equal(out.astype(np.int64), ref), v
-        q, scales, _ = _core.quantize_int8_rows((a / 3.0).astype(np.float32), "avx2")
-        q0, scales0, _ = _core.quantize_int8_rows((a / 3.0).astype(np.float32), "scalar")
+        q, scales, _ = _core._testing.quantize_int8_rows((a / 3.0).astype(np.float32), "avx2")
+        q0, scales0, _ = _core._testing.quantize_int8_rows((a / 3.0).astype(np.float32), "scalar")
         assert np.array_equal(q, q0) and np.array_equal(scales, scales0), v
 
 
 def test_unsupported_variant_is_an_error():
     with pytest.raises(ncasr.ConfigError):
-        _core.set_int8_gemm_avx2_vnni256(7)
+        _core._testing.set_int8_gemm_avx2_vnni256(7)

@@ -33,7 +33,7 @@ def test_activation_quantization_matches_numpy_on_every_path(path):
         x[0, 0] = 0.5 / (127 / np.abs(x[0]).max())  # an exact .5 after scaling: round half to even
         if m > 2:
             x[2] = 0.0  # an all-zero row: scale 1, all zero
-        q, s, ran = _core.quantize_int8_rows(x, path)
+        q, s, ran = _core._testing.quantize_int8_rows(x, path)
         assert ran == path or (path == "avx512" and ran == "avx2")  # AVX-512 without VNNI
         qr, sr = np_quantize_rows(x)
         np.testing.assert_array_equal(s, sr)
@@ -159,7 +159,7 @@ def test_bad_input_is_an_error_not_a_crash(tmp_path):
 
 
 def test_peak_is_measured_where_the_vnni_loop_exists():
-    peak = _core.int8_peak_gops(0.05)
+    peak = _core._testing.int8_peak_gops(0.05)
     if "avx512" in _core.kernel_paths():
         assert peak > 10.0
     else:
@@ -181,11 +181,11 @@ def test_avx2_path_kernels_give_the_same_layer_output(tmp_path, layout):
     outs = []
     try:
         _core.set_kernel_path("avx2")
-        for v in _core.int8_gemm_avx2_vnni256_variants():
-            _core.set_int8_gemm_avx2_vnni256(v)
+        for v in _core._testing.int8_gemm_avx2_vnni256_variants():
+            _core._testing.set_int8_gemm_avx2_vnni256(v)
             outs.append(_core.run_net(param, binf, {"in0": x}, ["out0"])["out0"])
     finally:
-        _core.set_int8_gemm_avx2_vnni256(-1)
+        _core._testing.set_int8_gemm_avx2_vnni256(-1)
         _core.set_kernel_path("auto")
     ref = emulate(x, w, b) if layout == "rows" else emulate(np.ascontiguousarray(x.T), w, b).T
     for out in outs:

@@ -28,7 +28,7 @@ def test_every_path_equals_scalar_and_float64(rows, cols, with_bias):
     w.flat[:4] = [65504.0, -6.1e-5, 3e-8, 0.0][: min(4, w.size)]  # largest, smallest normal, subnormal
     x = rng.standard_normal(cols).astype(np.float32)
     b = rng.standard_normal(rows).astype(np.float32) if with_bias else None
-    scalar, ran, _ = _core.f16_gemv(w, x, b, "scalar")
+    scalar, ran, _ = _core._testing.f16_gemv(w, x, b, "scalar")
     assert ran == "scalar" and scalar.shape == (rows,)
     w16 = w.astype(np.float16).astype(np.float64)
     ref = w16 @ x.astype(np.float64) + (0 if b is None else b)
@@ -36,16 +36,16 @@ def test_every_path_equals_scalar_and_float64(rows, cols, with_bias):
     terms = np.abs(w16) @ np.abs(x.astype(np.float64)) + (0 if b is None else np.abs(b))
     assert np.all(np.abs(scalar - ref) <= (cols + 1) * np.finfo(np.float32).eps * terms + 1e-30)
     for path in _core.kernel_paths():
-        y, ran, _ = _core.f16_gemv(w, x, b, path)
+        y, ran, _ = _core._testing.f16_gemv(w, x, b, path)
         assert ran == path
         assert y.tobytes() == scalar.tobytes(), path
 
 
 def test_bad_shapes_are_errors():
     with pytest.raises(ncasr.ConfigError):
-        _core.f16_gemv(np.zeros((4, 3), np.float32), np.zeros(4, np.float32))
+        _core._testing.f16_gemv(np.zeros((4, 3), np.float32), np.zeros(4, np.float32))
     with pytest.raises(ncasr.ConfigError):
-        _core.f16_gemv(np.zeros((4, 3), np.float32), np.zeros(3, np.float32), np.zeros(5, np.float32))
+        _core._testing.f16_gemv(np.zeros((4, 3), np.float32), np.zeros(3, np.float32), np.zeros(5, np.float32))
 
 
 @pytest.mark.parametrize("size,hidden,proj", [(40, 32, 16), (80, 64, 64), (33, 100, 48)])
@@ -116,13 +116,13 @@ def test_f32_every_path_equals_scalar_and_float64(rows, cols, with_bias):
     x = rng.standard_normal(cols).astype(np.float32)
     x[0] = 1e-30  # keeps the huge weight's product finite
     b = rng.standard_normal(rows).astype(np.float32) if with_bias else None
-    scalar, ran, _ = _core.f32_gemv(w, x, b, "scalar")
+    scalar, ran, _ = _core._testing.f32_gemv(w, x, b, "scalar")
     assert ran == "scalar" and scalar.shape == (rows,)
     ref = w.astype(np.float64) @ x.astype(np.float64) + (0 if b is None else b)
     terms = np.abs(w.astype(np.float64)) @ np.abs(x.astype(np.float64)) + (0 if b is None else np.abs(b))
     assert np.all(np.abs(scalar - ref) <= (cols + 1) * np.finfo(np.float32).eps * terms + 1e-30)
     for path in _core.kernel_paths():
-        y, ran, _ = _core.f32_gemv(w, x, b, path)
+        y, ran, _ = _core._testing.f32_gemv(w, x, b, path)
         assert ran == path
         assert y.tobytes() == scalar.tobytes(), path
 

@@ -16,6 +16,7 @@ void bind_decode(py::module_& m);
 void bind_features(py::module_& m);
 void bind_conversion(py::module_& m);
 void bind_calibration(py::module_& m);
+void bind_testing(py::module_& m);
 }
 
 PYBIND11_MODULE(_core, m) {
@@ -54,4 +55,5 @@ PYBIND11_MODULE(_core, m) {
   ncasr::bind_features(m);
   ncasr::bind_conversion(m);
   ncasr::bind_calibration(m);
+  ncasr::bind_testing(m);
 }
