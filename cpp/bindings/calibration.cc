@@ -32,10 +32,6 @@ namespace {
 using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
 using HistArray = py::array_t<uint64_t, py::array::c_style | py::array::forcecast>;
 
-kernels::KernelPath path_or_active(const std::string& name) {
-  return name.empty() || name == "auto" ? kernels::active_kernel_path() : kernels::parse_kernel_path(name);
-}
-
 // ncasr.calibration.Threshold(threshold, scale, bin), a NamedTuple.
 py::object threshold_tuple(const Threshold& t) {
   return py::module_::import("ncasr.calibration").attr("Threshold")(t.threshold, t.scale, t.bin);
@@ -68,7 +64,7 @@ void bind_kernels(py::module_& m) {
   m.def("set_kernel_path", &kernels::set_kernel_path, py::arg("name"),
         "Force a path (scalar, avx2, avx512, neon) or 'auto'.");
   m.def("abs_max", [](FloatArray x, const std::string& path) {
-    const kernels::KernelPath p = path_or_active(path);
+    const kernels::KernelPath p = kernels::kernel_path_or_active(path);
     kernels::AbsMaxResult r;
     {
       py::gil_scoped_release release;
@@ -79,7 +75,7 @@ void bind_kernels(py::module_& m) {
   m.def("abs_histogram", [](FloatArray x, float range, int bins, const std::string& path) {
     if (!(range > 0.f) || !std::isfinite(range))
       throw ConfigError("histogram range must be a positive finite number, got " + std::to_string(range));
-    const kernels::KernelPath p = path_or_active(path);
+    const kernels::KernelPath p = kernels::kernel_path_or_active(path);
     if (bins < 1) throw ConfigError("histogram bins must be >= 1");
     py::array_t<uint64_t> hist(bins);
     std::fill(hist.mutable_data(), hist.mutable_data() + bins, 0);

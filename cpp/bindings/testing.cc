@@ -27,10 +27,6 @@ namespace {
 
 using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
 
-kernels::KernelPath path_or_active(const std::string& name) {
-  return name.empty() || name == "auto" ? kernels::active_kernel_path() : kernels::parse_kernel_path(name);
-}
-
 // A packed depthwise test call: x (C, W), w (C, K), optional bias (C,) checked, and x laid out
 // in ncnn's elempack order (pack channels interleaved per row; pack 1 = plain rows).
 struct PackedDepthwiseCall {
@@ -84,7 +80,7 @@ void bind_kernel_hooks(py::module_& m) {
       b = FloatArray::ensure(bias);
       if (!b || b.ndim() != 1 || b.shape(0) != x.shape(0)) throw ConfigError("bias must be (C,)");
     }
-    const kernels::KernelPath p = path_or_active(path);
+    const kernels::KernelPath p = kernels::kernel_path_or_active(path);
     kernels::DepthwiseConv1DShape s;
     s.channels = static_cast<int>(x.shape(0));
     s.kernel = static_cast<int>(w.shape(1));
@@ -110,7 +106,7 @@ void bind_kernel_hooks(py::module_& m) {
     for (int c = 0; c < call.C; ++c)
       for (int k = 0; k < call.K; ++k) wt[static_cast<size_t>(k) * call.C + c] = w.data()[c * call.K + k];
     const kernels::KernelPath ran = kernels::depthwise_conv1d_packed(
-        call.x_packed.data(), wt.data(), call.bias_data(), call.y_packed.data(), call.shape, pack, path_or_active(path));
+        call.x_packed.data(), wt.data(), call.bias_data(), call.y_packed.data(), call.shape, pack, kernels::kernel_path_or_active(path));
     return py::make_tuple(call.unpacked_y(), kernels::kernel_path_name(ran));
   }, py::arg("x"), py::arg("w"), py::arg("bias") = py::none(), py::arg("pack") = 16, py::arg("path") = "",
   "depthwise_conv1d on ncnn's packed layout (pack 4, 8 or 16), packed and unpacked here; returns (y, path).");
@@ -119,7 +115,7 @@ void bind_kernel_hooks(py::module_& m) {
     // the int8 kernel for `path` and unpacks y: for tests against the scalar twin and NumPy.
     PackedDepthwiseCall call("int8_depthwise_conv1d", x, w, bias, pack);
     const kernels::Int8DepthwiseWeights packed =
-        kernels::pack_int8_depthwise_weights(w.data(), call.C, call.K, path_or_active(path));
+        kernels::pack_int8_depthwise_weights(w.data(), call.C, call.K, kernels::kernel_path_or_active(path));
     kernels::KernelPath ran;
     {
       py::gil_scoped_release release;
@@ -181,7 +177,7 @@ void bind_kernel_hooks(py::module_& m) {
     if (a.ndim() != 1 || b.ndim() != 1 || a.shape(0) != b.shape(0)) throw ConfigError("glu expects a and b of one shape (N,)");
     py::array_t<float> out(a.shape(0));
     const kernels::KernelPath ran =
-        kernels::glu(a.data(), b.data(), shift, out.mutable_data(), static_cast<size_t>(a.shape(0)), path_or_active(path));
+        kernels::glu(a.data(), b.data(), shift, out.mutable_data(), static_cast<size_t>(a.shape(0)), kernels::kernel_path_or_active(path));
     return py::make_tuple(out, kernels::kernel_path_name(ran));
   }, py::arg("a"), py::arg("b"), py::arg("shift") = 0.f, py::arg("path") = "",
   "a * sigmoid(b + shift) on the GLU kernel; returns (out, path).");
@@ -196,7 +192,7 @@ void bind_kernel_hooks(py::module_& m) {
         if (!b || b.ndim() != 1 || b.shape(0) != w.shape(0)) throw ConfigError("bias must be (N,)");
       }
       if (repeats < 1) throw ConfigError("repeats must be >= 1");
-      const kernels::KernelPath p = path_or_active(path);
+      const kernels::KernelPath p = kernels::kernel_path_or_active(path);
       const int n = static_cast<int>(w.shape(0)), k = static_cast<int>(w.shape(1));
       const auto packed = pack(w.data(), n, k, static_cast<size_t>(k));
       py::array_t<float> y(n);
@@ -236,7 +232,7 @@ void bind_kernel_hooks(py::module_& m) {
   m.def("int8_gemm", [](Int8Array a, Int8Array w, const std::string& path) {
     if (a.ndim() != 2 || w.ndim() != 2 || a.shape(1) != w.shape(1))
       throw ConfigError("int8_gemm expects a (M, K) and w (N, K) int8 arrays");
-    const kernels::KernelPath p = path_or_active(path);
+    const kernels::KernelPath p = kernels::kernel_path_or_active(path);
     const int m = static_cast<int>(a.shape(0)), n = static_cast<int>(w.shape(0)), k = static_cast<int>(w.shape(1));
     py::array_t<int32_t> c({m, n});
     int32_t* out = c.mutable_data();
@@ -261,7 +257,7 @@ void bind_kernel_hooks(py::module_& m) {
     kernels::KernelPath ran;
     {
       py::gil_scoped_release release;
-      ran = kernels::lstm_cell(gates.data(), hidden, c, h, hidden, path_or_active(path));
+      ran = kernels::lstm_cell(gates.data(), hidden, c, h, hidden, kernels::kernel_path_or_active(path));
     }
     return py::make_tuple(c_out, h_out, kernels::kernel_path_name(ran));
   }, py::arg("gates"), py::arg("cell"), py::arg("path") = "",
@@ -276,7 +272,7 @@ void bind_kernel_hooks(py::module_& m) {
     {
       py::gil_scoped_release release;
       const std::vector<int8_t> zero(static_cast<size_t>(k), 0);  // the layout only needs k and the path
-      const kernels::PackedInt8Weights w = kernels::pack_int8_weights(zero.data(), 1, k, k, path_or_active(path));
+      const kernels::PackedInt8Weights w = kernels::pack_int8_weights(zero.data(), 1, k, k, kernels::kernel_path_or_active(path));
       kernels::Int8Activations a;
       kernels::quantize_int8_activations(x.data(), m, static_cast<size_t>(k), w, &a);
       int8_t* out = q.mutable_data();
@@ -304,7 +300,7 @@ void bind_kernel_hooks(py::module_& m) {
       .def(py::init([](Int8Array w, const std::string& path) {
              if (w.ndim() != 2) throw ConfigError("weights must be (N, K) int8");
              return kernels::pack_int8_weights(w.data(), static_cast<int>(w.shape(0)), static_cast<int>(w.shape(1)),
-                                               static_cast<size_t>(w.shape(1)), path_or_active(path));
+                                               static_cast<size_t>(w.shape(1)), kernels::kernel_path_or_active(path));
            }),
            py::arg("w"), py::arg("path") = "")
       .def_property_readonly("path", [](const kernels::PackedInt8Weights& p) { return kernels::kernel_path_name(p.path); })

@@ -60,6 +60,10 @@ std::vector<KernelPath> supported_kernel_paths() {
   return out;
 }
 
+KernelPath kernel_path_or_active(const std::string& name) {
+  return name.empty() || name == "auto" ? active_kernel_path() : parse_kernel_path(name);
+}
+
 KernelPath active_kernel_path() {
   const int forced = g_forced.load(std::memory_order_relaxed);
   return forced < 0 ? best_path() : static_cast<KernelPath>(forced);

@@ -23,6 +23,9 @@ std::vector<KernelPath> supported_kernel_paths();
 // The path dispatched kernels run now: the forced one, else the fastest supported.
 KernelPath active_kernel_path();
 
+// The named path, or the active one for "auto" (or "").
+KernelPath kernel_path_or_active(const std::string& name);
+
 // "auto" (or "") restores automatic selection; a path this CPU lacks is a ConfigError.
 // Process-wide, so meant for tests and benchmarks, not for per-call choices.
 void set_kernel_path(const std::string& name);
