@@ -17,8 +17,8 @@ from ncasr.metrics import char_error_rate, word_error_rate
 
 TESTSET = Path(__file__).resolve().parent / "data" / "reference-lstm-en" / "test.tsv"
 
-# Measured on the bundled files (MODEL_CARD.md, "bundled test set" rows; model re-bundled in
-# session 12, 4.25 M parameters): WER 71.07 / 70.44 and CER 36.90 / 37.25 (float / int8,
+# Measured on the bundled files (MODEL_CARD.md, "bundled test set" rows; the current bundle,
+# 4.25 M parameters): WER 71.07 / 70.44 and CER 36.90 / 37.25 (float / int8,
 # through ncasr's int8 LSTM layer). The model is under-trained, so the WER alone sits not far
 # from what a broken pipeline scores; the character error rate separates them (empty or
 # garbage output scores ~100 %). Margins of 3 WER / 5 CER points cover float rounding across

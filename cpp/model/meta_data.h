@@ -1,6 +1,6 @@
 #pragma once
 // Model metadata carried by the encoder's SherpaMetaData layer, validated per
-// architecture (key meanings: shared/docs/sherpa-ncnn-contract.md §1).
+// architecture (key meanings: meta_data.cc, and the icefall export docs for sherpa-ncnn).
 #include <map>
 #include <string>
 #include <vector>

@@ -90,7 +90,7 @@ def main(argv=None):
         for kind, res in w["result"].items():
             name = "exp/ncnn" if kind == "ncnn" else Path(w["checkpoint"]).name
             for s, r in res.items():
-                # evaluations before session 14 have no CER
+                # older evaluations have no CER
                 lines.append(f"| {kind} {name} | {s} | {r['wer']} | {r.get('cer', '')} | {r['words']} "
                              f"| {r['utts']} |")
     lines += by_voice_lines(wers)
@@ -151,9 +151,9 @@ def add_int8(out: Path, calibration_utts: int) -> dict:
     audio = [path for path, _, _ in dev[:: max(1, len(dev) // calibration_utts)][:calibration_utts]]
     with tempfile.TemporaryDirectory() as tmp:
         q = Path(tmp) / "int8"
-        # Measured on the session-2 model (dev/test WER points vs float): plain KL +0.31/+0.46;
+        # Measured on an earlier 2.44 M model (dev/test WER points vs float): plain KL +0.31/+0.46;
         # keeping the layers below a 0.9995 chunk cosine float (the two front-end convs) with
-        # fp16 storage for them +0.27/+0.00 at 27.5 % of the float encoder. On the session-3
+        # fp16 storage for them +0.27/+0.00 at 27.5 % of the float encoder. On a later
         # model, letting the budget also keep a Gemm float cost 4 % of size for no WER
         # (int8 dev/test 69.25/86.01 vs 68.56/85.89 without): only calibrated layers may stay.
         report = ncasr.quantize_model(out, q, audio, method="kl", auto_exclude=AUTO_EXCLUDE,

@@ -7,7 +7,7 @@ Prints both WERs, B - A, its 95 % interval and how often B was better over resam
 utterances. Errors are counted per utterance once; each resample draws utterances with
 replacement and pairs A's and B's errors on the same draws, so the sentences both get wrong
 do not count as noise twice. On the 200-utterance test split the interval is about ±1.8
-points (session 14), so gains smaller than that are not re-bundled.
+points, so gains smaller than that are not re-bundled.
 """
 from __future__ import annotations
 

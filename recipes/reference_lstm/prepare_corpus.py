@@ -146,12 +146,12 @@ DEFAULT_SHARES = {"espeak": 0.30, "mbrola": 0.15, "flite": 0.20, "pico": 0.15,
                   # more human voice sources (non-free mbrola-xx, festvox-rablpc16k,
                   # festvox-don); off by default so the documented corpora stay reproducible
                   "mbrola_accented": 0.0, "festival_rab": 0.0, "festival_don": 0.0,
-                  # HTS-style RHVoice speakers and piper's neural VITS voice (session 9)
+                  # HTS-style RHVoice speakers and piper's neural VITS voice
                   "rhvoice": 0.0, "piper": 0.0,
-                  # hibari-tts (PyPI): a small neural US voice distilled from Kokoro's af_heart (session 10)
+                  # hibari-tts (PyPI): a small neural US voice distilled from Kokoro's af_heart
                   "hibari": 0.0,
                   # festival's own front end (CMU lexicon, durations, intonation) driving the
-                  # mbrola us1/us2/en1 diphones (festvox-us1/-us2/-en1; session 12)
+                  # mbrola us1/us2/en1 diphones (festvox-us1/-us2/-en1)
                   "festival_mbrola": 0.0}
 
 # English through other languages' diphone databases: 16 further speakers (9 M, 7 F)

@@ -24,14 +24,14 @@ if [ "$STAGE" -le 0 ] && [ "$STOP" -ge 0 ]; then
     festvox-rablpc16k festvox-don
   # stage 1c: RHVoice's English speakers (non-free); piper and hibari come with the [recipe] extra
   apt-get install -y rhvoice rhvoice-english
-  # session 12: festival driving the mbrola us1/us2/en1 diphones (us3 is a held-out test speaker)
+  # festival driving the mbrola us1/us2/en1 diphones (us3 is a held-out test speaker)
   apt-get install -y festvox-us1 festvox-us2 festvox-en1
   pip install ".[recipe]"  # ncasr itself plus torch, sentencepiece, pnnx, ... (= recipes/requirements.txt)
 fi
-# The corpus of the session-12 bundle: 24,000 utterances with the session-2 engine shares (~50 min),
+# The corpus of the bundled model: 24,000 utterances with the first engine shares (~50 min),
 # then 10,000 more from 18 further training speakers (1b, ~12 min), then 10,000 more from
 # RHVoice, piper and the accented mbrola voices (1c, ~20 min), then 1d-1f: 67,780 utts.
-# Session 2's reduced corpus: CORPUS_ARGS="--train-utts 7000 ..." EXTEND=0 (README).
+# A reduced corpus: CORPUS_ARGS="--train-utts 7000 ..." EXTEND=0 (README).
 CORPUS_ARGS=${CORPUS_ARGS---train-utts 24000 --dev-sents 300 --test-sents 200 --shares espeak=0.25,mbrola=0.22,flite=0.25,pico=0.15,festival_hts=0.05,festival_kal=0.08}
 EXTEND=${EXTEND:-10000}
 if [ "$STAGE" -le 1 ] && [ "$STOP" -ge 1 ]; then
@@ -51,18 +51,18 @@ if [ "$STAGE" -le 1 ] && [ "$STOP" -ge 1 ]; then
     --shares rhvoice=0.35,piper=0.2,mbrola_accented=0.2,festival_rab=0.1,festival_don=0.1,festival_kal=0.05
   extend_once .extended4 --extend 8000 --respeak \
     --shares hibari=0.3,rhvoice=0.25,piper=0.2,mbrola_accented=0.15,festival_rab=0.05,festival_don=0.05
-  # 1f (session 12): 6,000 prompts spoken again by festival driving the mbrola us1/us2/en1 diphones
+  # 1f: 6,000 prompts spoken again by festival driving the mbrola us1/us2/en1 diphones
   extend_once .extended5 --extend 6000 --respeak --shares festival_mbrola=1
 fi
 if [ "$STAGE" -le 2 ] && [ "$STOP" -ge 2 ]; then $N python -m recipes.reference_lstm.train_bpe --vocab-size 256; fi
 if [ "$STAGE" -le 3 ] && [ "$STOP" -ge 3 ]; then $N python -m recipes.reference_lstm.compute_features --jobs 2; fi
-# The session-8/9 run: the default ModelConfig (4.25 M parameters), pruned RNN-T loss, VTLP and
-# random-EQ speaker perturbation, bf16 autocast (session 9; drop --amp on CPUs without BF16).
+# The training run: the default ModelConfig (4.25 M parameters), pruned RNN-T loss, VTLP and
+# random-EQ speaker perturbation, bf16 autocast (drop --amp on CPUs without BF16).
 # Resumable; --num-epochs bounds it (about 30 min per epoch here). A second command then
-# resumes it with SpecAugment and dropout 0.1 to epoch 15 (later flags win), as the session-12
-# bundle was finished; its exact phases, corpus by corpus, are in MODEL_CARD.md: this is the
+# resumes it with SpecAugment and dropout 0.1 to epoch 15 (later flags win), as the bundled
+# model was finished; its exact phases, corpus by corpus, are in MODEL_CARD.md: this is the
 # one-run equivalent, not a replay.
-# Session 2's 2.44 M model: MC='{"encoder_dim":160,"decoder_dim":160,"rnn_hidden_size":320,
+# An earlier 2.44 M model: MC='{"encoder_dim":160,"decoder_dim":160,"rnn_hidden_size":320,
 # "dim_feedforward":512,"joiner_dim":192}' and its TRAIN_ARGS in the README.
 MC=${MC:-'{}'}
 TRAIN_ARGS=${TRAIN_ARGS:---threads 2 --max-frames 8000 --num-epochs 10 --lr 1e-3 --warmup 300 --ctc-weight-start 1.0 --ctc-weight 0.3 --ctc-decay-steps 1500 --sort-first-epoch --spec-aug 0 --vtlp 0.5 --eq 0.5 --pruned-range 5 --pruned-warmup 1500 --amp bf16 --dev-every 500 --dev-utts 100 --ckpt-minutes 5 --log-every 50}

@@ -87,8 +87,7 @@ def spec_augment(x, lens, rng: random.Random, masks: int = 2, max_freq: int = 10
                  max_time: int = 20, max_time_frac: float = 0.1):
     """Per utterance: `masks` frequency bands of up to max_freq bins and `masks` time spans of
     up to max_time frames (and at most max_time_frac of the utterance) replaced by their mean.
-    (Until session 11 a frequency band's mean also counted the batch padding's zeros, which
-    pulled it towards 0 in batches with much padding; SpecAugment was off since session 7.)"""
+    The mean leaves out the batch padding's zeros, which would pull it towards 0."""
     n, t, f = x.shape
     for k in range(n):
         L = int(lens[k])  # the mean is taken over the utterance only: padding stays zero
