@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from ncasr.calibration import abs_histogram, abs_max, kernel_paths
+from ncasr.quantization.statistics import abs_histogram, abs_max, kernel_paths
 
 
 def timed(fn) -> float:

@@ -54,11 +54,18 @@ def main() -> int:
     write_manifest(manifest, [(w, 0.0, "unknown") for w in wavs])
     cmd = ["bench", *folders, "--manifest", str(manifest), "--num-threads", args.threads,
            "--repeat", args.repeat, "--latency-files", "1", "--storage", args.storage]
-    if args.json:
-        cmd += ["--json", args.json]
     if args.plot:
         cmd += ["--plot", args.plot]
-    return ncasr_main(cmd)
+    if not args.json:
+        return ncasr_main(cmd)
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):  # `ncasr bench --json` prints the records
+        rc = ncasr_main(cmd + ["--json"])
+    Path(args.json).write_text(out.getvalue(), encoding="utf-8")
+    return rc
 
 
 if __name__ == "__main__":

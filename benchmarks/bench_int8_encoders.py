@@ -57,7 +57,7 @@ def measure(arch: str, threads: int, feats: np.ndarray, seconds: float, rounds: 
         from helpers.speech import make_test_wavs
 
         wavs = make_test_wavs(CACHE.parent / "bench-wavs", count=max(2, CALIBRATION_WAVS))[:CALIBRATION_WAVS]
-        print(ncasr.quantize_model(model, qc, wavs, force=True, progress=False), file=sys.stderr)
+        print(ncasr.quantize(model, qc, calibration=wavs, force=True, progress=False), file=sys.stderr)
     recs = {name: ncasr.Recognizer.from_dir(Path(f"{model}{suffix}"), num_threads=threads, **kw)
             for name, (suffix, kw) in VARIANTS.items()}
     for rec in recs.values():

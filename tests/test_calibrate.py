@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 
 import ncasr
 from ncasr import _core
-from ncasr.calibration import calibrate_model, table_for_net
+from ncasr.quantization.statistics import table_for_net
 from conftest import SMALL_MODELS, fixture_dir
 
 
@@ -20,7 +21,7 @@ def rows(table):
 @pytest.mark.parametrize("name", SMALL_MODELS)
 def test_every_target_gets_a_finite_positive_scale(name, test_wavs):
     model = fixture_dir(name)
-    result = calibrate_model(model, test_wavs[:2], num_workers=1, progress=False)
+    result = ncasr.calibrate(model, test_wavs[:2], num_workers=1, progress=False)
     runner = _core.ActivationRunner(str(model))
     expected = {f"{t['net']}/{t['layer']}" for t in runner.targets}
     got = set(result.table.keys())
@@ -39,7 +40,7 @@ def test_minmax_scale_is_127_over_the_observed_absmax(test_wavs):
         x, rate = ncasr.load_audio(path)
         a, _ = runner.absmax(x, rate)
         absmax = np.maximum(absmax, a)
-    table = ncasr.calibrate(model, test_wavs[:2], method="minmax", num_workers=1, progress=False)
+    table = ncasr.calibrate(model, test_wavs[:2], method="minmax", num_workers=1, progress=False).table
     for t, m in zip(runner.targets, absmax):
         key = f"{t['net']}/{t['layer']}"
         if m > 0:
@@ -49,8 +50,8 @@ def test_minmax_scale_is_127_over_the_observed_absmax(test_wavs):
 @pytest.mark.parametrize("collect", ["two_pass", "online"])
 def test_table_does_not_depend_on_the_worker_count(collect, test_wavs):
     model = fixture_dir("zipformer-small")
-    one = calibrate_model(model, test_wavs[:3], collect=collect, num_workers=1, progress=False)
-    two = calibrate_model(model, test_wavs[:3], collect=collect, num_workers=2, progress=False)
+    one = ncasr.calibrate(model, test_wavs[:3], collect=collect, num_workers=1, progress=False)
+    two = ncasr.calibrate(model, test_wavs[:3], collect=collect, num_workers=2, progress=False)
     assert rows(one.table) == rows(two.table)
 
 
@@ -58,15 +59,15 @@ def test_table_does_not_depend_on_the_worker_count(collect, test_wavs):
                                              ("minmax", 1)])
 def test_progress_counts_every_pass(method, passes, test_wavs):
     calls = []
-    calibrate_model(fixture_dir("lstm-small"), test_wavs[:2], method=method, num_workers=2,
+    ncasr.calibrate(fixture_dir("lstm-small"), test_wavs[:2], method=method, num_workers=2,
                     progress=lambda done, total: calls.append((done, total)))
     assert sorted(calls) == [(i, 2 * passes) for i in range(1, 2 * passes + 1)]
 
 
 def test_methods_give_different_scales(test_wavs):
     model = fixture_dir("lstm-small")
-    kl = rows(ncasr.calibrate(model, test_wavs[:2], method="kl", progress=False))
-    mm = rows(ncasr.calibrate(model, test_wavs[:2], method="minmax", progress=False))
+    kl = rows(ncasr.calibrate(model, test_wavs[:2], method="kl", progress=False).table)
+    mm = rows(ncasr.calibrate(model, test_wavs[:2], method="minmax", progress=False).table)
     assert kl.keys() == mm.keys()
     # KL clips outliers, so its scale is never below min-max's and above it somewhere.
     assert all(kl[k] >= mm[k] * (1 - 1e-6) for k in kl)
@@ -74,7 +75,7 @@ def test_methods_give_different_scales(test_wavs):
 
 
 def test_table_for_net_strips_the_prefix_and_round_trips(tmp_path, test_wavs):
-    table = ncasr.calibrate(fixture_dir("lstm-small"), test_wavs[:1], progress=False)
+    table = ncasr.calibrate(fixture_dir("lstm-small"), test_wavs[:1], progress=False).table
     joiner = table_for_net(table, "joiner")
     assert joiner.keys() and all("/" not in k for k in joiner.keys())
     assert all(joiner[k] == table[f"joiner/{k}"] for k in joiner.keys())
@@ -88,11 +89,11 @@ def test_audio_sources_folder_manifest_and_arrays(tmp_path, test_wavs):
     x, rate = ncasr.load_audio(test_wavs[0])
     manifest = tmp_path / "m.tsv"
     manifest.write_text(f"path\ttext\n{test_wavs[0]}\thello\n")
-    from_array = rows(ncasr.calibrate(model, x, sample_rate=rate, progress=False))
-    from_pair = rows(ncasr.calibrate(model, [(x, rate)], progress=False))
-    from_manifest = rows(ncasr.calibrate(model, manifest, progress=False))
+    from_array = rows(ncasr.calibrate(model, x, sample_rate=rate, progress=False).table)
+    from_pair = rows(ncasr.calibrate(model, [(x, rate)], progress=False).table)
+    from_manifest = rows(ncasr.calibrate(model, manifest, progress=False).table)
     assert from_array == from_pair == from_manifest
-    folder = rows(ncasr.calibrate(model, test_wavs[0].parent, method="minmax", progress=False))
+    folder = rows(ncasr.calibrate(model, test_wavs[0].parent, method="minmax", progress=False).table)
     assert folder  # every wav of the folder
 
 
@@ -128,3 +129,17 @@ def test_cli_calibrate_writes_a_loadable_table(tmp_path, test_wavs, capsys):
     table = ncasr.ScaleTable.load(str(out))
     assert any(k.startswith("encoder/") for k in table.keys())
     assert "activation scales" in capsys.readouterr().out
+    assert main(["calibrate", str(fixture_dir("conv-emformer-small")), str(test_wavs[0]),
+                 "-o", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["table"] == str(out) and summary["scales"] == len(table) and summary["method"] == "kl"
+
+
+def test_calibration_keeps_probe_utterances_and_a_summary(test_wavs):
+    cal = ncasr.calibrate(fixture_dir("lstm-small"), test_wavs[:3], progress=False, probe_utterances=2)
+    assert [name for _, _, name in cal.probe] == [str(w) for w in test_wavs[:2]]
+    s = cal.summary()
+    assert (s.method, s.utterances, s.scales) == ("kl", 3, len(cal.table))
+    assert json.loads(json.dumps(cal.to_dict()))["scales"] == len(cal.table)
+    with pytest.raises(ncasr.ConfigError, match="collect"):
+        ncasr.calibrate(fixture_dir("lstm-small"), test_wavs[:1], collect="three_pass")

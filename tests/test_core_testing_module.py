@@ -35,6 +35,6 @@ def test_hooks_moved_to_testing():
 
 
 def test_package_kernel_controls_stay_top_level():
-    # ncasr.calibration and ncasr.bench use these, so they stay on _core itself.
+    # ncasr.quantization.statistics and ncasr.bench use these, so they stay on _core itself.
     for name in ["kernel_paths", "kernel_path", "set_kernel_path", "abs_max", "abs_histogram"]:
         assert hasattr(_core, name), name

@@ -1,5 +1,5 @@
 """The int8 converter: LSTM, Gemm and (T, C) InnerProduct without calibration; Convolution
-with a calibration table (quantize_model)."""
+with a calibration table (ncasr.quantize with calibration audio)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import soundfile as sf
 
 import ncasr
 from ncasr import _core
-from ncasr.int8_model import quantize, quantize_model
+from ncasr import LayerOutcome, QuantizeOptions, quantize
 from conftest import SMALL_MODELS, fixture_dir, fp32_dir
 from helpers.knf import knf_fbank
 
@@ -56,21 +56,22 @@ def converted(float_models, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def ncasr_gemm(float_models, tmp_path_factory):
-    return {name: quantize(d, tmp_path_factory.mktemp(name + "-ncasr") / "out", ncasr_int8_gemm=True)
+    return {name: quantize(d, tmp_path_factory.mktemp(name + "-ncasr") / "out",
+                            options=QuantizeOptions(ncasr_int8_gemm=True))
             for name, d in float_models.items()}
 
 
 @pytest.fixture(scope="module")
 def ncasr_dw(float_models, tmp_path_factory):
     return {name: quantize(float_models[name], tmp_path_factory.mktemp(name + "-dw") / "out",
-                           ncasr_int8_depthwise=True)
+                           options=QuantizeOptions(ncasr_int8_depthwise=True))
             for name in ("conv-emformer-small", "zipformer-small")}
 
 
 @pytest.fixture(scope="module")
 def calibrated(float_models, tmp_path_factory, test_wavs):
-    return {name: quantize_model(d, tmp_path_factory.mktemp(name + "-cal") / "out",
-                                 test_wavs[:3], progress=False, auto_exclude=MIN_COSINE)
+    return {name: quantize(d, tmp_path_factory.mktemp(name + "-cal") / "out", calibration=test_wavs[:3],
+                           progress=False, options=QuantizeOptions(auto_exclude=MIN_COSINE))
             for name, d in float_models.items()}
 
 
@@ -80,25 +81,24 @@ def test_every_input_blob_is_accounted_for(float_models, converted):
             files = ncasr.inspect_model(float_models[name])
             src = getattr(files, net)
             wm = _core.weight_map(src.param, src.bin)
-            layers = [l for l in report.layers if l["net"] == net]
-            assert [l["name"] for l in layers] == [l["name"] for l in wm["layers"]]
-            assert [l["blobs_in"] for l in layers] == [len(l["blobs"]) for l in wm["layers"]]
-            assert sum(l["bytes_in"] for l in layers) == summary["bytes_in"] == wm["file_bytes"]
+            layers = [l for l in report.layers if l.net == net]
+            assert [l.name for l in layers] == [l["name"] for l in wm["layers"]]
+            assert sum(l.bytes_in for l in layers) == summary.bytes_in == wm["file_bytes"]
             for l in layers:  # what stays float is copied byte for byte
-                if not l["action"].startswith("int8"):
-                    assert l["bytes_out"] == l["bytes_in"], l
+                if l.outcome is not LayerOutcome.INT8:
+                    assert l.bytes_out == l.bytes_in, l
 
 
 def test_custom_layer_weights_survive(converted):
-    ups = [l for l in converted["zipformer-small"].layers if l["type"] == "SimpleUpsample"]
-    assert len(ups) == 4 and all(l["bytes_out"] == l["bytes_in"] > 0 for l in ups)
+    ups = [l for l in converted["zipformer-small"].layers if l.type == "SimpleUpsample"]
+    assert len(ups) == 4 and all(l.bytes_out == l.bytes_in > 0 for l in ups)
 
 
 def test_quantized_layers_and_sizes(converted):
     lstm = converted["lstm-small"]
-    actions = {(l["type"], l["action"]) for l in lstm.layers}
-    assert ("LSTM", "int8") in actions and ("Gemm", "int8") in actions
-    assert lstm.nets["encoder"]["bytes_out"] < 0.55 * lstm.nets["encoder"]["bytes_in"]
+    actions = {(l.type, l.outcome, l.int8_type) for l in lstm.layers}
+    assert ("LSTM", LayerOutcome.INT8, "LSTM") in actions and ("Gemm", LayerOutcome.INT8, "Gemm") in actions
+    assert lstm.nets["encoder"].bytes_out < 0.55 * lstm.nets["encoder"].bytes_in
     out = ncasr.inspect_model(lstm.out_dir)
     assert out.encoder.param.endswith(".int8.param")
     wm = _core.weight_map(out.encoder.param, out.encoder.bin)
@@ -108,37 +108,37 @@ def test_quantized_layers_and_sizes(converted):
 
 def test_innerproduct_on_rows_becomes_int8_gemm(converted):
     for name, report in converted.items():
-        ip = [l for l in report.layers if l["type"] == "InnerProduct" and l["net"] == "encoder"]
-        gemm = [l for l in ip if l["action"] == "int8 as Gemm"]
+        ip = [l for l in report.layers if l.type == "InnerProduct" and l.net == "encoder"]
+        gemm = [l for l in ip if l.outcome is LayerOutcome.INT8 and l.int8_type == "Gemm"]
         if name != "lstm-small":
             assert len(gemm) >= 0.5 * len(ip) > 0, name
         for l in gemm:  # int8 weights: a half of fp16 bytes, a quarter of fp32
-            assert l["bytes_out"] < 0.55 * l["bytes_in"], l
+            assert l.bytes_out < 0.55 * l.bytes_in, l
         out = ncasr.inspect_model(report.out_dir)
         assert out.encoder.layer_types.get("InnerProduct", 0) == len(ip) - len(gemm)
 
 
 def test_pointwise_conv1d_becomes_int8_gemm(converted):
     for name in ("zipformer-small", "conv-emformer-small"):
-        conv1d = [l for l in converted[name].layers if l["type"] == "Convolution1D"]
-        assert conv1d and all(l["action"] == "int8 as Gemm" for l in conv1d), name
+        conv1d = [l for l in converted[name].layers if l.type == "Convolution1D"]
+        assert conv1d and all(l.int8_type == "Gemm" for l in conv1d), name
         out = ncasr.inspect_model(converted[name].out_dir)
         assert "Convolution1D" not in out.encoder.layer_types
 
 
 def test_calibrated_conversion_quantizes_convolutions(calibrated):
     for name, report in calibrated.items():
-        convs = [l for l in report.layers if l["type"] == "Convolution"]
-        int8 = [l for l in convs if l["action"] == "int8"]
-        kept = [l for l in convs if l["action"] != "int8"]
+        convs = [l for l in report.layers if l.type == "Convolution"]
+        int8 = [l for l in convs if l.outcome is LayerOutcome.INT8]
+        kept = [l for l in convs if l.outcome is not LayerOutcome.INT8]
         assert int8, name
-        assert all(l["action"].startswith("kept float: sensitive") for l in kept), kept
-        auto = report.calibration["auto_exclude"]
-        assert sorted(auto["excluded"]) == sorted(l["name"] for l in kept)
-        assert auto["min_cosine"] >= MIN_COSINE
-        assert report.calibration["scales"] > 0
+        assert all(l.outcome is LayerOutcome.SENSITIVE and "min cosine" in l.reason for l in kept), kept
+        auto = report.auto_exclude
+        assert sorted(auto.excluded) == sorted(l.key for l in kept)
+        assert auto.reached >= MIN_COSINE and report.encoder_cosine == auto.reached
+        assert report.calibration.scales > 0 and report.cosine_utterances == 2
         table = ncasr.ScaleTable.load(f"{report.out_dir}/calibration.table")
-        assert all(f"encoder/{l['name']}" in table.keys() for l in convs if l["net"] == "encoder")
+        assert all(l.key in table.keys() for l in convs if l.net == "encoder")
 
 
 @pytest.mark.parametrize("variant", ["converted", "calibrated", "ncasr_gemm"])
@@ -180,18 +180,17 @@ def test_ncasr_int8_gemm_models_say_they_are_ncasr_only(name, converted, ncasr_g
     scale per output channel (more scale floats than ncnn's one), recorded in NCASR-ONLY.txt;
     an ordinary conversion has neither."""
     ours, plain = ncasr_gemm[name], converted[name]
-    assert [l["name"] for l in ours.layers if l["action"].startswith("int8")] == \
-        [l["name"] for l in plain.layers if l["action"].startswith("int8")]
-    gemms = [l for l in ours.layers if l["action"] == "int8 as NcasrInt8Gemm"]
-    plain_gemms = {l["name"]: l for l in plain.layers if l["action"] in ("int8", "int8 as Gemm")
-                   and l["type"] in ("Gemm", "InnerProduct", "Convolution1D")}
+    assert [l.key for l in ours.layers_with(LayerOutcome.INT8)] == \
+        [l.key for l in plain.layers_with(LayerOutcome.INT8)]
+    gemms = [l for l in ours.layers if l.int8_type == "NcasrInt8Gemm"]
+    plain_gemms = {l.key: l for l in plain.layers if l.int8_type == "Gemm"}
     assert len(gemms) == len(plain_gemms) > 0
     for l in gemms:
-        assert l["bytes_out"] >= plain_gemms[l["name"]]["bytes_out"]
+        assert l.bytes_out >= plain_gemms[l.key].bytes_out
     params = " ".join(p.read_text() for p in Path(ours.out_dir).glob("*.param"))
     assert "NcasrInt8Gemm" in params and " 28=1" in params
     note = (Path(ours.out_dir) / "NCASR-ONLY.txt").read_text()
-    assert "NcasrInt8Gemm" in note and f"{gemms[0]['net']}/{gemms[0]['name']}" in note
+    assert "NcasrInt8Gemm" in note and gemms[0].key in note
     assert not (Path(plain.out_dir) / "NCASR-ONLY.txt").exists()
     rec = ncasr.Recognizer.from_dir(ours.out_dir)
     assert rec._r.encoder_overrides.get("NcasrInt8Gemm", 0) == 0  # its own type, not an override
@@ -203,8 +202,7 @@ def test_ncnn_int8_gemm_runs_on_ncasr_kernels_when_asked(name, converted, test_w
     feats = knf_fbank(samples, rate)
     ncnn_rec = ncasr.Recognizer.from_dir(converted[name].out_dir, use_fp16_storage=False)
     ours = ncasr.Recognizer.from_dir(converted[name].out_dir, use_fp16_storage=False, int8_gemm_ncasr=True)
-    n_gemm = sum(l["action"] in ("int8", "int8 as Gemm") and l["net"] == "encoder"
-                 and l["type"] in ("Gemm", "InnerProduct", "Convolution1D") for l in converted[name].layers)
+    n_gemm = sum(l.int8_type == "Gemm" and l.net == "encoder" for l in converted[name].layers)
     assert ours._r.encoder_overrides.get("NcasrInt8Gemm", 0) == n_gemm > 0
     assert "NcasrInt8Gemm" not in ncnn_rec._r.encoder_overrides
     for a, b in zip(ncnn_rec._r.encode(feats), ours._r.encode(feats)):
@@ -218,7 +216,7 @@ def test_ncnn_int8_lstm_runs_on_ncasr_kernels_when_asked(converted, test_wavs):
     out = converted["lstm-small"].out_dir
     ref = ncasr.Recognizer.from_dir(converted["lstm-small"].model_dir, use_fp16_storage=False)
     ours = ncasr.Recognizer.from_dir(out, use_fp16_storage=False, lstm_int8_ncasr=True)
-    n_lstm = sum(l["type"] == "LSTM" and l["action"] == "int8" for l in converted["lstm-small"].layers)
+    n_lstm = sum(l.type == "LSTM" and l.outcome is LayerOutcome.INT8 for l in converted["lstm-small"].layers)
     assert ours._r.encoder_overrides.get("NcasrLSTMInt8") == n_lstm and n_lstm > 0
     for i, (a, b) in enumerate(zip(ref._r.encode(feats), ours._r.encode(feats))):
         cos = float((a * b).sum() / (np.linalg.norm(a) * np.linalg.norm(b)))
@@ -250,18 +248,19 @@ def test_ncasr_int8_depthwise_models(name, count, float_models, converted, ncasr
     int8 model (within 0.06, the bound of the other ncasr-only layers) and encoder outputs
     within cosine 0.999 of it, chunk by chunk."""
     ours, plain = ncasr_dw[name], converted[name]
-    dws = [l for l in ours.layers if l["type"] == "ConvolutionDepthWise1D" and l["net"] == "encoder"]
-    assert len(dws) == count and all(l["action"] == "int8 as NcasrDepthwiseConv1DInt8" for l in dws)
-    assert all(l["bytes_out"] < 0.65 * l["bytes_in"] for l in dws)  # int8 taps; bias, scales float
+    dws = [l for l in ours.layers if l.type == "ConvolutionDepthWise1D" and l.net == "encoder"]
+    assert len(dws) == count and all(l.int8_type == "NcasrDepthwiseConv1DInt8" for l in dws)
+    assert all(l.bytes_out < 0.65 * l.bytes_in for l in dws)  # int8 taps; bias, scales float
     # the decoder's context conv converts only where it has one filter per channel
     for l in ours.layers:
-        if l["type"] == "ConvolutionDepthWise1D" and l["net"] == "decoder":
-            grouped = "not a stride-1, dilation-1 convolution with one filter per channel" in l["action"]
-            assert grouped or l["action"] == "int8 as NcasrDepthwiseConv1DInt8", l["action"]
-    kept = [l for l in plain.layers if l["type"] == "ConvolutionDepthWise1D"]
-    assert len(kept) >= count and all("ncnn has no int8" in l["action"] for l in kept)
+        if l.type == "ConvolutionDepthWise1D" and l.net == "decoder":
+            grouped = "not a stride-1, dilation-1 convolution with one filter per channel" in l.reason
+            assert grouped or l.int8_type == "NcasrDepthwiseConv1DInt8", l
+    kept = [l for l in plain.layers if l.type == "ConvolutionDepthWise1D"]
+    assert len(kept) >= count and all(l.outcome is LayerOutcome.KEPT_FLOAT and "ncnn has no int8" in l.reason
+                                      for l in kept)
     note = (Path(ours.out_dir) / "NCASR-ONLY.txt").read_text()
-    assert "NcasrDepthwiseConv1DInt8" in note and f"encoder/{dws[0]['name']}" in note
+    assert "NcasrDepthwiseConv1DInt8" in note and dws[0].key in note
     assert "--ncasr-int8-depthwise" in note and "NcasrInt8Gemm:" not in note
 
     ref = ncasr.Recognizer.from_dir(float_models[name], use_fp16_storage=False)
@@ -304,22 +303,27 @@ def test_corrupted_model_writes_nothing(float_models, tmp_path):
 
 
 def test_sensitivity_ranks_worst_first_and_auto_exclude_starts_there(float_models, test_wavs):
-    from ncasr.sensitivity import auto_exclude, measure_sensitivity
+    from ncasr.data import gather_audio
+    from ncasr.quantization.sensitivity import Probe, auto_exclude, measure_sensitivity
 
     model = float_models["lstm-small"]
-    table = ncasr.calibrate(model, test_wavs[:2], progress=False)
+    table = ncasr.calibrate(model, test_wavs[:2], progress=False).table
     report = measure_sensitivity(model, test_wavs[:2], table, types=["Convolution"])
     cos = [l.min_cosine for l in report.layers]
     assert len(cos) == 3 and cos == sorted(cos) and all(0.9 < c <= 1.0 for c in cos)
     assert all(0.0 <= l.token_agreement <= 1.0 and l.rel_error >= 0 for l in report.layers)
-    auto = auto_exclude(model, test_wavs[:2], table, min_cosine=0.99999)
-    assert auto["exclude"][0] == report.layers[0].name
-    assert auto_exclude(model, test_wavs[:2], table, min_cosine=0.5)["exclude"] == []
+    assert all(l.key.startswith("encoder/") for l in report.layers)
+    only = measure_sensitivity(model, test_wavs[:2], table, candidates=[report.layers[0].key])
+    assert [l.key for l in only.layers] == [report.layers[0].key]
+    probe = Probe(model, gather_audio(test_wavs[:2]))
+    auto = auto_exclude(model, probe, table, QuantizeOptions(), min_cosine=0.99999)
+    assert auto.excluded[0] == report.layers[0].key
+    assert auto_exclude(model, probe, table, QuantizeOptions(), min_cosine=0.5).excluded == ()
     # An unreachable budget: with dynamic=False only the calibrated convolutions may stay float.
-    static = auto_exclude(model, test_wavs[:2], table, min_cosine=0.99999, dynamic=False)
-    assert sorted(static["exclude"]) == sorted(l.name for l in report.layers)
-    assert static["min_cosine"] < 0.99999
-    assert len(auto["exclude"]) > len(static["exclude"])  # the full run went on to LSTM/Gemm
+    static = auto_exclude(model, probe, table, QuantizeOptions(auto_exclude_dynamic=False), min_cosine=0.99999)
+    assert sorted(static.excluded) == sorted(l.key for l in report.layers)
+    assert static.reached < 0.99999
+    assert len(auto.excluded) > len(static.excluded)  # the full run went on to LSTM/Gemm
 
 
 def test_cli_quantize_with_calibration_and_auto_exclude(float_models, tmp_path, test_wavs, capsys):
@@ -331,18 +335,21 @@ def test_cli_quantize_with_calibration_and_auto_exclude(float_models, tmp_path, 
     import json
 
     report = json.loads(capsys.readouterr().out)
-    assert report["calibration"]["auto_exclude"]["min_cosine"] >= 0.999
+    assert report["auto_exclude"]["reached"] >= 0.999 and report["encoder_cosine"] >= 0.999
+    assert ncasr.QuantizeReport.from_dict(report).auto_exclude.reached == report["auto_exclude"]["reached"]
     assert (out / "calibration.table").is_file()
     assert main(["quantize", str(float_models["lstm-small"]), str(tmp_path / "r"),
                  "--table", str(out / "calibration.table")]) == 2
     assert "names layers this model lacks" in capsys.readouterr().err
     assert main(["quantize", str(float_models["lstm-small"]), str(tmp_path / "s"), "--calibration",
                  str(test_wavs[0]), "--auto-exclude", "0.99999", "--calibrated-only", "--json"]) == 0
-    kept = json.loads(capsys.readouterr().out)["calibration"]["auto_exclude"]["excluded"]
-    layers = {l["name"]: l["type"] for l in quantize(float_models["lstm-small"], tmp_path / "t").layers}
+    kept = json.loads(capsys.readouterr().out)["auto_exclude"]["excluded"]
+    layers = {l.key: l.type for l in quantize(float_models["lstm-small"], tmp_path / "t").layers}
     assert kept and all(layers[n] == "Convolution" for n in kept)
     assert main(["quantize", str(float_models["lstm-small"]), str(tmp_path / "u"), "--calibrated-only"]) == 2
     assert "--calibrated-only" in capsys.readouterr().err
+    assert main(["quantize", str(float_models["lstm-small"]), str(tmp_path / "v"), "--auto-exclude", "0.9"]) == 2
+    assert "auto_exclude needs calibration audio" in capsys.readouterr().err
 
 
 def test_cli_writes_ncasr_int8_depthwise(float_models, tmp_path, capsys):
@@ -355,7 +362,7 @@ def test_cli_writes_ncasr_int8_depthwise(float_models, tmp_path, capsys):
     model = float_models["zipformer-small"]
     assert main(["quantize", str(model), str(tmp_path / "py"), "--ncasr-int8-depthwise", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    n = sum(l["action"] == "int8 as NcasrDepthwiseConv1DInt8" for l in report["layers"])
+    n = sum(l["outcome"] == "int8" and l["int8_type"] == "NcasrDepthwiseConv1DInt8" for l in report["layers"])
     assert n == 20
     assert "NcasrDepthwiseConv1DInt8" in (tmp_path / "py" / "NCASR-ONLY.txt").read_text()
 
@@ -363,8 +370,8 @@ def test_cli_writes_ncasr_int8_depthwise(float_models, tmp_path, capsys):
 def test_fp16_storage_halves_the_float_blobs(float_models, tmp_path, test_wavs):
     model = float_models["lstm-small"]
     plain = quantize(model, tmp_path / "plain")
-    half = quantize(model, tmp_path / "half", fp16_storage=True)
-    assert half.nets["encoder"]["bytes_out"] < plain.nets["encoder"]["bytes_out"]
+    half = quantize(model, tmp_path / "half", options=QuantizeOptions(fp16_storage=True))
+    assert half.nets["encoder"].bytes_out < plain.nets["encoder"].bytes_out
     out = ncasr.inspect_model(half.out_dir)
     wm = _core.weight_map(out.encoder.param, out.encoder.bin)
     storages = {b["storage"] for l in wm["layers"] for b in l["blobs"]}
@@ -395,19 +402,31 @@ def test_fp16_storage_halves_the_float_blobs(float_models, tmp_path, test_wavs):
 def test_bad_tables_are_refused(float_models, tmp_path):
     table = ncasr.ScaleTable()
     with pytest.raises(ncasr.ConfigError, match="no activation scales"):
-        quantize(float_models["lstm-small"], tmp_path / "a", table)
+        quantize(float_models["lstm-small"], tmp_path / "a", calibration=table)
     table["encoder/no_such_layer"] = [10.0]
     with pytest.raises(ncasr.ConfigError, match="names layers this model lacks: encoder/no_such_layer"):
-        quantize(float_models["lstm-small"], tmp_path / "b", table)
+        quantize(float_models["lstm-small"], tmp_path / "b", calibration=table)
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
-    with pytest.raises(ncasr.ConfigError, match="either calibration_audio or a table"):
-        quantize_model(float_models["lstm-small"], tmp_path / "c")
+    with pytest.raises(ncasr.ConfigError, match="auto_exclude needs calibration audio"):
+        quantize(float_models["lstm-small"], tmp_path / "c", options=QuantizeOptions(auto_exclude=0.99))
 
 
 def test_excluded_layers_stay_float(float_models, tmp_path):
-    r = quantize(float_models["lstm-small"], tmp_path / "out", exclude_types=["LSTM"])
-    assert all(l["action"] == "kept float: excluded" for l in r.layers if l["type"] == "LSTM")
-    assert any(l["action"] == "int8" for l in r.layers if l["type"] == "Gemm")
+    r = quantize(float_models["lstm-small"], tmp_path / "out", options=QuantizeOptions(exclude_types=["LSTM"]))
+    lstms = [l for l in r.layers if l.type == "LSTM"]
+    assert lstms and all(l.outcome is LayerOutcome.EXCLUDED and l.reason == "excluded by type LSTM"
+                         for l in lstms)
+    assert any(l.outcome is LayerOutcome.INT8 for l in r.layers if l.type == "Gemm")
+    key = next(l.key for l in r.layers if l.type == "Gemm" and l.outcome is LayerOutcome.INT8)
+    by_name = quantize(float_models["lstm-small"], tmp_path / "name", options=QuantizeOptions(exclude_layers=[key]))
+    (excluded,) = [l for l in by_name.layers if l.outcome is LayerOutcome.EXCLUDED]
+    assert excluded.key == key and excluded.reason == "excluded by name"
+    with pytest.raises(ncasr.ConfigError, match="<net>/<layer>"):
+        QuantizeOptions(exclude_layers=[key.split("/")[1]])
+    with pytest.raises(ncasr.ConfigError, match="has no layer 'no_such_layer'"):
+        quantize(float_models["lstm-small"], tmp_path / "bad", options=QuantizeOptions(
+            exclude_layers=["joiner/no_such_layer"]))
+    assert not (tmp_path / "bad").exists()
 
 
 def test_int8_files_beside_float_files(float_models, converted, tmp_path):

@@ -36,7 +36,7 @@ import soundfile as sf
 
 import ncasr
 from ncasr import _core
-from ncasr.calibration import table_for_net
+from ncasr.quantization.statistics import table_for_net
 from conftest import SMALL_MODELS, fixture_dir
 from helpers.ncnn2int8_form import FP16_TAG, read_param, write_int8_net
 from helpers.oracle import assert_parity, first_divergent_frame, ncasr_decode, sherpa_decode
@@ -53,7 +53,7 @@ _folders, _calibrations = {}, {}
 def calibration(name: str, wavs):
     if name not in _calibrations:
         wavs = [str(w) for w in wavs[:CALIBRATION_WAVS]]
-        _calibrations[name] = ncasr.calibrate_model(fixture_dir(name), wavs, progress=False)
+        _calibrations[name] = ncasr.calibrate(fixture_dir(name), wavs, progress=False)
     return _calibrations[name]
 
 

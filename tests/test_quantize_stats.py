@@ -12,7 +12,7 @@ import pytest
 
 import ncasr
 from ncasr.errors import ConfigError, ModelError, ModelFileNotFoundError, NcasrError
-from ncasr.calibration import (
+from ncasr.quantization.statistics import (
     HistogramCollector,
     ScaleTable,
     abs_histogram,

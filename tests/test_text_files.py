@@ -10,7 +10,7 @@ import pytest
 
 import ncasr
 from ncasr.data import ManifestError, read_manifest
-from ncasr.calibration import ScaleTable
+from ncasr.quantization.statistics import ScaleTable
 
 ENC = "encoder_jit_trace-pnnx.ncnn.param"
 

@@ -32,9 +32,9 @@ namespace {
 using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
 using HistArray = py::array_t<uint64_t, py::array::c_style | py::array::forcecast>;
 
-// ncasr.calibration.Threshold(threshold, scale, bin), a NamedTuple.
+// ncasr.quantization.statistics.Threshold(threshold, scale, bin), a NamedTuple.
 py::object threshold_tuple(const Threshold& t) {
-  return py::module_::import("ncasr.calibration").attr("Threshold")(t.threshold, t.scale, t.bin);
+  return py::module_::import("ncasr.quantization.statistics").attr("Threshold")(t.threshold, t.scale, t.bin);
 }
 
 std::string fspath(const py::object& p) { return py::str(py::module_::import("os").attr("fspath")(p)); }
@@ -337,6 +337,10 @@ void bind_runner(py::module_& m) {
 }  // namespace
 
 void bind_calibration(py::module_& m) {
+  py::list methods;
+  for (auto t : {ThresholdMethod::kKl, ThresholdMethod::kAciq, ThresholdMethod::kMinMax, ThresholdMethod::kPercentile})
+    methods.append(threshold_method_name(t));
+  m.attr("CALIBRATION_METHODS") = methods;
   bind_runner(m);
   bind_kernels(m);
   bind_thresholds(m);

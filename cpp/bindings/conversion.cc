@@ -1,71 +1,76 @@
-// Binding for the int8 converter: a conversion plan for a model folder (probe run, table,
-// exclusions), then one call per net; a report dict out.
+// Bindings for int8 conversion: the conversion options, and one call that plans (probe run,
+// table checks, exclusions) and writes a whole int8 model folder; a list of per-net report
+// dicts out (Python's QuantizeReport is built from them).
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
-
-#include <memory>
 
 #include "calibration/activation_runner.h"
 #include "common/errors.h"
 #include "conversion/conversion_plan.h"
-#include "conversion/int8_converter.h"
+#include "conversion/int8_model_writer.h"
 
 namespace py = pybind11;
 
 namespace ncasr {
 namespace {
 
-struct ConversionPlan {
-  std::map<std::string, ConvertOptions> nets;
-};
-
-py::dict report_dict(const ConvertReport& r) {
+py::dict net_dict(const NetConversion& c) {
   py::list layers;
-  for (const auto& l : r.layers)
+  for (const auto& l : c.report.layers)
     layers.append(py::dict(py::arg("name") = l.name, py::arg("type") = l.type,
-                           py::arg("action") = l.action, py::arg("bytes_in") = l.bytes_in,
-                           py::arg("bytes_out") = l.bytes_out, py::arg("blobs_in") = l.blobs_in));
-  return py::dict(py::arg("layers") = layers, py::arg("bytes_in") = r.bytes_in,
-                  py::arg("bytes_out") = r.bytes_out, py::arg("quantized") = r.quantized);
+                           py::arg("outcome") = to_string(l.outcome), py::arg("int8_type") = l.int8_type,
+                           py::arg("reason") = l.reason, py::arg("bytes_in") = l.bytes_in,
+                           py::arg("bytes_out") = l.bytes_out));
+  return py::dict(py::arg("net") = c.net, py::arg("file") = c.bin_file, py::arg("layers") = layers,
+                  py::arg("bytes_in") = c.report.bytes_in, py::arg("bytes_out") = c.report.bytes_out,
+                  py::arg("quantized") = c.report.quantized);
 }
 
 }  // namespace
 
 void bind_conversion(py::module_& m) {
   m.attr("NCASR_ONLY_FILE") = kNcasrOnlyFile;
-  m.def("ncasr_only_note", &ncasr_only_note, py::arg("layers"),
-        "Text of the NCASR-ONLY.txt an int8 folder gets when it uses ncasr's own layers.");
-  py::class_<ConversionPlan>(m, "ConversionPlan")
-      .def(py::init([](const std::string& model_dir, const ScaleTable* table,
-                       const std::set<std::string>& exclude_layers,
-                       const std::set<std::string>& exclude_types, bool fp16_storage, bool ncasr_int8_gemm,
-                       bool ncasr_int8_depthwise) {
-             py::gil_scoped_release release;
-             ActivationRunner runner(ModelFiles::find(model_dir, "float"));
-             auto plan = std::make_unique<ConversionPlan>();
-             plan->nets = plan_conversion(runner, table, exclude_layers, exclude_types, fp16_storage, ncasr_int8_gemm,
-                                           ncasr_int8_depthwise);
-             return plan;
+  py::list outcomes;
+  for (auto o : {LayerOutcome::kInt8, LayerOutcome::kExcluded, LayerOutcome::kKeptFloat}) outcomes.append(to_string(o));
+  m.attr("LAYER_OUTCOMES") = outcomes;
+
+  py::class_<ConversionOptions>(m, "ConversionOptions",
+                                "The conversion part of ncasr.QuantizeOptions (see there).")
+      .def(py::init([](const std::set<std::string>& exclude_layers, const std::set<std::string>& exclude_types,
+                       bool fp16_storage, bool ncasr_int8_gemm, bool ncasr_int8_depthwise) {
+             return ConversionOptions{exclude_layers, exclude_types, fp16_storage, ncasr_int8_gemm,
+                                      ncasr_int8_depthwise};
            }),
-           py::arg("model_dir"), py::arg("table") = nullptr,
-           py::arg("exclude_layers") = std::set<std::string>(),
+           py::kw_only(), py::arg("exclude_layers") = std::set<std::string>(),
            py::arg("exclude_types") = std::set<std::string>(), py::arg("fp16_storage") = false,
            py::arg("ncasr_int8_gemm") = false, py::arg("ncasr_int8_depthwise") = false)
-      .def(
-          "convert",
-          [](const ConversionPlan& plan, const std::string& net, const std::string& param_in,
-             const std::string& bin_in, const std::string& param_out, const std::string& bin_out) {
-            const auto it = plan.nets.find(net);
-            if (it == plan.nets.end()) throw ConfigError("unknown net '" + net + "'");
-            ConvertReport r;
-            {
-              py::gil_scoped_release release;
-              r = convert_net_int8(param_in, bin_in, param_out, bin_out, it->second);
-            }
-            return report_dict(r);
-          },
-          py::arg("net"), py::arg("param_in"), py::arg("bin_in"), py::arg("param_out"), py::arg("bin_out"),
-          "Write an int8 version of one net (encoder, decoder or joiner) with this plan's options.");
+      .def_readwrite("exclude_layers", &ConversionOptions::exclude_layers)
+      .def_readwrite("exclude_types", &ConversionOptions::exclude_types)
+      .def_readwrite("fp16_storage", &ConversionOptions::fp16_storage)
+      .def_readwrite("ncasr_int8_gemm", &ConversionOptions::ncasr_int8_gemm)
+      .def_readwrite("ncasr_int8_depthwise", &ConversionOptions::ncasr_int8_depthwise);
+
+  m.def("check_int8_out_dir", &check_int8_out_dir, py::arg("model_dir"), py::arg("out_dir"),
+        py::arg("overwrite") = false,
+        "ConfigError when out_dir is the model folder or inside it, or not empty without overwrite.");
+  m.def(
+      "write_int8_model",
+      [](const std::string& model_dir, const std::string& out_dir, const ScaleTable* table,
+         const ConversionOptions& options, bool overwrite) {
+        std::vector<NetConversion> nets;
+        {
+          py::gil_scoped_release release;
+          const ModelFiles files = ModelFiles::find(model_dir, "float");
+          check_int8_out_dir(files.dir, out_dir, overwrite);
+          const ActivationRunner runner(files);
+          nets = write_int8_model(files, plan_conversion(runner, files, table, options), out_dir, table, overwrite);
+        }
+        py::list out;
+        for (const auto& c : nets) out.append(net_dict(c));
+        return out;
+      },
+      py::arg("model_dir"), py::arg("out_dir"), py::arg("table"), py::arg("options"), py::arg("overwrite") = false,
+      "Plan and write the int8 copy of a float model folder; one report dict per net.");
 }
 
 }  // namespace ncasr

@@ -3,24 +3,53 @@
 #include "calibration/calibrator.h"
 #include "calibration/shape_probe.h"
 #include "common/errors.h"
+#include "model/weight_map.h"
 
 namespace ncasr {
 
-std::map<std::string, ConvertOptions> plan_conversion(const ActivationRunner& runner, const ScaleTable* table,
-                                                      const std::set<std::string>& exclude_layers,
-                                                      const std::set<std::string>& exclude_types,
-                                                      bool fp16_storage, bool ncasr_int8_gemm,
-                                                      bool ncasr_int8_depthwise) {
+namespace {
+
+// "<net>/<layer>" exclusions split per net; each must name a layer with weights.
+void plan_exclusions(const ModelFiles& files, const std::set<std::string>& keys,
+                     std::map<std::string, ConvertOptions>* plan) {
+  if (keys.empty()) return;
+  const std::map<std::string, const NetFiles*> nets = {
+      {"encoder", &files.encoder}, {"decoder", &files.decoder}, {"joiner", &files.joiner}};
+  std::map<std::string, std::set<std::string>> weighted;  // net -> layers with weights
+  for (const auto& [net, nf] : nets)
+    if (!nf->bin.empty()) {
+      const WeightMap wm = map_weights(nf->param, nf->bin);
+      for (const auto& l : wm.layers) weighted[net].insert(l.name);
+    }
+  for (const auto& key : keys) {
+    const size_t slash = key.find('/');
+    const std::string net = slash == std::string::npos ? "" : key.substr(0, slash);
+    if (!nets.count(net))
+      throw ConfigError("exclude '" + key + "': name a layer as <net>/<layer>, e.g. encoder/" + key +
+                        " (net is encoder, decoder or joiner)");
+    const std::string layer = key.substr(slash + 1);
+    if (!weighted[net].count(layer))
+      throw ConfigError("exclude '" + key + "': the " + net + " has no layer '" + layer +
+                        "' with weights (" + nets.at(net)->param + ")");
+    (*plan)[net].exclude_layers.insert(layer);
+  }
+}
+
+}  // namespace
+
+std::map<std::string, ConvertOptions> plan_conversion(const ActivationRunner& runner, const ModelFiles& files,
+                                                      const ScaleTable* table,
+                                                      const ConversionOptions& options) {
   std::map<std::string, ConvertOptions> plan;
   std::map<std::string, const CalibrationTarget*> targets;
   for (const char* net : {"encoder", "decoder", "joiner"}) {
     ConvertOptions& o = plan[net];
-    o.exclude_layers = exclude_layers;
-    o.exclude_types = exclude_types;
-    o.fp16_storage = fp16_storage;
-    o.ncasr_int8_gemm = ncasr_int8_gemm;
-    o.ncasr_int8_depthwise = ncasr_int8_depthwise;
+    o.exclude_types = options.exclude_types;
+    o.fp16_storage = options.fp16_storage;
+    o.ncasr_int8_gemm = options.ncasr_int8_gemm;
+    o.ncasr_int8_depthwise = options.ncasr_int8_depthwise;
   }
+  plan_exclusions(files, options.exclude_layers, &plan);
   for (const auto& t : runner.targets()) targets[calibration_key(t)] = &t;
   for (const auto& [key, width] : probe_row_widths(runner)) {
     const CalibrationTarget& t = *targets.at(key);

@@ -8,18 +8,26 @@
 #include <string>
 
 #include "calibration/activation_runner.h"
-#include "conversion/int8_converter.h"
 #include "calibration/scale_table.h"
+#include "conversion/int8_converter.h"
 
 namespace ncasr {
 
+// The conversion part of Python's QuantizeOptions (which adds calibration and automatic
+// exclusion on top); one field per option, documented there.
+struct ConversionOptions {
+  std::set<std::string> exclude_layers;  // "<net>/<layer>", as scale tables name layers
+  std::set<std::string> exclude_types;   // layer types, in every net, e.g. "Gemm"
+  bool fp16_storage = false;
+  bool ncasr_int8_gemm = false;
+  bool ncasr_int8_depthwise = false;
+};
+
 // net ("encoder", "decoder", "joiner") -> options. `table` may be null (no Convolution is
 // then quantized). ConfigError if the table has no activation rows or names a layer the
-// model does not have.
-std::map<std::string, ConvertOptions> plan_conversion(const ActivationRunner& runner, const ScaleTable* table,
-                                                      const std::set<std::string>& exclude_layers,
-                                                      const std::set<std::string>& exclude_types,
-                                                      bool fp16_storage, bool ncasr_int8_gemm = false,
-                                                      bool ncasr_int8_depthwise = false);
+// model does not have, or an exclusion is not "<net>/<layer>" of a layer with weights.
+std::map<std::string, ConvertOptions> plan_conversion(const ActivationRunner& runner, const ModelFiles& files,
+                                                      const ScaleTable* table,
+                                                      const ConversionOptions& options);
 
 }  // namespace ncasr

@@ -311,6 +311,15 @@ void write_atomically(const std::string& path, const void* data, size_t n) {
 
 }  // namespace
 
+const char* to_string(LayerOutcome outcome) {
+  switch (outcome) {
+    case LayerOutcome::kInt8: return "int8";
+    case LayerOutcome::kExcluded: return "excluded";
+    case LayerOutcome::kKeptFloat: return "kept_float";
+  }
+  return "kept_float";
+}
+
 std::string ncasr_only_note(const std::vector<std::string>& layers) {
   std::string names;
   bool gemm = false, depthwise = false;
@@ -358,8 +367,9 @@ ConvertReport convert_net_int8(const std::string& param_in, const std::string& b
     for (const auto& b : blobs) c.bytes_in += b.bytes;
     const size_t start = out.size();
     std::string why;
-    if (options.exclude_layers.count(layer.name) || options.exclude_types.count(layer.type)) {
-      why = "excluded";
+    const bool excluded = options.exclude_layers.count(layer.name) || options.exclude_types.count(layer.type);
+    if (excluded) {
+      why = options.exclude_layers.count(layer.name) ? "excluded by name" : "excluded by type " + layer.type;
     } else if (layer.type == "LSTM") {
       why = convert_lstm(&layer, blobs, bin, &out, fp16);
     } else if (layer.type == "Gemm") {
@@ -384,9 +394,11 @@ ConvertReport convert_net_int8(const std::string& param_in, const std::string& b
     if (!why.empty()) {
       out.resize(start);
       for (const auto& b : blobs) copy_blob(bin, b, &out, fp16);
-      c.action = "kept float: " + why;
+      c.outcome = excluded ? LayerOutcome::kExcluded : LayerOutcome::kKeptFloat;
+      c.reason = why;
     } else {
-      c.action = layer.type == c.type ? "int8" : "int8 as " + layer.type;
+      c.outcome = LayerOutcome::kInt8;
+      c.int8_type = layer.type;
       ++report.quantized;
     }
     c.bytes_out = static_cast<long long>(out.size() - start);

@@ -21,7 +21,7 @@
 namespace ncasr {
 
 struct ConvertOptions {
-  std::set<std::string> exclude_layers;  // by layer name
+  std::set<std::string> exclude_layers;  // by layer name within this net
   std::set<std::string> exclude_types;   // by layer type, e.g. "Gemm"
   // Row width of InnerProduct inputs that are (T, C) matrices (seen by a probe run): only
   // a layer whose rows are its num_input wide can become a Gemm with the same output shape.
@@ -46,9 +46,20 @@ struct ConvertOptions {
 constexpr const char* kNcasrOnlyFile = "NCASR-ONLY.txt";
 std::string ncasr_only_note(const std::vector<std::string>& layers);
 
+// What the converter did with a layer that has weights.
+enum class LayerOutcome {
+  kInt8,       // written in int8 (int8_type says as what)
+  kExcluded,   // the user asked to keep it float (by name or type)
+  kKeptFloat,  // no int8 form that is correct and faster here (reason says why)
+};
+// "int8", "excluded", "kept_float": the names Python's LayerOutcome uses.
+const char* to_string(LayerOutcome outcome);
+
 struct LayerConversion {
   std::string name, type;
-  std::string action;  // "int8" or "kept float: <why>"
+  LayerOutcome outcome = LayerOutcome::kKeptFloat;
+  std::string int8_type;  // the layer type written when int8 ("Gemm" for an InnerProduct), else ""
+  std::string reason;     // why it stayed float, else ""
   long long bytes_in = 0, bytes_out = 0;
   int blobs_in = 0;
 };

@@ -4,6 +4,7 @@
     info = ncasr.inspect_model("path/to/model")   # type, metadata, layers, sizes
     print(ncasr.build_info())                     # versions and active SIMD paths
     rec = ncasr.Recognizer.from_dir(ncasr.default_model_dir())  # the bundled model
+    report = ncasr.quantize("model", "model-int8", calibration=["wavs/"])  # int8 copy
 """
 
 from ._core import __version__
@@ -11,8 +12,8 @@ from .audio import load_audio
 from .default_model import default_model_dir
 from .config import DecodingConfig, EndpointConfig, FeatureConfig, RecognizerConfig, RuntimeOptions
 from .errors import AudioError, ConfigError, ModelError, ModelFileNotFoundError, NcasrError
-from .calibration import Calibration, HistogramCollector, ScaleTable, Threshold, calibrate, calibrate_model
-from .int8_model import QuantizeReport, quantize, quantize_model
+from .quantization import (Calibration, HistogramCollector, LayerOutcome, LayerResult, QuantizeOptions,
+                           QuantizeReport, ScaleTable, Threshold, calibrate, quantize)
 from .model_info import BuildInfo, ModelInfo, NetInfo, build_info, inspect_model
 from .recognizer import Recognizer, Result, Stream
 
@@ -26,11 +27,14 @@ __all__ = [
     "EndpointConfig",
     "FeatureConfig",
     "HistogramCollector",
+    "LayerOutcome",
+    "LayerResult",
     "ModelError",
     "ModelFileNotFoundError",
     "ModelInfo",
     "NcasrError",
     "NetInfo",
+    "QuantizeOptions",
     "QuantizeReport",
     "Recognizer",
     "RecognizerConfig",
@@ -41,10 +45,8 @@ __all__ = [
     "Threshold",
     "build_info",
     "calibrate",
-    "calibrate_model",
     "default_model_dir",
     "inspect_model",
     "load_audio",
     "quantize",
-    "quantize_model",
 ]

@@ -106,13 +106,19 @@ def write_meta_data(param: str, ints: Dict[int, int], arrays: Dict[int, List[int
                     floats: Dict[int, float], out: str) -> None: ...
 def meta_key_ids(model_type: str) -> List[Tuple[str, int]]: ...
 NCASR_ONLY_FILE: str
-def ncasr_only_note(layers: Sequence[str]) -> str: ...
-class ConversionPlan:
-    def __init__(self, model_dir: str, table: Optional["ScaleTable"] = None,
-                 exclude_layers: Set[str] = ..., exclude_types: Set[str] = ...,
+LAYER_OUTCOMES: List[str]
+class ConversionOptions:
+    exclude_layers: Set[str]
+    exclude_types: Set[str]
+    fp16_storage: bool
+    ncasr_int8_gemm: bool
+    ncasr_int8_depthwise: bool
+    def __init__(self, *, exclude_layers: Set[str] = ..., exclude_types: Set[str] = ...,
                  fp16_storage: bool = False, ncasr_int8_gemm: bool = False,
                  ncasr_int8_depthwise: bool = False) -> None: ...
-    def convert(self, net: str, param_in: str, bin_in: str, param_out: str, bin_out: str) -> Dict[str, Any]: ...
+def check_int8_out_dir(model_dir: str, out_dir: str, overwrite: bool = False) -> None: ...
+def write_int8_model(model_dir: str, out_dir: str, table: Optional["ScaleTable"],
+                     options: ConversionOptions, overwrite: bool = False) -> List[Dict[str, Any]]: ...
 
 class ActivationRunner:
     targets: List[Dict[str, str]]
@@ -120,7 +126,8 @@ class ActivationRunner:
     def absmax(self, samples: np.ndarray, sample_rate: int) -> Tuple[List[float], List[int]]: ...
     def row_input_widths(self) -> Dict[str, int]: ...
 
-# Calibration statistics (cpp/bindings/calibration.cc; public wrappers in ncasr.calibration).
+# Calibration (cpp/bindings/calibration.cc; public wrappers in ncasr.quantization).
+CALIBRATION_METHODS: List[str]
 def calibrate(model_dir: str, utterances: Sequence[Tuple[np.ndarray, int, str]], method: str = "kl",
               collect: str = "two_pass", bins: int = 2048, percent: float = 99.99,
               num_workers: int = 1, num_threads: int = 1, tail_padding: float = 0.5,

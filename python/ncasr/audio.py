@@ -6,6 +6,7 @@ import os
 from typing import Tuple, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from .errors import AudioError
 
@@ -17,6 +18,11 @@ def load_audio(path: Union[str, "os.PathLike[str]"], *, mix_to_mono: bool = Fals
     """Read an audio file as (float32 samples in [-1, 1], sample_rate).
 
     Multi-channel files raise AudioError unless ``mix_to_mono=True`` averages the channels.
+
+    Example::
+
+        samples, rate = ncasr.load_audio("hello.wav")
+        text = rec.transcribe(samples, sample_rate=rate).text
     """
     import soundfile as sf
 
@@ -39,12 +45,17 @@ def load_audio(path: Union[str, "os.PathLike[str]"], *, mix_to_mono: bool = Fals
     return np.ascontiguousarray(samples), int(rate)
 
 
-def as_samples(samples, *, allow_empty: bool = True, mix_to_mono: bool = False) -> np.ndarray:
+def as_samples(samples: npt.ArrayLike, *, allow_empty: bool = True,
+               mix_to_mono: bool = False) -> np.ndarray:
     """Check an array of audio and return it as contiguous float32 (no copy if it is one).
 
     Accepts float arrays of any width and integer PCM (scaled to [-1, 1]). Raises
     AudioError for other dtypes, wrong shape, or (when allow_empty is False) no samples.
     NaN/Inf are rejected by the core, which scans the samples anyway.
+
+    Example::
+
+        x = as_samples(np.array([0, 16384, -32768], dtype=np.int16))  # [0.0, 0.5, -1.0]
     """
     a = np.asarray(samples)
     if a.dtype.kind == "i":

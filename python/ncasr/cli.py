@@ -10,6 +10,8 @@ import sys
 from typing import List, Optional
 
 from . import model_info
+from .quantization.calibration import COLLECT_MODES
+from .quantization.options import CALIBRATION_METHODS
 from .errors import ConfigError, NcasrError
 
 log = logging.getLogger("ncasr")
@@ -109,42 +111,43 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_quantize(args: argparse.Namespace) -> int:
-    from .int8_model import quantize, quantize_model
+    from .quantization import QuantizeOptions, ScaleTable, quantize
 
     if args.table and args.calibration:
         raise ConfigError("give --table or --calibration, not both")
     if args.calibrated_only and args.auto_exclude is None:
         raise ConfigError("--calibrated-only only applies with --auto-exclude")
-    if args.auto_exclude is not None and not args.calibration:
-        raise ConfigError("--auto-exclude needs --calibration audio to measure sensitivity")
-    if args.calibration:
-        report = quantize_model(args.model_dir, args.out_dir, args.calibration,
-                                method=args.method, exclude_layers=args.exclude,
-                                exclude_types=args.exclude_type, force=args.force,
-                                progress=not args.json, auto_exclude=args.auto_exclude,
-                                auto_exclude_dynamic=not args.calibrated_only,
-                                fp16_storage=args.fp16_storage,
-                                ncasr_int8_gemm=args.ncasr_int8_gemm,
-                                ncasr_int8_depthwise=args.ncasr_int8_depthwise)
+    options = QuantizeOptions(exclude_layers=args.exclude, exclude_types=args.exclude_type,
+                              fp16_storage=args.fp16_storage, ncasr_int8_gemm=args.ncasr_int8_gemm,
+                              ncasr_int8_depthwise=args.ncasr_int8_depthwise,
+                              calibration_method=args.calibration_method,
+                              auto_exclude=args.auto_exclude,
+                              auto_exclude_dynamic=not args.calibrated_only)
+    calibration = ScaleTable.load(args.table) if args.table else args.calibration
+    report = quantize(args.model_dir, args.out_dir, calibration=calibration, options=options,
+                      force=args.force, progress=not args.json)
+    if args.json:
+        print(report.to_json())
     else:
-        report = quantize(args.model_dir, args.out_dir, args.table, exclude_layers=args.exclude,
-                          exclude_types=args.exclude_type, force=args.force,
-                          fp16_storage=args.fp16_storage, ncasr_int8_gemm=args.ncasr_int8_gemm,
-                          ncasr_int8_depthwise=args.ncasr_int8_depthwise)
-    print(json.dumps(report.to_dict(), indent=2) if args.json else report)
+        print(report)
+        if args.layers:
+            print()
+            print(report.layer_table())
     return 0
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from .calibration import calibrate_model
+    from .quantization import calibrate
 
-    result = calibrate_model(args.model_dir, args.audio, method=args.method,
-                             collect=args.collect, percent=args.percent,
-                             num_workers=args.num_workers, mix_to_mono=args.mix_to_mono,
-                             progress=not args.quiet)
+    result = calibrate(args.model_dir, args.audio, method=args.method, collect=args.collect,
+                       percent=args.percent, num_workers=args.num_workers,
+                       mix_to_mono=args.mix_to_mono, progress=not (args.quiet or args.json))
     result.table.save(args.output)
-    print(result)
-    print(f"wrote {args.output}")
+    if args.json:
+        print(json.dumps(dict(result.to_dict(), table=args.output), indent=2))
+    else:
+        print(result)
+        print(f"wrote {args.output}")
     return 0
 
 
@@ -168,28 +171,35 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         if importlib.util.find_spec("matplotlib") is None:
             raise ConfigError("--plot needs matplotlib: pip install 'ncasr[plot]'")
     env = bench.environment(peers)
-    print(bench.header_text(env))
-    print(f"method: {args.decoding_method}; threads: {args.num_threads}; repeat: {args.repeat}; "
-          f"storage: {args.storage}", flush=True)
+    if not args.json:
+        print(bench.header_text(env))
+        print(f"method: {args.decoding_method}; threads: {args.num_threads}; repeat: {args.repeat}; "
+              f"storage: {args.storage}", flush=True)
     progress = None if args.quiet else (lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))
     records = bench.run_bench(args.model_dir, args.manifest, threads=args.num_threads,
                               method=args.decoding_method,
                               num_active_paths=args.num_active_paths, peers=peers,
                               storages=args.storage.split(","), repeat=args.repeat,
                               latency_files=args.latency_files, progress=progress)
-    print()
-    print(bench.markdown(records))
+    settings = {"manifest": args.manifest, "method": args.decoding_method,
+                "threads": args.num_threads, "repeat": args.repeat, "storage": args.storage}
     if args.json:
-        settings = {"manifest": args.manifest, "method": args.decoding_method,
-                    "threads": args.num_threads, "repeat": args.repeat, "storage": args.storage}
-        with open(args.json, "w", encoding="utf-8") as f:
-            f.write(bench.to_json(records, env, settings))
+        print(bench.to_json(records, env, settings))
+    else:
+        print()
+        print(bench.markdown(records))
     if args.plot:
         bench.plot(records, args.plot)
     return 1 if any(r.error and r.backend == "ncasr" for r in records) else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``ncasr`` argument parser: one subcommand per task, each bound to its handler.
+
+    Example::
+
+        args = build_parser().parse_args(["transcribe", "a.wav"])
+    """
     parser = argparse.ArgumentParser(prog="ncasr", description=__doc__)
     parser.add_argument("--version", action="version",
                         version=f"ncasr {model_info.build_info().ncasr_version}")
@@ -233,14 +243,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("quantize", help="write an int8 copy of a model folder")
     p.add_argument("model_dir")
     p.add_argument("out_dir")
-    p.add_argument("--exclude", action="append", default=[], metavar="LAYER",
-                   help="keep this layer float (by name; repeatable)")
+    p.add_argument("--exclude", action="append", default=[], metavar="NET/LAYER",
+                   help="keep this layer float, named as in scale tables, e.g. encoder/conv_300 "
+                        "(repeatable)")
     p.add_argument("--exclude-type", action="append", default=[], metavar="TYPE",
                    help="keep every layer of this type float, e.g. Gemm")
     p.add_argument("--table", metavar="TABLE", help="calibration table from 'ncasr calibrate'")
     p.add_argument("--calibration", nargs="+", metavar="AUDIO",
                    help="calibrate on these files/folders/manifests first")
-    p.add_argument("--method", default="kl", choices=["kl", "aciq", "minmax", "percentile"],
+    p.add_argument("--calibration-method", default="kl", choices=CALIBRATION_METHODS,
                    help="threshold method for --calibration")
     p.add_argument("--auto-exclude", type=float, metavar="MIN_COSINE",
                    help="keep the most sensitive layers float until the int8 encoder output's "
@@ -257,7 +268,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="depthwise Conv1D layers as ncasr's NcasrDepthwiseConv1DInt8 (ncnn has "
                         "no int8 form): loads in ncasr only")
     p.add_argument("--force", action="store_true", help="replace a non-empty OUT_DIR")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--layers", action="store_true", help="also list every layer with its outcome")
+    p.add_argument("--json", action="store_true", help="print the report as JSON instead of text")
     p.set_defaults(func=_cmd_quantize)
 
     p = sub.add_parser("calibrate", help="int8 activation scales from audio (ncnn2table format)")
@@ -265,14 +277,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("audio", nargs="+", help="audio files, folders or manifests (.tsv)")
     p.add_argument("-o", "--output", required=True, metavar="TABLE",
                    help="scale table to write; keys are <net>/<layer>")
-    p.add_argument("--method", default="kl", choices=["kl", "aciq", "minmax", "percentile"])
+    p.add_argument("--method", default="kl", choices=CALIBRATION_METHODS)
     p.add_argument("--percent", type=float, default=99.99, help="for --method percentile")
-    p.add_argument("--collect", default="two_pass", choices=["two_pass", "online"],
+    p.add_argument("--collect", default="two_pass", choices=COLLECT_MODES,
                    help="two passes as ncnn2table (absmax, then histograms) or one online pass")
     p.add_argument("--num-workers", type=int, default=0,
                    help="utterances in parallel (0: one per CPU)")
     p.add_argument("--mix-to-mono", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON instead of text")
     p.set_defaults(func=_cmd_calibrate)
 
     p = sub.add_parser("bench", help="WER, RTF, size, memory and latency, side by side with "
@@ -293,7 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeat", type=int, default=3, help="runs per row, interleaved")
     p.add_argument("--latency-files", type=int, default=3,
                    help="files also fed live in 0.1 s chunks for the latency columns")
-    p.add_argument("--json", metavar="OUT", help="write every record as JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print every record as JSON instead of the table")
     p.add_argument("--plot", metavar="OUT.png", help="WER-vs-RTF and size plot (needs matplotlib)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(func=_cmd_bench)
@@ -301,6 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """Run the ``ncasr`` command line on ``argv`` (default ``sys.argv[1:]``); returns the exit code.
+
+    Example::
+
+        main(["transcribe", "a.wav"])
+    """
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     args = build_parser().parse_args(argv)
     try:

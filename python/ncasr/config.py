@@ -5,17 +5,22 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass, field, fields, replace
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from .errors import ConfigError
 
 __all__ = [
     "FeatureConfig", "DecodingConfig", "EndpointConfig", "RuntimeOptions", "RecognizerConfig"]
 
+if TYPE_CHECKING:
+    from . import _core
+
 METHODS = ("greedy_search", "modified_beam_search")
 
+PathLike = Union[str, "os.PathLike[str]"]
 
-def _positive(name: str, value, *, allow_zero: bool = False) -> None:
+
+def _positive(name: str, value: Any, *, allow_zero: bool = False) -> None:
     ok = isinstance(value, (int, float)) and math.isfinite(value) and (
         value >= 0 if allow_zero else value > 0)
     if not ok:
@@ -25,26 +30,38 @@ def _positive(name: str, value, *, allow_zero: bool = False) -> None:
 
 @dataclass(frozen=True)
 class FeatureConfig:
-    """Kaldi fbank settings; the defaults are what icefall models are trained with."""
+    """Kaldi fbank settings; the defaults are what icefall models are trained with.
+
+    Example::
+
+        config = RecognizerConfig("model/", features=FeatureConfig(sample_rate=8000))
+    """
 
     sample_rate: int = 16000
     num_bins: int = 80
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         _positive("sample_rate", self.sample_rate)
         _positive("num_bins", self.num_bins)
 
 
 @dataclass(frozen=True)
 class DecodingConfig:
-    """How tokens are chosen from the joiner's output."""
+    """How tokens are chosen from the joiner's output.
+
+    Example::
+
+        decoding = DecodingConfig("modified_beam_search", num_active_paths=8,
+                                  hotwords_file="hotwords.txt")
+        config = RecognizerConfig("model/", decoding=decoding)
+    """
 
     method: str = "greedy_search"
     num_active_paths: int = 4  # modified_beam_search only
     hotwords_file: Optional[str] = None  # modified_beam_search only
     hotwords_score: float = 1.5
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ConfigError(f"decoding method must be one of {METHODS}, got {self.method!r}")
         if not isinstance(self.num_active_paths, int) or self.num_active_paths < 1:
@@ -59,14 +76,20 @@ class DecodingConfig:
 
 @dataclass(frozen=True)
 class EndpointConfig:
-    """Kaldi-style endpoint rules (seconds); any rule firing ends a segment."""
+    """Kaldi-style endpoint rules (seconds); any rule firing ends a segment.
+
+    Example::
+
+        endpoint = EndpointConfig(rule2_min_trailing_silence=0.8)
+        config = RecognizerConfig("model/", endpoint=endpoint)
+    """
 
     enabled: bool = True
     rule1_min_trailing_silence: float = 2.4  # silence, even if nothing was said
     rule2_min_trailing_silence: float = 1.2  # silence after speech
     rule3_min_utterance_length: float = 20.0  # segment too long
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for f in fields(self)[1:]:
             _positive(f.name, getattr(self, f.name), allow_zero=True)
 
@@ -78,7 +101,9 @@ class RuntimeOptions:
     field; docs/runtime-options.md says what each does. The defaults are the fastest settings;
     :meth:`sherpa_ncnn` runs the layers as sherpa-ncnn does (the parity tests' settings).
 
-    >>> RecognizerConfig("model/", runtime=RuntimeOptions(num_threads=2, glu_simd=False))
+    Example::
+
+        RecognizerConfig("model/", runtime=RuntimeOptions(num_threads=2, glu_simd=False))
     """
 
     num_threads: int = 1
@@ -98,7 +123,7 @@ class RuntimeOptions:
     blob_pool: bool = True
     unstack_states: bool = True
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
             if f.type in ("bool", bool):
@@ -108,15 +133,16 @@ class RuntimeOptions:
                 raise ConfigError(f"{f.name} must be an int >= 1, got {value!r}")
 
     @classmethod
-    def _from_core(cls, core) -> "RuntimeOptions":
+    def _from_core(cls, core: _core.RuntimeOptions) -> "RuntimeOptions":
         return cls(**{f.name: getattr(core, f.name) for f in fields(cls)})
 
     @classmethod
     def fastest(cls) -> "RuntimeOptions":
         """Every faster path that keeps results within float rounding (the defaults).
 
-        >>> RuntimeOptions.fastest() == RuntimeOptions()
-        True
+        Example::
+
+            assert RuntimeOptions.fastest() == RuntimeOptions()
         """
         from . import _core
 
@@ -126,18 +152,20 @@ class RuntimeOptions:
     def sherpa_ncnn(cls) -> "RuntimeOptions":
         """As sherpa-ncnn runs a model: ncnn's own layers, Zipformer's encoder in fp32.
 
-        >>> RuntimeOptions.sherpa_ncnn().glu_simd
-        False
+        Example::
+
+            rec = Recognizer.from_dir("model/", runtime=RuntimeOptions.sherpa_ncnn())
         """
         from . import _core
 
         return cls._from_core(_core.RuntimeOptions.sherpa_ncnn())
 
-    def to_core(self):
+    def to_core(self) -> _core.RuntimeOptions:
         """The C++ struct (``_core.RuntimeOptions``) with these values.
 
-        >>> RuntimeOptions(num_threads=2).to_core().num_threads
-        2
+        Example::
+
+            RuntimeOptions(num_threads=2).to_core().num_threads  # 2
         """
         from . import _core
 
@@ -149,7 +177,13 @@ class RuntimeOptions:
 
 @dataclass(frozen=True)
 class RecognizerConfig:
-    """Everything a Recognizer needs: the model folder and how to run it."""
+    """Everything a Recognizer needs: the model folder and how to run it.
+
+    Example::
+
+        config = RecognizerConfig("model/", variant="int8", tail_padding=0.3)
+        rec = Recognizer(config)
+    """
 
     model_dir: str
     features: FeatureConfig = field(default_factory=FeatureConfig)
@@ -159,7 +193,7 @@ class RecognizerConfig:
     runtime: RuntimeOptions = field(default_factory=RuntimeOptions)
     tail_padding: float = 0.5  # seconds of silence transcribe() appends to flush the model
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "model_dir", os.fspath(self.model_dir))
         if not isinstance(self.runtime, RuntimeOptions):
             raise ConfigError(f"runtime must be a RuntimeOptions, got {self.runtime!r}")
@@ -168,20 +202,22 @@ class RecognizerConfig:
         _positive("tail_padding", self.tail_padding, allow_zero=True)
 
     @classmethod
-    def from_dir(cls, model_dir, **overrides) -> "RecognizerConfig":
+    def from_dir(cls, model_dir: PathLike, **overrides: Any) -> "RecognizerConfig":
         """Config for a model folder. Overrides may name any field of this config or of
         its parts, e.g. ``method="modified_beam_search"``, ``num_threads=2``,
         ``runtime=RuntimeOptions.sherpa_ncnn()``; a RuntimeOptions field given by name applies
         on top of ``runtime`` (default: the fastest settings).
 
-        >>> RecognizerConfig.from_dir("model/", glu_simd=False).runtime.glu_simd
-        False
+        Example::
+
+            config = RecognizerConfig.from_dir("model/", method="modified_beam_search",
+                                               num_threads=2, glu_simd=False)
         """
         parts = {"features": FeatureConfig, "decoding": DecodingConfig, "endpoint": EndpointConfig,
                  "runtime": RuntimeOptions}
         top = {f.name for f in fields(cls)}
-        per_part = {name: {} for name in parts}
-        direct = {}
+        per_part: Dict[str, Dict[str, Any]] = {name: {} for name in parts}
+        direct: Dict[str, Any] = {}
         for key, value in overrides.items():
             if key in top:
                 direct[key] = value

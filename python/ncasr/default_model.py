@@ -16,6 +16,10 @@ def default_model_dir() -> Path:
     """Folder of the bundled reference model (encoder/decoder/joiner files and tokens.txt).
 
     Raises ModelFileNotFoundError when the package was installed without it.
+
+    Example::
+
+        rec = ncasr.Recognizer.from_dir(ncasr.default_model_dir())
     """
     folder = _MODELS_ROOT / DEFAULT_MODEL_NAME
     if not (folder / "tokens.txt").is_file():

@@ -15,6 +15,8 @@ MODEL_TYPES = {"conv_emformer": 1, "zipformer": 2, "lstm": 3}
 
 Value = Union[int, float, Sequence[int]]
 
+PathLike = Union[str, "os.PathLike[str]"]
+
 
 def _resolve(meta: Mapping[Union[int, str], Value]) -> Dict[int, Value]:
     """Accept raw ids ({0: 3, 1: 12, ...}) or names ({"model_type": "lstm", ...})."""
@@ -38,14 +40,20 @@ def _resolve(meta: Mapping[Union[int, str], Value]) -> Dict[int, Value]:
     return out
 
 
-def add_meta_data(param_path, meta: Mapping[Union[int, str], Value],
-                  out: Optional[Union[str, "os.PathLike[str]"]] = None) -> str:
+def add_meta_data(param_path: PathLike, meta: Mapping[Union[int, str], Value],
+                  out: Optional[PathLike] = None) -> str:
     """Write ``meta`` as the encoder's SherpaMetaData layer; returns the written path.
 
     Any SherpaMetaData layer already there is replaced, not duplicated. The values are
     checked for the architecture (e.g. a Zipformer needs model_version >= 1 and five
     arrays of equal length) and the result must load; otherwise nothing is written.
     ``out`` defaults to rewriting ``param_path`` in place.
+
+    Example::
+
+        add_meta_data("encoder_jit_trace-pnnx.ncnn.param",
+                      {"model_type": "lstm", "num_encoder_layers": 12, "encoder_dim": 512,
+                       "rnn_hidden_size": 1024})
     """
     ints, arrays, floats = {}, {}, {}
     for key, value in _resolve(meta).items():

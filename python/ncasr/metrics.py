@@ -26,8 +26,9 @@ _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc]")
 def normalize_text(text: str) -> str:
     """The scoring form of ``text`` (see the module docstring).
 
-        >>> normalize_text("Don't stop - it's well-known!")
-        "DON'T STOP IT'S WELL KNOWN"
+    Example::
+
+        normalize_text("Don't stop - it's well-known!")  # "DON'T STOP IT'S WELL KNOWN"
     """
     text = unicodedata.normalize("NFKC", text)
     text = _APOSTROPHES.sub("'", text)
@@ -41,8 +42,9 @@ def normalize_text(text: str) -> str:
 class EditCounts:
     """Edit operations turning a reference into a hypothesis, counted in words.
 
-        >>> (EditCounts(1, 0, 0, 4) + EditCounts(0, 1, 1, 6)).wer
-        0.3
+    Example::
+
+        (EditCounts(1, 0, 0, 4) + EditCounts(0, 1, 1, 6)).wer  # 0.3
     """
 
     substitutions: int = 0
@@ -52,6 +54,7 @@ class EditCounts:
 
     @property
     def errors(self) -> int:
+        """Substitutions + deletions + insertions."""
         return self.substitutions + self.deletions + self.insertions
 
     @property
@@ -73,8 +76,10 @@ def align_words(ref: Sequence[str], hyp: Sequence[str]) -> EditCounts:
     """Minimum-edit alignment of two word lists. Among alignments with the fewest errors the
     one with the most substitutions is kept (fewer, larger S than D+I pairs), as sclite does.
 
-        >>> align_words("a b c d".split(), "a x d".split())
-        EditCounts(substitutions=1, deletions=1, insertions=0, ref_words=4)
+    Example::
+
+        align_words("a b c d".split(), "a x d".split())
+        # EditCounts(substitutions=1, deletions=1, insertions=0, ref_words=4)
     """
     n, m = len(ref), len(hyp)
     # cost[j] = (errors, -substitutions, deletions, insertions) for ref[:i] vs hyp[:j]
@@ -99,10 +104,12 @@ def align_words(ref: Sequence[str], hyp: Sequence[str]) -> EditCounts:
 
 def word_error_rate(refs: Iterable[str], hyps: Iterable[str], *, normalize: bool = True
                     ) -> EditCounts:
-    """Corpus totals over paired reference and hypothesis texts.
+    """Corpus totals over paired reference and hypothesis texts (normalised first unless
+    ``normalize=False``).
 
-        >>> word_error_rate(["hello world"], ["Hello, word!"]).wer
-        0.5
+    Example::
+
+        word_error_rate(["hello world"], ["Hello, word!"]).wer  # 0.5
     """
     refs, hyps = list(refs), list(hyps)
     if len(refs) != len(hyps):
@@ -119,8 +126,9 @@ def char_edits(ref: str, hyp: str) -> int:
     """Levenshtein distance between two strings, in characters (spaces count): the word
     aligner run on one-character tokens.
 
-        >>> char_edits("rumor", "roomer")
-        3
+    Example::
+
+        char_edits("rumor", "roomer")  # 3
     """
     return align_words(list(ref), list(hyp)).errors
 
@@ -132,8 +140,10 @@ def char_error_rate(refs: Iterable[str], hyps: Iterable[str], *, normalize: bool
     languages written without spaces this is the usual metric; for English it separates
     near misses ("roomer" for "rumor") from wrong or missing words.
 
-        >>> char_error_rate(["the rumor"], ["the roomer"])
-        (3, 9)
+    Example::
+
+        edits, chars = char_error_rate(["the rumor"], ["the roomer"])  # (3, 9)
+        cer = edits / max(chars, 1)
     """
     refs, hyps = list(refs), list(hyps)
     if len(refs) != len(hyps):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field
-from typing import Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Union
 
 from . import _core
 
@@ -15,7 +15,13 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 @dataclass(frozen=True)
 class NetInfo:
-    """Statistics of one ncnn net (encoder, decoder or joiner)."""
+    """Statistics of one ncnn net (encoder, decoder or joiner).
+
+    Example::
+
+        net = ncasr.inspect_model("model/").encoder
+        print(net.layer_count, net.weight_bytes, net.layer_types.get("LSTM", 0))
+    """
 
     param: str
     bin: Optional[str]
@@ -27,7 +33,14 @@ class NetInfo:
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """Architecture, metadata and per-net statistics of a model folder."""
+    """Architecture, metadata and per-net statistics of a model folder.
+
+    Example::
+
+        info = ncasr.inspect_model("model/")
+        print(info.model_type, info.vocab_size)
+        print(info)  # a readable summary
+    """
 
     dir: str
     model_type: str  # "lstm", "conv_emformer" or "zipformer"
@@ -40,7 +53,13 @@ class ModelInfo:
     vocab_size: Optional[int]  # the tokens the joiner scores
     disambiguation_symbols: int = 0  # icefall's trailing "#N" entries of tokens.txt, never emitted
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> Dict[str, Any]:
+        """The info as a plain dict, JSON-serialisable (``raw_meta_data`` keys as strings).
+
+        Example::
+
+            json.dumps(ncasr.inspect_model("model/").to_dict())
+        """
         d = asdict(self)
         d["raw_meta_data"] = {str(k): v for k, v in self.raw_meta_data.items()}
         return d
@@ -67,7 +86,7 @@ class ModelInfo:
         return "\n".join(lines)
 
 
-def _net(d: dict) -> NetInfo:
+def _net(d: Dict[str, Any]) -> NetInfo:
     return NetInfo(param=d["param"], bin=d["bin"], layer_count=d["layer_count"],
                    blob_count=d["blob_count"], layer_types=dict(d["layer_types"]),
                    weight_bytes=d["weight_bytes"])
@@ -79,6 +98,11 @@ def inspect_model(model_dir: PathLike, variant: str = "") -> ModelInfo:
     ``variant`` picks among files in the folder: ``""`` (float if present, else int8),
     ``"float"`` or ``"int8"``. Raises :class:`ncasr.ModelError` (or its
     ``ModelFileNotFoundError``) naming the file and what is wrong.
+
+    Example::
+
+        info = ncasr.inspect_model("model/", variant="int8")
+        print(info.encoder.param, info.meta_data)
     """
     d = _core.inspect_model(os.fspath(model_dir), variant)
     meta = d["meta_data"]
@@ -90,7 +114,13 @@ def inspect_model(model_dir: PathLike, variant: str = "") -> ModelInfo:
 
 @dataclass(frozen=True)
 class BuildInfo:
-    """Versions of ncasr and ncnn and the SIMD paths usable on this CPU."""
+    """Versions of ncasr and ncnn and the SIMD paths usable on this CPU.
+
+    Example::
+
+        info = ncasr.build_info()
+        print(info.ncnn_version, info.simd_active)
+    """
 
     ncasr_version: str
     ncnn_version: str
@@ -101,7 +131,13 @@ class BuildInfo:
     simd_active: List[str] = field(default_factory=list)
     cpu_features: List[str] = field(default_factory=list)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> Dict[str, Any]:
+        """The info as a plain dict (JSON-serialisable).
+
+        Example::
+
+            json.dumps(ncasr.build_info().to_dict())
+        """
         return asdict(self)
 
     def __str__(self) -> str:
@@ -114,6 +150,11 @@ class BuildInfo:
 
 
 def build_info() -> BuildInfo:
-    """Report the ncasr and ncnn versions and the SIMD paths active on this CPU."""
+    """Report the ncasr and ncnn versions and the SIMD paths active on this CPU.
+
+    Example::
+
+        print(ncasr.build_info())
+    """
     d = _core.build_info()
     return BuildInfo(ncasr_version=_core.__version__, **d)

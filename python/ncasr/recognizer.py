@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict, dataclass, field
-from typing import List, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Union
 
 import numpy as np
+import numpy.typing as npt
 
 from . import _core
 from .audio import as_samples, load_audio
@@ -16,10 +17,18 @@ from .text_file import read_text
 
 __all__ = ["Recognizer", "Stream", "Result"]
 
+PathLike = Union[str, "os.PathLike[str]"]
+
 
 @dataclass(frozen=True)
 class Result:
-    """Text so far, its tokens, and each token's time (seconds from stream start)."""
+    """Text so far, its tokens, and each token's time (seconds from stream start).
+
+    Example::
+
+        result = rec.transcribe("hello.wav")
+        print(result.text, list(zip(result.tokens, result.timestamps)))
+    """
 
     text: str
     tokens: List[str] = field(default_factory=list)
@@ -28,39 +37,67 @@ class Result:
     segment: int = 0
     is_final: bool = False
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> Dict[str, Any]:
+        """The result as a plain dict (JSON-serialisable).
+
+        Example::
+
+            json.dumps(rec.transcribe("hello.wav").to_dict())
+        """
         return asdict(self)
 
 
 class Stream:
-    """One audio stream. Make it with :meth:`Recognizer.create_stream`."""
+    """One audio stream. Make it with :meth:`Recognizer.create_stream`.
 
-    def __init__(self, core_stream):
+    Example::
+
+        stream = rec.create_stream()
+        stream.accept_waveform(16000, samples)
+        rec.decode(stream)
+    """
+
+    def __init__(self, core_stream: _core.Stream) -> None:
         self._s = core_stream
 
-    def accept_waveform(self, sample_rate: int, samples) -> None:
-        """Append mono samples (float32 in [-1, 1]; other float widths are converted)."""
+    def accept_waveform(self, sample_rate: int, samples: npt.ArrayLike) -> None:
+        """Append mono samples (float32 in [-1, 1]; other float widths and integer PCM are
+        converted).
+
+        Example::
+
+            stream.accept_waveform(16000, np.zeros(1600, dtype=np.float32))
+        """
         if not isinstance(sample_rate, (int, np.integer)) or isinstance(sample_rate, bool):
             raise AudioError(f"sample_rate must be an int, got {sample_rate!r}")
         self._s.accept_waveform(int(sample_rate), as_samples(samples))
 
     def input_finished(self) -> None:
-        """No more audio: lets the last frames be decoded."""
+        """No more audio: lets the last frames be decoded.
+
+        Example::
+
+            stream.input_finished()
+            rec.decode(stream)
+        """
         self._s.input_finished()
 
     @property
     def is_input_finished(self) -> bool:
+        """Whether :meth:`input_finished` has been called."""
         return self._s.is_input_finished
 
 
 class Recognizer:
     """A loaded transducer model; decodes any number of streams.
 
-    >>> rec = Recognizer.from_dir("model/", method="modified_beam_search")
-    >>> rec.transcribe("hello.wav").text
+    Example::
+
+        rec = ncasr.Recognizer(ncasr.RecognizerConfig("model/"))
+        print(rec.transcribe("hello.wav").text)
     """
 
-    def __init__(self, config: RecognizerConfig):
+    def __init__(self, config: RecognizerConfig) -> None:
         self.config = config
         c = _core.RecognizerConfig()
         c.method = config.decoding.method
@@ -78,27 +115,55 @@ class Recognizer:
         self._r = _core.Recognizer(config.model_dir, c)
 
     @classmethod
-    def from_dir(cls, model_dir, **overrides) -> "Recognizer":
-        """Load the model in ``model_dir``; overrides as in RecognizerConfig.from_dir."""
+    def from_dir(cls, model_dir: PathLike, **overrides: Any) -> "Recognizer":
+        """Load the model in ``model_dir``; overrides as in RecognizerConfig.from_dir.
+
+        Example::
+
+            rec = ncasr.Recognizer.from_dir(ncasr.default_model_dir())
+            rec = ncasr.Recognizer.from_dir("model/", method="modified_beam_search")
+        """
         return cls(RecognizerConfig.from_dir(model_dir, **overrides))
 
     @property
     def model_type(self) -> str:
+        """The architecture: "lstm", "conv_emformer" or "zipformer"."""
         return self._r.model_type
 
     @property
     def sample_rate(self) -> int:
+        """The sample rate the model's features are computed at (Hz)."""
         return int(self._r.sample_rate)
 
     def create_stream(self) -> Stream:
+        """A new, empty stream for this recognizer.
+
+        Example::
+
+            stream = rec.create_stream()
+            stream.accept_waveform(rec.sample_rate, samples)
+        """
         return Stream(self._r.create_stream())
 
     def is_ready(self, stream: Stream) -> bool:
+        """Whether ``stream`` holds enough audio for :meth:`decode` to decode a chunk.
+
+        Example::
+
+            while rec.is_ready(stream):
+                rec.decode(stream)
+        """
         return self._r.is_ready(stream._s)
 
     def decode(self, streams: Union[Stream, Sequence[Stream]], num_workers: int = 0) -> None:
         """Decode every ready chunk of one stream, or of many (in parallel threads:
-        ``num_workers`` of them, default one per stream up to the CPU count)."""
+        ``num_workers`` of them, default one per stream up to the CPU count).
+
+        Example::
+
+            rec.decode(stream)
+            rec.decode([stream_a, stream_b], num_workers=2)
+        """
         if isinstance(streams, Stream):
             self._r.decode(streams._s)
             return
@@ -106,16 +171,47 @@ class Recognizer:
         self._r.decode_many([s._s for s in streams], max(1, workers))
 
     def result(self, stream: Stream) -> Result:
+        """What ``stream`` has been recognised as so far (its current segment).
+
+        Example::
+
+            rec.decode(stream)
+            print(rec.result(stream).text)
+        """
         return Result(**self._r.result(stream._s))
 
     def is_endpoint(self, stream: Stream) -> bool:
+        """Whether an endpoint rule (see EndpointConfig) fired: the segment has ended.
+
+        Example::
+
+            if rec.is_endpoint(stream):
+                print(rec.result(stream).text)
+                rec.reset(stream)
+        """
         return self._r.is_endpoint(stream._s)
 
     def reset(self, stream: Stream) -> None:
+        """Start a new segment on ``stream`` (typically after an endpoint).
+
+        Example::
+
+            if rec.is_endpoint(stream):
+                rec.reset(stream)
+        """
         self._r.reset(stream._s)
 
-    def transcribe(self, audio, sample_rate: Union[int, None] = None) -> Result:
-        """Recognize a whole file or array in one call (pads the tail and flushes)."""
+    def transcribe(self, audio: Union[PathLike, npt.ArrayLike],
+                   sample_rate: Optional[int] = None) -> Result:
+        """Recognize a whole file or array in one call (pads the tail and flushes).
+
+        An array needs ``sample_rate``; for a file it is read from the file.
+
+        Example::
+
+            rec.transcribe("hello.wav").text
+            rec.transcribe(samples, sample_rate=16000).text
+        """
         if isinstance(audio, (str, os.PathLike)):
             samples, rate = load_audio(audio)
             if sample_rate is not None and sample_rate != rate:

@@ -13,6 +13,14 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def decode_utf8(data: bytes, path: PathLike, error: Callable[[str], NcasrError] = ConfigError) -> str:
+    """``data`` decoded as UTF-8; ``error(message)`` naming ``path``, the byte and its line
+    when it is not.
+
+    Example::
+
+        with open("hotwords.txt", "rb") as f:
+            text = decode_utf8(f.read(), "hotwords.txt")
+    """
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -22,7 +30,12 @@ def decode_utf8(data: bytes, path: PathLike, error: Callable[[str], NcasrError] 
 
 
 def read_text(path: PathLike, error: Callable[[str], NcasrError] = ConfigError) -> str:
-    """The file's text; `error(message)` when it is not UTF-8 or cannot be read."""
+    """The file's text; ``error(message)`` when it is not UTF-8 or cannot be read.
+
+    Example::
+
+        hotwords = read_text("hotwords.txt")  # raises ConfigError if not UTF-8
+    """
     try:
         with open(path, "rb") as f:
             data = f.read()

@@ -5,13 +5,14 @@
 
 Copies the ncnn files + tokens.txt, writes a small test set (the first N test-split
 utterances, held-out voices, + manifest test.tsv; default DIR/testset), with --int8 adds the
-int8 encoder/decoder/joiner (ncasr.quantize_model calibrated on dev-split audio) beside the
+int8 encoder/decoder/joiner (ncasr.quantize calibrated on dev-split audio) beside the
 float files, scores float and int8 with ncasr itself on the dev and test splits, and writes
 MODEL_CARD.md (data, voices, held-out voices, parameters, training, WER tables).
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -156,15 +157,17 @@ def add_int8(out: Path, calibration_utts: int) -> dict:
         # fp16 storage for them +0.27/+0.00 at 27.5 % of the float encoder. On a later
         # model, letting the budget also keep a Gemm float cost 4 % of size for no WER
         # (int8 dev/test 69.25/86.01 vs 68.56/85.89 without): only calibrated layers may stay.
-        report = ncasr.quantize_model(out, q, audio, method="kl", auto_exclude=AUTO_EXCLUDE,
-                                      auto_exclude_dynamic=False, fp16_storage=True, progress=False)
+        options = ncasr.QuantizeOptions(calibration_method="kl", auto_exclude=AUTO_EXCLUDE,
+                                        auto_exclude_dynamic=False, fp16_storage=True)
+        report = ncasr.quantize(out, q, calibration=audio, options=options, progress=False)
         for f in q.iterdir():
             if ".int8." in f.name or f.name == "calibration.table":
                 shutil.copy(f, out / f.name)
     print(report)
-    kept = [l["name"] for l in report.layers if l["net"] == "encoder" and l["action"].startswith("kept float")
-            and l["type"] in ("Convolution", "Gemm", "LSTM", "InnerProduct")]
-    return {"calibration_utts": len(audio), "nets": report.nets, "kept_float": kept}
+    kept = [l.name for l in report.layers if l.net == "encoder" and l.outcome is not ncasr.LayerOutcome.INT8
+            and l.type in ("Convolution", "Gemm", "LSTM", "InnerProduct")]
+    nets = {net: dataclasses.asdict(size) for net, size in report.nets.items()}
+    return {"calibration_utts": len(audio), "nets": nets, "kept_float": kept}
 
 
 def parameter_count(cfg: dict) -> int:
@@ -222,7 +225,7 @@ def ncasr_wer_lines(scores: dict, int8_note) -> list:
     if int8_note:
         sizes = ", ".join(f"{n} {d['bytes_out'] / 1e6:.2f} MB ({d['bytes_out'] / d['bytes_in']:.0%} of float)"
                           for n, d in int8_note["nets"].items())
-        lines += ["", f"int8 files (`*.int8.*`): `ncasr.quantize_model`, KL calibration on "
+        lines += ["", f"int8 files (`*.int8.*`): `ncasr.quantize`, KL calibration on "
                       f"{int8_note['calibration_utts']} dev-split utterances, `auto_exclude={AUTO_EXCLUDE}` (calibrated layers only) "
                       f"(kept float: {', '.join(int8_note['kept_float']) or 'none'}), fp16 storage for what "
                       f"stays float; {sizes}. Load them with `variant=\"int8\"`."]

@@ -6,13 +6,19 @@ import json
 import os
 import platform
 from dataclasses import asdict
-from typing import List, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence, Union
 
 from ..model_info import build_info
 from .runner import BenchRecord
 
 
 def cpu_model() -> str:
+    """The CPU's model name as /proc/cpuinfo gives it (else what ``platform`` knows).
+
+    Example::
+
+        print(cpu_model())  # e.g. "AMD EPYC 7B13"
+    """
     try:
         with open("/proc/cpuinfo") as f:
             for line in f:
@@ -23,8 +29,15 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
-def environment(peers: Sequence[str] = ()) -> dict:
-    """What a reader needs to judge the numbers: CPU, versions, SIMD paths."""
+def environment(peers: Sequence[str] = ()) -> Dict[str, Any]:
+    """What a reader needs to judge the numbers: CPU, versions, SIMD paths, and the
+    installed version of each peer in ``peers`` (None when not installed).
+
+    Example::
+
+        env = environment(peers=["sherpa-ncnn"])
+        print(header_text(env))
+    """
     from importlib import metadata
 
     from .. import _core
@@ -42,7 +55,13 @@ def environment(peers: Sequence[str] = ()) -> dict:
     return env
 
 
-def header_text(env: dict) -> str:
+def header_text(env: Dict[str, Any]) -> str:
+    """One line describing the machine and versions of ``env`` (from :func:`environment`).
+
+    Example::
+
+        print(header_text(environment()))
+    """
     peers = ", ".join(f"{k} {v}" if v else f"{k} (not installed)" for k, v in env["peers"].items())
     return (f"CPU: {env['cpu']} ({env['cpu_count']} cores, {env['machine']}); "
             f"ncasr {env['ncasr']}, ncnn {env['ncnn']}, Python {env['python']}; "
@@ -54,7 +73,15 @@ def _f(v: Optional[float], fmt: str) -> str:
     return "" if v is None else format(v, fmt)
 
 
-def markdown(records: List[BenchRecord]) -> str:
+def markdown(records: Sequence[BenchRecord]) -> str:
+    """A markdown table, one row per record (WER, CER, RTF, size, load time, memory,
+    latency); failed runs show their error.
+
+    Example::
+
+        records = run_bench(["model/"], "test.tsv")
+        print(markdown(records))
+    """
     cols = ("model", "precision", "backend", "threads", "WER % (S/D/I)", "CER %",
             "RTF median (min-max)",
             "ncasr/peer RTF", "size MB", "load s", "peak RSS MB", "final latency ms",
@@ -78,13 +105,28 @@ def markdown(records: List[BenchRecord]) -> str:
     return "\n".join(lines)
 
 
-def to_json(records: List[BenchRecord], env: dict, settings: dict) -> str:
+def to_json(records: Sequence[BenchRecord], env: Dict[str, Any],
+            settings: Dict[str, Any]) -> str:
+    """The records, environment and run settings as one indented JSON document.
+
+    Example::
+
+        text = to_json(records, environment(), {"threads": [1, 2], "repeat": 3})
+        Path("bench.json").write_text(text)
+    """
     return json.dumps({"environment": env, "settings": settings,
                        "records": [asdict(r) for r in records]}, indent=1)
 
 
-def plot(records: List[BenchRecord], path: str) -> None:
-    """WER vs RTF scatter and model size bars, written headless to ``path`` (PNG)."""
+def plot(records: Sequence[BenchRecord], path: Union[str, "os.PathLike[str]"]) -> None:
+    """WER vs RTF scatter and model size bars, written headless to ``path`` (PNG).
+
+    Needs matplotlib (``pip install 'ncasr[plot]'``).
+
+    Example::
+
+        plot(run_bench(["model/", "model/:int8"], "test.tsv"), "bench.png")
+    """
     try:
         import matplotlib
     except ImportError:
@@ -103,7 +145,7 @@ def plot(records: List[BenchRecord], path: str) -> None:
     ax1.set_ylabel("WER %")
     ax1.set_title("accuracy vs speed")
     ax1.grid(alpha=0.3)
-    sizes = {}
+    sizes: Dict[str, Dict[str, int]] = {}
     for r in ok:
         sizes[f"{r.model} {r.precision}"] = r.size_bytes
     names = list(sizes)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
 from ..data import ManifestEntry, read_manifest
 from ..errors import ConfigError
@@ -24,14 +24,25 @@ STORAGES = ("fp16", "fp32")
 
 @dataclass(frozen=True)
 class Target:
-    """One model folder, one file variant ("" = whatever the folder holds, "float", "int8")."""
+    """One model folder, one file variant ("" = whatever the folder holds, "float", "int8").
+
+    Example::
+
+        Target.parse("model/:int8")  # Target(model_dir="model/", variant="int8")
+    """
 
     model_dir: str
     variant: str = ""
 
     @classmethod
     def parse(cls, spec: str) -> "Target":
-        """``DIR`` or ``DIR:int8`` / ``DIR:float``."""
+        """A target from ``DIR`` or ``DIR:int8`` / ``DIR:float``.
+
+        Example::
+
+            target = Target.parse("model/:float")
+            print(target.model_dir, target.variant)
+        """
         head, sep, tail = spec.rpartition(":")
         if sep and tail in ("int8", "float"):
             return cls(os.fspath(head), tail)
@@ -40,7 +51,13 @@ class Target:
 
 @dataclass
 class BenchRecord:
-    """Aggregated numbers for one model variant × backend × thread count."""
+    """Aggregated numbers for one model variant × backend × thread count.
+
+    Example::
+
+        for r in run_bench(["model/"], "test.tsv", threads=[1, 4]):
+            print(r.backend, r.threads, r.wer, r.rtf_median)
+    """
 
     model: str
     model_dir: str
@@ -72,10 +89,10 @@ class BenchRecord:
     error: Optional[str] = None
 
 
-def _net_files(target: Target) -> dict:
+def _net_files(target: Target) -> Dict[str, Any]:
     info = inspect_model(target.model_dir, target.variant)
     files = {"tokens": info.tokens}
-    sizes = {}
+    sizes: Dict[str, int] = {}
     for name in ("encoder", "decoder", "joiner"):
         net = getattr(info, name)
         files[f"{name}_param"], files[f"{name}_bin"] = net.param, net.bin
@@ -86,6 +103,12 @@ def _net_files(target: Target) -> dict:
 
 
 def peer_available(name: str) -> bool:
+    """Whether the peer package ``name`` (one of ``PEERS``) is importable here.
+
+    Example::
+
+        peers = [p for p in PEERS if peer_available(p)]
+    """
     if name not in PEERS:
         raise ConfigError(f"unknown peer {name!r}; known: {', '.join(PEERS)}")
     import importlib.util
@@ -93,8 +116,15 @@ def peer_available(name: str) -> bool:
     return importlib.util.find_spec(name.replace("-", "_")) is not None
 
 
-def run_worker(job: dict) -> dict:
-    """One fresh process, one backend, every file; returns the worker's JSON."""
+def run_worker(job: Dict[str, Any]) -> Dict[str, Any]:
+    """Run ``job`` (see worker.py) in one fresh process, one backend, every file; returns the
+    worker's JSON result, or ``{"error": ...}`` when the process fails.
+
+    Example::
+
+        out = run_worker(job)
+        print(out.get("error") or sum(out["decode_s"]))
+    """
     env = dict(os.environ)
     # The worker is run by file path; make sure it finds the same ncasr as this process.
     pkg_root = str(Path(__file__).resolve().parents[2])
@@ -108,13 +138,21 @@ def run_worker(job: dict) -> dict:
     return json.loads(lines[-1])
 
 
-def run_bench(models: Sequence[str], manifest, *, threads: Sequence[int] = (1,),
+def run_bench(models: Sequence[str],
+              manifest: Union[str, "os.PathLike[str]", Sequence[ManifestEntry]], *,
+              threads: Sequence[int] = (1,),
               method: str = "greedy_search", num_active_paths: int = 4,
               peers: Sequence[str] = PEERS, storages: Sequence[str] = ("fp16",),
               repeat: int = 1, latency_files: int = 3, chunk_s: float = 0.1,
               progress: Optional[Callable[[str], None]] = None) -> List[BenchRecord]:
     """Benchmark ``models`` (folder paths, optionally ``:int8``/``:float``) on the
-    utterances of ``manifest`` (a path or a list of ManifestEntry). See ``ncasr bench -h``."""
+    utterances of ``manifest`` (a path or a list of ManifestEntry). See ``ncasr bench -h``.
+
+    Example::
+
+        records = run_bench(["model/", "model/:int8"], "test.tsv", threads=[1, 2], repeat=3)
+        print(markdown(records))
+    """
     entries: List[ManifestEntry] = (read_manifest(manifest)
                                     if isinstance(manifest, (str, os.PathLike)) else list(manifest))
     if not entries:
@@ -151,7 +189,7 @@ def run_bench(models: Sequence[str], manifest, *, threads: Sequence[int] = (1,),
                            "latency_files": latency_files, "chunk_s": chunk_s}
                     plans.append((rec, job))
 
-    runs: Dict[int, List[dict]] = {i: [] for i in range(len(plans))}
+    runs: Dict[int, List[Dict[str, Any]]] = {i: [] for i in range(len(plans))}
     for r in range(repeat):
         for i, (rec, job) in enumerate(plans):
             if progress:
@@ -168,7 +206,7 @@ def run_bench(models: Sequence[str], manifest, *, threads: Sequence[int] = (1,),
     return records
 
 
-def _aggregate(rec: BenchRecord, runs: List[dict], refs: List[str]) -> None:
+def _aggregate(rec: BenchRecord, runs: List[Dict[str, Any]], refs: List[str]) -> None:
     errors = [r["error"] for r in runs if "error" in r]
     if errors:
         rec.error = errors[0]

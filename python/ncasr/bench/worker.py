@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import soundfile as sf
@@ -29,7 +30,17 @@ TAIL_PADDING_S = 0.5
 
 
 class NcasrBackend:
-    def __init__(self, job):
+    """ncasr's Recognizer behind the worker's backend interface (new, feed, finish, text).
+
+    Example::
+
+        backend = NcasrBackend(job)
+        s = backend.new()
+        backend.feed(s, 16000, samples)
+        backend.finish(s, 16000)
+    """
+
+    def __init__(self, job: Dict[str, Any]) -> None:
         import ncasr
 
         self.ncasr = ncasr
@@ -39,24 +50,57 @@ class NcasrBackend:
             num_active_paths=job["num_active_paths"], runtime=ncasr.RuntimeOptions.fastest(),
             num_threads=job["threads"], use_fp16_storage=job["fp16_storage"])
 
-    def new(self):
+    def new(self) -> Any:
+        """A fresh stream.
+
+        Example::
+
+            s = backend.new()
+        """
         return self.rec.create_stream()
 
-    def feed(self, s, rate, x):
+    def feed(self, s: Any, rate: int, x: np.ndarray) -> None:
+        """Append samples ``x`` to stream ``s`` and decode every ready chunk.
+
+        Example::
+
+            backend.feed(s, 16000, samples[:1600])
+        """
         s.accept_waveform(rate, x)
         self.rec.decode(s)
 
-    def finish(self, s, rate):
+    def finish(self, s: Any, rate: int) -> None:
+        """Append the tail silence, end the input and decode the rest.
+
+        Example::
+
+            backend.finish(s, 16000)
+        """
         s.accept_waveform(rate, np.zeros(int(TAIL_PADDING_S * rate), np.float32))
         s.input_finished()
         self.rec.decode(s)
 
-    def text(self, s):
+    def text(self, s: Any) -> str:
+        """The text recognised so far.
+
+        Example::
+
+            hyp = backend.text(s)
+        """
         return self.rec.result(s).text
 
 
 class SherpaNcnnBackend:
-    def __init__(self, job):
+    """sherpa-ncnn's Recognizer behind the same interface as :class:`NcasrBackend`.
+
+    Example::
+
+        backend = SherpaNcnnBackend(job)
+        s = backend.new()
+        backend.feed(s, 16000, samples)
+    """
+
+    def __init__(self, job: Dict[str, Any]) -> None:
         import sherpa_ncnn
 
         files = job["files"]
@@ -68,20 +112,44 @@ class SherpaNcnnBackend:
             decoding_method=job["method"], num_active_paths=job["num_active_paths"])
         self.rec = self.make()
 
-    def new(self):
+    def new(self) -> Any:
+        """A fresh stream (the recognizer wrapper, holding a new stream).
+
+        Example::
+
+            s = backend.new()
+        """
         # The Recognizer wrapper owns one stream; its reset() only restarts a segment after
         # an endpoint (features and "input finished" stay), so each file gets a new stream.
         self.rec.stream = self.rec.recognizer.create_stream()
         return self.rec
 
-    def feed(self, s, rate, x):
+    def feed(self, s: Any, rate: int, x: np.ndarray) -> None:
+        """Append samples ``x`` to ``s`` (which decodes every ready chunk itself).
+
+        Example::
+
+            backend.feed(s, 16000, samples[:1600])
+        """
         s.accept_waveform(rate, x)  # decodes every ready chunk inside
 
-    def finish(self, s, rate):
+    def finish(self, s: Any, rate: int) -> None:
+        """Append the tail silence and end the input (which decodes the rest).
+
+        Example::
+
+            backend.finish(s, 16000)
+        """
         s.accept_waveform(rate, np.zeros(int(TAIL_PADDING_S * rate), np.float32))
         s.input_finished()
 
-    def text(self, s):
+    def text(self, s: Any) -> str:
+        """The text recognised so far.
+
+        Example::
+
+            hyp = backend.text(s)
+        """
         return s.text
 
 
@@ -89,6 +157,12 @@ BACKENDS = {"ncasr": NcasrBackend, "sherpa-ncnn": SherpaNcnnBackend}
 
 
 def speech_onset(x: np.ndarray, rate: int) -> float:
+    """Seconds to the first 10 ms frame within 30 dB of the loudest frame (0.0 if none).
+
+    Example::
+
+        onset = speech_onset(samples, 16000)
+    """
     hop = max(1, rate // 100)
     n = x.size // hop
     if n == 0:
@@ -99,6 +173,12 @@ def speech_onset(x: np.ndarray, rate: int) -> float:
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB (Linux; NaN where unknown).
+
+    Example::
+
+        print(f"{peak_rss_mb():.0f} MB")
+    """
     # VmHWM is this process image's own peak (ru_maxrss is inherited across fork).
     with open("/proc/self/status") as f:
         for line in f:
@@ -107,8 +187,16 @@ def peak_rss_mb() -> float:
     return float("nan")
 
 
-def run(job) -> dict:
-    audio = []
+def run(job: Dict[str, Any]) -> Dict[str, Any]:
+    """Load the job's backend, decode its files and return the measurements (see the module
+    docstring): load time, hypotheses, per-file decode and audio seconds, latencies, peak RSS.
+
+    Example::
+
+        out = run({"backend": "ncasr", "files_to_decode": ["a.wav"], ...})
+        print(out["hyps"], out["load_s"])
+    """
+    audio: List[Tuple[np.ndarray, int]] = []
     for path in job["files_to_decode"]:
         x, rate = sf.read(path, dtype="float32", always_2d=True)
         audio.append((np.ascontiguousarray(x[:, 0]), rate))
@@ -116,14 +204,16 @@ def run(job) -> dict:
     backend = BACKENDS[job["backend"]](job)
     load_s = time.perf_counter() - t0
 
-    def one_call(x, rate):
+    def one_call(x: np.ndarray, rate: int) -> str:
         s = backend.new()
         backend.feed(s, rate, x)
         backend.finish(s, rate)
         return backend.text(s)
 
     one_call(*audio[0])  # warm-up
-    hyps, decode_s, audio_s = [], [], []
+    hyps: List[str] = []
+    decode_s: List[float] = []
+    audio_s: List[float] = []
     for x, rate in audio:
         t = time.perf_counter()
         text = one_call(x, rate)
@@ -131,12 +221,13 @@ def run(job) -> dict:
         hyps.append(text)
         audio_s.append(x.size / rate)
 
-    first_partial, final = [], []
+    first_partial: List[float] = []
+    final: List[float] = []
     for x, rate in audio[: job["latency_files"]]:
         step = max(1, int(job["chunk_s"] * rate))
         onset = speech_onset(x, rate)
         s = backend.new()
-        seen = None
+        seen: Optional[float] = None
         for start in range(0, x.size, step):
             t = time.perf_counter()
             backend.feed(s, rate, x[start:start + step])
@@ -157,6 +248,15 @@ def run(job) -> dict:
 
 
 def main() -> int:
+    """Read a job as JSON on stdin, run it, print one JSON result line; exit status 0 (a
+    failure is reported in the result as ``{"error": ...}``).
+
+    Example::
+
+        proc = subprocess.run([sys.executable, "worker.py"], input=json.dumps(job),
+                              capture_output=True, text=True)
+        result = json.loads(proc.stdout)
+    """
     job = json.loads(sys.stdin.read())
     try:
         out = run(job)
