@@ -1,6 +1,6 @@
 """Time per fbank frame: ncasr's C++ extractor vs kaldi-native-fbank, same audio, same run.
 
-    python benchmarks/bench_fbank.py [--seconds 60] [--repeat 5]
+python benchmarks/bench_fbank.py [--seconds 60] [--repeat 5]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ def ncasr_fbank(x: np.ndarray) -> int:
 
     fb = _core.OnlineFbank(_core.FbankOptions())
     for i in range(0, x.size, 1600):  # 100 ms pieces, as a live stream arrives
-        fb.accept_waveform(x[i:i + 1600])
+        fb.accept_waveform(x[i : i + 1600])
         fb.pop(fb.num_frames_ready)
     fb.input_finished()
     return fb.num_frames_ready
@@ -33,7 +33,7 @@ def knf_fbank(x: np.ndarray) -> int:
     opts.mel_opts.high_freq = -400
     fb = knf.OnlineFbank(opts)
     for i in range(0, x.size, 1600):
-        fb.accept_waveform(16000, x[i:i + 1600])
+        fb.accept_waveform(16000, x[i : i + 1600])
     fb.input_finished()
     return fb.num_frames_ready
 
@@ -56,8 +56,10 @@ def main() -> None:
     print("|---|---|---|---|")
     for name, ts in times.items():
         med = statistics.median(ts)
-        print(f"| {name} | {med / frames[name] * 1e6:.1f} | {min(ts) / frames[name] * 1e6:.1f}-"
-              f"{max(ts) / frames[name] * 1e6:.1f} | {med / args.seconds:.5f} |")
+        print(
+            f"| {name} | {med / frames[name] * 1e6:.1f} | {min(ts) / frames[name] * 1e6:.1f}-"
+            f"{max(ts) / frames[name] * 1e6:.1f} | {med / args.seconds:.5f} |"
+        )
     ratio = statistics.median(times["ncasr"]) / statistics.median(times["kaldi-native-fbank"])
     print(f"\nncasr / kaldi-native-fbank time: {ratio:.2f}")
 

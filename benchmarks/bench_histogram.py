@@ -43,7 +43,7 @@ def main() -> None:
     cases[("histogram", "numpy")] = lambda: np.histogram(np.abs(x[x != 0]), bins=args.bins, range=(0, absmax))
 
     times = {k: [] for k in cases}
-    for k, fn in cases.items():  # warm up
+    for fn in cases.values():  # warm up
         fn()
     for _ in range(args.repeats):
         for k, fn in cases.items():

@@ -36,10 +36,10 @@ def main() -> int:
     args = p.parse_args()
 
     import ncasr
-    from ncasr.data import write_manifest
-    from ncasr.cli import main as ncasr_main
     from full_size_models import CACHE, full_size_model
     from helpers.speech import make_test_wavs
+    from ncasr.cli import main as ncasr_main
+    from ncasr.data import write_manifest
 
     folders = []
     for arch in args.archs.split(","):
@@ -52,8 +52,20 @@ def main() -> int:
     wavs = make_test_wavs(wav_dir, count=max(2, args.files))[: args.files]
     manifest = wav_dir / "bench.tsv"
     write_manifest(manifest, [(w, 0.0, "unknown") for w in wavs])
-    cmd = ["bench", *folders, "--manifest", str(manifest), "--num-threads", args.threads,
-           "--repeat", args.repeat, "--latency-files", "1", "--storage", args.storage]
+    cmd = [
+        "bench",
+        *folders,
+        "--manifest",
+        str(manifest),
+        "--num-threads",
+        args.threads,
+        "--repeat",
+        args.repeat,
+        "--latency-files",
+        "1",
+        "--storage",
+        args.storage,
+    ]
     if args.plot:
         cmd += ["--plot", args.plot]
     if not args.json:

@@ -14,8 +14,8 @@ elsewhere), int8 with ncnn's int8 layers (as sherpa-ncnn runs the file), int8 wi
 defaults (its LSTM layer, ncnn's Gemm), int8 with ncasr's Gemm layer as well (off by
 default: it loses inside whole encoders), and int8 with ncasr's int8 depthwise Conv1D too
 (off by default; the LSTM has none), and ncasr's default on a model quantized with
-calibration (6 espeak-ng files, KL): the subsampling Convolution layers int8 as well; speed-ups relative to both float columns at the
-same thread count.
+calibration (6 espeak-ng files, KL): the subsampling Convolution layers int8 as well;
+speed-ups relative to both float columns at the same thread count.
 """
 
 from __future__ import annotations
@@ -58,8 +58,10 @@ def measure(arch: str, threads: int, feats: np.ndarray, seconds: float, rounds: 
 
         wavs = make_test_wavs(CACHE.parent / "bench-wavs", count=max(2, CALIBRATION_WAVS))[:CALIBRATION_WAVS]
         print(ncasr.quantize(model, qc, calibration=wavs, force=True, progress=False), file=sys.stderr)
-    recs = {name: ncasr.Recognizer.from_dir(Path(f"{model}{suffix}"), num_threads=threads, **kw)
-            for name, (suffix, kw) in VARIANTS.items()}
+    recs = {
+        name: ncasr.Recognizer.from_dir(Path(f"{model}{suffix}"), num_threads=threads, **kw)
+        for name, (suffix, kw) in VARIANTS.items()
+    }
     for rec in recs.values():
         rec._r.encode(feats[:100])  # warm-up: first allocations, page faults
     best = {name: float("inf") for name in recs}
@@ -68,23 +70,33 @@ def measure(arch: str, threads: int, feats: np.ndarray, seconds: float, rounds: 
             t = time.perf_counter()
             rec._r.encode(feats)
             best[name] = min(best[name], (time.perf_counter() - t) / seconds)
-    return {"arch": arch, "threads": threads, "rtf": best,
-            "overrides": {n: dict(r._r.encoder_overrides) for n, r in recs.items()}}
+    return {
+        "arch": arch,
+        "threads": threads,
+        "rtf": best,
+        "overrides": {n: dict(r._r.encoder_overrides) for n, r in recs.items()},
+    }
 
 
 def markdown(rows) -> str:
     names = list(VARIANTS)
-    lines = ["| arch | threads | " + " | ".join(f"RTF {n}" for n in names) +
-             " | fp32 / int8 ncnn | fp32 / int8 ncasr | fp32 / int8 calibrated | float fp16-weights / int8 ncasr"
-             " | int8 ncnn / int8 ncasr |",
-             "|---" * (2 + len(names) + 5) + "|"]
+    lines = [
+        "| arch | threads | "
+        + " | ".join(f"RTF {n}" for n in names)
+        + " | fp32 / int8 ncnn | fp32 / int8 ncasr | fp32 / int8 calibrated | float fp16-weights / int8 ncasr"
+        " | int8 ncnn / int8 ncasr |",
+        "|---" * (2 + len(names) + 5) + "|",
+    ]
     for r in rows:
         rtf = r["rtf"]
-        lines.append(f"| {r['arch']} | {r['threads']} | " + " | ".join(f"{rtf[n]:.4f}" for n in names) +
-                     f" | {rtf['fp32'] / rtf['int8 ncnn layers']:.2f} | {rtf['fp32'] / rtf['int8 ncasr']:.2f}"
-                     f" | {rtf['fp32'] / rtf['int8 ncasr calibrated']:.2f}"
-                     f" | {rtf['float fp16-weights'] / rtf['int8 ncasr']:.2f}"
-                     f" | {rtf['int8 ncnn layers'] / rtf['int8 ncasr']:.2f} |")
+        lines.append(
+            f"| {r['arch']} | {r['threads']} | "
+            + " | ".join(f"{rtf[n]:.4f}" for n in names)
+            + f" | {rtf['fp32'] / rtf['int8 ncnn layers']:.2f} | {rtf['fp32'] / rtf['int8 ncasr']:.2f}"
+            f" | {rtf['fp32'] / rtf['int8 ncasr calibrated']:.2f}"
+            f" | {rtf['float fp16-weights'] / rtf['int8 ncasr']:.2f}"
+            f" | {rtf['int8 ncnn layers'] / rtf['int8 ncasr']:.2f} |"
+        )
     return "\n".join(lines)
 
 

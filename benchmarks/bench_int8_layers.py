@@ -27,19 +27,26 @@ from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from ncasr import _core  # noqa: E402
+from ncasr import _core
 
 # The one-layer net writers are a test helper (tests/helpers/), kept out of the wheel.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from helpers.layer_nets import write_depthwise_net, write_gemm_net, write_gemm_chain  # noqa: E402
+from helpers.layer_nets import write_depthwise_net, write_gemm_chain, write_gemm_net
 
 FORMS = ("fp32", "ncnn-int8", "ncasr-int8")
 # (T frames, K in, N out): Zipformer stacks run 16, 8, 4 and 2 frames per chunk through
 # 384 -> 1024 -> 384 feed-forward layers; Conv-Emformer and LSTM 512 <-> 2048.
-SHAPES = [(2, 384, 1024), (4, 384, 1024), (8, 384, 1024), (16, 384, 1024), (8, 1024, 384),
-          (16, 512, 2048), (32, 512, 2048)]
+SHAPES = [
+    (2, 384, 1024),
+    (4, 384, 1024),
+    (8, 384, 1024),
+    (16, 384, 1024),
+    (8, 1024, 384),
+    (16, 512, 2048),
+    (32, 512, 2048),
+]
 CHAIN = 40
 # Depthwise (channels, output frames per chunk), kernel 31 with 30 cached frames on the left:
 # Zipformer's stacks (384 channels; 16, 8, 4, 2 frames), Conv-Emformer (512; 8 and 10).
@@ -60,8 +67,11 @@ def main() -> int:
     ap.add_argument("--json")
     args = ap.parse_args()
     peak = _core._testing.int8_peak_gops(0.5)
-    print(f"int8 peak of this core (tight vpdpbusd loop): {peak:.0f} GOP/s" if peak
-          else "no AVX-512 VNNI: no int8 peak loop; % of peak not shown")
+    print(
+        f"int8 peak of this core (tight vpdpbusd loop): {peak:.0f} GOP/s"
+        if peak
+        else "no AVX-512 VNNI: no int8 peak loop; % of peak not shown"
+    )
     rng = np.random.default_rng(0)
     rows = []
     work = Path(tempfile.mkdtemp(prefix="ncasr-bench-layers-"))
@@ -71,8 +81,10 @@ def main() -> int:
             b = rng.standard_normal(n).astype(np.float32)
             x = rng.standard_normal((t, k) if layout == "rows" else (k, t)).astype(np.float32)
             hot = {f: write_gemm_net(work / f"{layout}-{t}-{k}-{n}", w, b, f, layout, name=f) for f in FORMS}
-            chain = {f: write_gemm_chain(work / f"chain-{layout}-{t}-{k}-{n}", k, n, CHAIN, f, layout, seed=t)
-                     for f in FORMS[1:]}
+            chain = {
+                f: write_gemm_chain(work / f"chain-{layout}-{t}-{k}-{n}", k, n, CHAIN, f, layout, seed=t)
+                for f in FORMS[1:]
+            }
             best = {}
             for _ in range(args.rounds):
                 for f in FORMS:
@@ -87,28 +99,36 @@ def main() -> int:
                 row[f"{setting} {f} GOP/s"] = ops / ms / 1e6
             rows.append(row)
     print()
-    print("| layer | T | K | N | fp32 ms | ncnn int8 ms | ncasr int8 ms | ncasr GOP/s (% peak) "
-          "| chain: ncnn int8 ms | chain: ncasr int8 ms | ncnn/ncasr hot | ncnn/ncasr chain |")
+    print(
+        "| layer | T | K | N | fp32 ms | ncnn int8 ms | ncasr int8 ms | ncasr GOP/s (% peak) "
+        "| chain: ncnn int8 ms | chain: ncasr int8 ms | ncnn/ncasr hot | ncnn/ncasr chain |"
+    )
     print("|---" * 12 + "|")
     for r in rows:
         g = r["hot ncasr-int8 GOP/s"]
         pct = f" ({100 * g / peak:.0f} %)" if peak else ""
-        print(f"| {'Linear' if r['layout'] == 'rows' else 'pointwise conv'} | {r['T']} | {r['K']} | {r['N']} "
-              f"| {r['hot fp32 ms']:.4f} | {r['hot ncnn-int8 ms']:.4f} | {r['hot ncasr-int8 ms']:.4f} "
-              f"| {g:.0f}{pct} | {r['chain ncnn-int8 ms']:.4f} | {r['chain ncasr-int8 ms']:.4f} "
-              f"| {r['hot ncnn-int8 ms'] / r['hot ncasr-int8 ms']:.2f} "
-              f"| {r['chain ncnn-int8 ms'] / r['chain ncasr-int8 ms']:.2f} |")
+        print(
+            f"| {'Linear' if r['layout'] == 'rows' else 'pointwise conv'} | {r['T']} | {r['K']} | {r['N']} "
+            f"| {r['hot fp32 ms']:.4f} | {r['hot ncnn-int8 ms']:.4f} | {r['hot ncasr-int8 ms']:.4f} "
+            f"| {g:.0f}{pct} | {r['chain ncnn-int8 ms']:.4f} | {r['chain ncasr-int8 ms']:.4f} "
+            f"| {r['hot ncnn-int8 ms'] / r['hot ncasr-int8 ms']:.2f} "
+            f"| {r['chain ncnn-int8 ms'] / r['chain ncasr-int8 ms']:.2f} |"
+        )
     dw_rows = bench_depthwise(work, rng, args)
     print()
-    print("| depthwise C | T out | ncnn fp32 ms | ncasr fp32 ms | ncasr int8 ms | kernel fp32 ms | kernel int8 ms "
-          "| int8 kernel GOP/s (% peak) | kernel fp32/int8 |")
+    print(
+        "| depthwise C | T out | ncnn fp32 ms | ncasr fp32 ms | ncasr int8 ms | kernel fp32 ms | kernel int8 ms "
+        "| int8 kernel GOP/s (% peak) | kernel fp32/int8 |"
+    )
     print("|---" * 9 + "|")
     for r in dw_rows:
         g = r["kernel int8 GOP/s"]
         pct = f" ({100 * g / peak:.0f} %)" if peak else ""
-        print(f"| {r['C']} | {r['T']} | {r['ncnn fp32 ms']:.4f} | {r['ncasr fp32 ms']:.4f} | {r['ncasr int8 ms']:.4f} "
-              f"| {r['kernel fp32 ms']:.4f} | {r['kernel int8 ms']:.4f} | {g:.0f}{pct} "
-              f"| {r['kernel fp32 ms'] / r['kernel int8 ms']:.2f} |")
+        print(
+            f"| {r['C']} | {r['T']} | {r['ncnn fp32 ms']:.4f} | {r['ncasr fp32 ms']:.4f} | {r['ncasr int8 ms']:.4f} "
+            f"| {r['kernel fp32 ms']:.4f} | {r['kernel int8 ms']:.4f} | {g:.0f}{pct} "
+            f"| {r['kernel fp32 ms'] / r['kernel int8 ms']:.2f} |"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps({"peak_gops": peak, "rows": rows, "depthwise": dw_rows}, indent=2))
     return 0

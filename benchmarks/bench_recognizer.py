@@ -52,8 +52,11 @@ def worker(backend: str, model: str, threads: int, wav: str, fp16: bool) -> dict
         import sherpa_ncnn
 
         d = Path(model)
-        files = {f"{n}_{e}": str(d / f"{n}_jit_trace-pnnx.ncnn.{e}")
-                 for n in ("encoder", "decoder", "joiner") for e in ("param", "bin")}
+        files = {
+            f"{n}_{e}": str(d / f"{n}_jit_trace-pnnx.ncnn.{e}")
+            for n in ("encoder", "decoder", "joiner")
+            for e in ("param", "bin")
+        }
         rec = sherpa_ncnn.Recognizer(tokens=str(d / "tokens.txt"), num_threads=threads, **files)
         t1 = time.perf_counter()
         rec.accept_waveform(rate, x)
@@ -61,8 +64,13 @@ def worker(backend: str, model: str, threads: int, wav: str, fp16: bool) -> dict
         rec.input_finished()
         n_tokens = len(rec.tokens)
     t2 = time.perf_counter()
-    return {"load_s": t1 - t0, "decode_s": t2 - t1, "audio_s": x.size / rate, "tokens": n_tokens,
-            "rss_mb": peak_rss_mb()}
+    return {
+        "load_s": t1 - t0,
+        "decode_s": t2 - t1,
+        "audio_s": x.size / rate,
+        "tokens": n_tokens,
+        "rss_mb": peak_rss_mb(),
+    }
 
 
 def fp32_storage_copy(model: Path) -> Path:
@@ -73,8 +81,10 @@ def fp32_storage_copy(model: Path) -> Path:
         target = out / f.name
         if f.suffix == ".param":
             lines = f.read_text().splitlines()
-            body = [line if not line.strip() or line.split()[0] == "SherpaMetaData" or " 31=" in line
-                    else f"{line} 31=2" for line in lines[2:]]
+            body = [
+                line if not line.strip() or line.split()[0] == "SherpaMetaData" or " 31=" in line else f"{line} 31=2"
+                for line in lines[2:]
+            ]
             target.write_text("\n".join(lines[:2] + body) + "\n")
         elif not target.exists():
             target.symlink_to(f.resolve())
@@ -92,8 +102,7 @@ def peak_rss_mb() -> float:
 
 
 def run_once(backend, model, threads, wav, fp16) -> dict:
-    cmd = [sys.executable, __file__, "--worker", backend, str(model), str(threads), str(wav),
-           "1" if fp16 else "0"]
+    cmd = [sys.executable, __file__, "--worker", backend, str(model), str(threads), str(wav), "1" if fp16 else "0"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -117,8 +126,10 @@ def main() -> None:
     wav_dir = Path(os.environ.get("NCASR_CACHE_DIR", Path.home() / ".cache" / "ncasr")) / "bench-wavs"
     wav = make_test_wavs(wav_dir, count=2)[1]  # ~10 s of speech
     info = ncasr.build_info()
-    print(f"ncasr {info.ncasr_version}, ncnn {info.ncnn_version}; sherpa-ncnn 2.1.15; "
-          f"SIMD: {', '.join(info.simd_active)}; {info.cpu_count} cores; greedy search")
+    print(
+        f"ncasr {info.ncasr_version}, ncnn {info.ncnn_version}; sherpa-ncnn 2.1.15; "
+        f"SIMD: {', '.join(info.simd_active)}; {info.cpu_count} cores; greedy search"
+    )
     rows, runs = [], []
     for arch in args.archs.split(","):
         model = full_size_model(arch)
@@ -137,15 +148,20 @@ def main() -> None:
                         rows.append((arch, threads, fp16, backend, rs))
     print("\n| arch | threads | storage | backend | RTF median (min-max) | load s | peak RSS MB | ncasr/sherpa RTF |")
     print("|---|---|---|---|---|---|---|---|")
-    sherpa = {(a, t, f): statistics.median(r["decode_s"] / r["audio_s"] for r in rs)
-              for a, t, f, b, rs in rows if b == "sherpa-ncnn"}
+    sherpa = {
+        (a, t, f): statistics.median(r["decode_s"] / r["audio_s"] for r in rs)
+        for a, t, f, b, rs in rows
+        if b == "sherpa-ncnn"
+    }
     for arch, threads, fp16, backend, rs in rows:
         rtf = [r["decode_s"] / r["audio_s"] for r in rs]
         med = statistics.median(rtf)
         ratio = f"{med / sherpa[(arch, threads, fp16)]:.2f}" if backend == "ncasr" else ""
-        print(f"| {arch} | {threads} | {'fp16' if fp16 else 'fp32'} | {backend} | {med:.4f} "
-              f"({min(rtf):.4f}-{max(rtf):.4f}) | {statistics.median(r['load_s'] for r in rs):.2f} | "
-              f"{max(r['rss_mb'] for r in rs):.0f} | {ratio} |")
+        print(
+            f"| {arch} | {threads} | {'fp16' if fp16 else 'fp32'} | {backend} | {med:.4f} "
+            f"({min(rtf):.4f}-{max(rtf):.4f}) | {statistics.median(r['load_s'] for r in rs):.2f} | "
+            f"{max(r['rss_mb'] for r in rs):.0f} | {ratio} |"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(runs, indent=1))
 

@@ -13,7 +13,7 @@ from pathlib import Path
 # The package beside this file; python -P or PYTHONSAFEPATH would not put it on the path.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fuzz.cli import main  # noqa: E402
+from fuzz.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

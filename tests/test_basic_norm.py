@@ -1,8 +1,9 @@
 """NcasrBasicNorm: pnnx's six-layer BasicNorm fused into one in-place layer.
 
 The fused layer equals x * (mean(x^2 over the last axis) + eps)^-0.5 in float64 within float
-rounding, packed or not (a packed 1-D blob is one row, not pack-many); a chain that is not exactly BasicNorm is left alone; whole encoders
-of every architecture load with it (their .bin read to the end) and fuse the expected count."""
+rounding, packed or not (a packed 1-D blob is one row, not pack-many); a chain that is not
+exactly BasicNorm is left alone; whole encoders of every architecture load with it (their
+.bin read to the end) and fuse the expected count."""
 
 from __future__ import annotations
 
@@ -10,19 +11,21 @@ import numpy as np
 import pytest
 
 import ncasr
-from ncasr import _core
 from conftest import SMALL_MODELS, fixture_dir
 from helpers.layer_nets import _write
+from ncasr import _core
 
 
 def net(tmp_path, axes="1,-1", power="-5.000000e-01", tops=("a", "b", "c")):
     a, b, c = tops
-    lines = [f"Split            split                    1 3 in0 a b c",
-             f"BinaryOp         square                   2 1 {a} {b} q 0=2",
-             f"Reduction        mean                     1 1 q m 0=3 1=0 -23303={axes} 4=1 5=1",
-             "BinaryOp         eps                      1 1 m e 0=0 1=1 2=2.500000e-01",
-             f"BinaryOp         pow                      1 1 e s 0=6 1=1 2={power}",
-             f"BinaryOp         scale                    2 1 {c} s out0 0=2"]
+    lines = [
+        "Split            split                    1 3 in0 a b c",
+        f"BinaryOp         square                   2 1 {a} {b} q 0=2",
+        f"Reduction        mean                     1 1 q m 0=3 1=0 -23303={axes} 4=1 5=1",
+        "BinaryOp         eps                      1 1 m e 0=0 1=1 2=2.500000e-01",
+        f"BinaryOp         pow                      1 1 e s 0=6 1=1 2={power}",
+        f"BinaryOp         scale                    2 1 {c} s out0 0=2",
+    ]
     return _write(tmp_path, "bn", lines, b"")
 
 
@@ -55,8 +58,9 @@ def test_encoders_fuse_and_agree(name, test_wavs):
     x, rate = ncasr.load_audio(test_wavs[1])
     feats = knf_fbank(x, rate)
     fused = ncasr.Recognizer.from_dir(fixture_dir(name), use_fp16_storage=False)
-    plain = ncasr.Recognizer.from_dir(fixture_dir(name), use_fp16_storage=False, fuse_basic_norm=False,
-                                      fuse_double_swish=False)
+    plain = ncasr.Recognizer.from_dir(
+        fixture_dir(name), use_fp16_storage=False, fuse_basic_norm=False, fuse_double_swish=False
+    )
     assert fused._r.encoder_overrides.get("NcasrBasicNorm", 0) > 0
     assert "NcasrBasicNorm" not in plain._r.encoder_overrides
     a, b = fused._r.encode(feats), plain._r.encode(feats)

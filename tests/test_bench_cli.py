@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 import ncasr
+from conftest import fixture_dir
 from ncasr import bench
 from ncasr.bench import BenchRecord, Target
+from ncasr.cli import main
 from ncasr.data import read_manifest
 from ncasr.metrics import char_error_rate, word_error_rate
-from ncasr.cli import main
-from conftest import fixture_dir
 
 BUNDLED_TESTSET = Path(__file__).resolve().parent / "data" / "reference-lstm-en"
 
@@ -42,8 +42,9 @@ def bundled_three(tmp_path):
 def test_bench_json_and_wer_match_transcribe(tmp_path, bundled_three, capsys):
     manifest, wavs, references = bundled_three
     model = ncasr.default_model_dir()
-    rc = main(["bench", str(model), "--manifest", str(manifest), "--repeat", "2",
-               "--latency-files", "1", "--json", "--quiet"])
+    rc = main(
+        ["bench", str(model), "--manifest", str(manifest), "--repeat", "2", "--latency-files", "1", "--json", "--quiet"]
+    )
     printed = capsys.readouterr().out
     assert rc == 0, printed
     data = json.loads(printed)  # with --json, stdout is the JSON document alone
@@ -56,8 +57,7 @@ def test_bench_json_and_wer_match_transcribe(tmp_path, bundled_three, capsys):
         assert r["error"] is None, r["error"]
         assert r["utterances"] == 3 and len(r["rtf_runs"]) == 2
         assert r["rtf_min"] <= r["rtf_median"] <= r["rtf_max"]
-        assert r["size_bytes"]["total"] == sum(r["size_bytes"][n] for n in
-                                               ("encoder", "decoder", "joiner"))
+        assert r["size_bytes"]["total"] == sum(r["size_bytes"][n] for n in ("encoder", "decoder", "joiner"))
         assert r["peak_rss_mb"] > 0 and r["load_s"] > 0
         assert r["latency_final_s"] is not None and r["latency_final_s"] >= 0
     ours = next(r for r in records if r["backend"] == "ncasr")
@@ -71,7 +71,10 @@ def test_bench_json_and_wer_match_transcribe(tmp_path, bundled_three, capsys):
     separate = word_error_rate(references, [l["text"] for l in lines])
     assert ours["wer"] == pytest.approx(separate.wer)
     assert (ours["substitutions"], ours["deletions"], ours["insertions"]) == (
-        separate.substitutions, separate.deletions, separate.insertions)
+        separate.substitutions,
+        separate.deletions,
+        separate.insertions,
+    )
     edits, chars = char_error_rate(references, [l["text"] for l in lines])
     assert ours["cer"] == pytest.approx(edits / chars)
     table = bench.markdown([BenchRecord(**r) for r in records])
@@ -88,17 +91,33 @@ def test_bench_reports_a_bad_manifest_with_its_line(tmp_path, capsys):
 def test_bench_fp32_storage_rows_have_no_peer(manifest):
     from ncasr.bench import run_bench
 
-    records = run_bench([str(fixture_dir("lstm-small"))], manifest, storages=["fp32"],
-                        latency_files=0)
+    records = run_bench([str(fixture_dir("lstm-small"))], manifest, storages=["fp32"], latency_files=0)
     assert [(r.backend, r.precision) for r in records] == [("ncasr", "fp32")]
     assert records[0].latency_final_s is None and records[0].wer is not None
 
 
 def test_bench_plot_is_a_png(tmp_path, manifest):
     png = tmp_path / "bench.png"
-    assert main(["bench", str(fixture_dir("lstm-small")), "--manifest", str(manifest),
-                 "--repeat", "1", "--latency-files", "0", "--peer", "none", "--quiet",
-                 "--plot", str(png)]) == 0
+    assert (
+        main(
+            [
+                "bench",
+                str(fixture_dir("lstm-small")),
+                "--manifest",
+                str(manifest),
+                "--repeat",
+                "1",
+                "--latency-files",
+                "0",
+                "--peer",
+                "none",
+                "--quiet",
+                "--plot",
+                str(png),
+            ]
+        )
+        == 0
+    )
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 10_000
 
 

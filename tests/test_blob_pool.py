@@ -7,7 +7,6 @@ bit for bit."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 import ncasr

@@ -27,8 +27,7 @@ def test_simd_paths_match_cpu_flags():
             if line.startswith(("flags", "Features")):
                 flags |= set(line.split(":", 1)[1].split())
     if info.arch == "x86_64":
-        expect = {"avx2": "avx2", "avx512f": "avx512", "avx512_vnni": "avx512_vnni",
-                  "avx_vnni": "avx_vnni"}
+        expect = {"avx2": "avx2", "avx512f": "avx512", "avx512_vnni": "avx512_vnni", "avx_vnni": "avx_vnni"}
         for flag, path in expect.items():
             assert (path in info.simd_active) == (flag in flags), (flag, info.simd_active)
     assert set(info.simd_active) <= set(info.cpu_features)

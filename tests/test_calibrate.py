@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 import ncasr
+from conftest import SMALL_MODELS, fixture_dir
 from ncasr import _core
 from ncasr.quantization.statistics import table_for_net
-from conftest import SMALL_MODELS, fixture_dir
 
 
 def rows(table):
@@ -55,12 +55,16 @@ def test_table_does_not_depend_on_the_worker_count(collect, test_wavs):
     assert rows(one.table) == rows(two.table)
 
 
-@pytest.mark.parametrize("method, passes", [("kl", 2), ("percentile", 2), ("aciq", 1),
-                                             ("minmax", 1)])
+@pytest.mark.parametrize("method, passes", [("kl", 2), ("percentile", 2), ("aciq", 1), ("minmax", 1)])
 def test_progress_counts_every_pass(method, passes, test_wavs):
     calls = []
-    ncasr.calibrate(fixture_dir("lstm-small"), test_wavs[:2], method=method, num_workers=2,
-                    progress=lambda done, total: calls.append((done, total)))
+    ncasr.calibrate(
+        fixture_dir("lstm-small"),
+        test_wavs[:2],
+        method=method,
+        num_workers=2,
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert sorted(calls) == [(i, 2 * passes) for i in range(1, 2 * passes + 1)]
 
 
@@ -124,13 +128,15 @@ def test_cli_calibrate_writes_a_loadable_table(tmp_path, test_wavs, capsys):
     from ncasr.cli import main
 
     out = tmp_path / "scales.table"
-    assert main(["calibrate", str(fixture_dir("conv-emformer-small")), str(test_wavs[0]),
-                 "-o", str(out), "--quiet"]) == 0
+    assert (
+        main(["calibrate", str(fixture_dir("conv-emformer-small")), str(test_wavs[0]), "-o", str(out), "--quiet"]) == 0
+    )
     table = ncasr.ScaleTable.load(str(out))
     assert any(k.startswith("encoder/") for k in table.keys())
     assert "activation scales" in capsys.readouterr().out
-    assert main(["calibrate", str(fixture_dir("conv-emformer-small")), str(test_wavs[0]),
-                 "-o", str(out), "--json"]) == 0
+    assert (
+        main(["calibrate", str(fixture_dir("conv-emformer-small")), str(test_wavs[0]), "-o", str(out), "--json"]) == 0
+    )
     summary = json.loads(capsys.readouterr().out)
     assert summary["table"] == str(out) and summary["scales"] == len(table) and summary["method"] == "kl"
 

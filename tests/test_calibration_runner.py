@@ -7,8 +7,8 @@ import pytest
 import soundfile as sf
 
 import ncasr
-from ncasr import _core
 from conftest import SMALL_MODELS, fixture_dir
+from ncasr import _core
 
 
 def our_features(samples: np.ndarray) -> np.ndarray:
@@ -22,8 +22,7 @@ def our_features(samples: np.ndarray) -> np.ndarray:
 def test_targets_cover_every_calibrated_layer(name):
     runner = _core.ActivationRunner(str(fixture_dir(name)))
     info = ncasr.inspect_model(fixture_dir(name))
-    types = {"InnerProduct", "Convolution", "ConvolutionDepthWise", "Convolution1D",
-             "ConvolutionDepthWise1D"}
+    types = {"InnerProduct", "Convolution", "ConvolutionDepthWise", "Convolution1D", "ConvolutionDepthWise1D"}
     for net in ("encoder", "decoder", "joiner"):
         expected = sum(n for t, n in getattr(info, net).layer_types.items() if t in types)
         assert sum(t["net"] == net for t in runner.targets) == expected

@@ -36,8 +36,9 @@ def test_info_error_is_one_clear_line(tmp_path):
 
 
 def test_transcribe_json_matches_api(test_wavs):
-    import ncasr
     import soundfile as sf
+
+    import ncasr
 
     model = fixture_dir("zipformer-small")
     r = run("transcribe", str(model), str(test_wavs[0]), str(test_wavs[3]), "--json")
@@ -53,8 +54,9 @@ def test_transcribe_json_matches_api(test_wavs):
 
 
 def test_transcribe_text_prints_rtf(test_wavs):
-    r = run("transcribe", str(fixture_dir("lstm-small")), str(test_wavs[0]),
-            "--decoding-method", "modified_beam_search")
+    r = run(
+        "transcribe", str(fixture_dir("lstm-small")), str(test_wavs[0]), "--decoding-method", "modified_beam_search"
+    )
     assert r.returncode == 0, r.stderr
     assert "RTF = " in r.stdout
 

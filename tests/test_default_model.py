@@ -17,12 +17,11 @@ from ncasr.metrics import char_error_rate, word_error_rate
 
 TESTSET = Path(__file__).resolve().parent / "data" / "reference-lstm-en" / "test.tsv"
 
-# Measured on the bundled files (MODEL_CARD.md, "bundled test set" rows; the current bundle,
-# 4.25 M parameters): WER 71.07 / 70.44 and CER 36.90 / 37.25 (float / int8,
-# through ncasr's int8 LSTM layer). The model is under-trained, so the WER alone sits not far
-# from what a broken pipeline scores; the character error rate separates them (empty or
-# garbage output scores ~100 %). Margins of 3 WER / 5 CER points cover float rounding across
-# CPUs (greedy ties flip a word or two).
+# Each bound is the bundled files' own WER / CER on the bundled test set (MODEL_CARD.md,
+# "WER through ncasr", float and int8 through ncasr's int8 LSTM layer) plus a margin of 3 WER /
+# 5 CER points for float rounding across CPUs (greedy ties flip a word or two). The model is
+# under-trained, so the WER alone sits not far from what a broken pipeline scores; the
+# character error rate separates them (empty or garbage output scores near 100).
 BOUNDS = {"float": (74.1, 41.9), "int8": (73.4, 42.3)}
 
 
@@ -59,9 +58,11 @@ def run(*args):
 def test_cli_transcribes_without_a_model_folder():
     wav = read_manifest(TESTSET)[0].path
     expected = ncasr.Recognizer.from_dir(ncasr.default_model_dir()).transcribe(wav).text
-    for args in (["transcribe", wav, "--json"],
-                 ["transcribe", str(ncasr.default_model_dir()), wav, "--json"],
-                 ["transcribe", "--model", str(ncasr.default_model_dir()), wav, "--json"]):
+    for args in (
+        ["transcribe", wav, "--json"],
+        ["transcribe", str(ncasr.default_model_dir()), wav, "--json"],
+        ["transcribe", "--model", str(ncasr.default_model_dir()), wav, "--json"],
+    ):
         r = run(*args)
         assert r.returncode == 0, r.stderr
         assert json.loads(r.stdout)["text"] == expected

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import ncasr
-from ncasr import _core
 from conftest import SMALL_MODELS, fixture_dir
 from helpers.knf import knf_fbank
+from ncasr import _core
 
 SHAPES = [(1, 1, 1), (3, 31, 1), (5, 31, 17), (8, 2, 33), (384, 31, 46), (13, 5, 100)]
 
@@ -23,7 +23,7 @@ def reference(x, w, b):
     out_w = x.shape[1] - k + 1
     y = np.zeros((c, out_w), np.float64)
     for t in range(k):
-        y += x[:, t:t + out_w].astype(np.float64) * w[:, t:t + 1].astype(np.float64)
+        y += x[:, t : t + out_w].astype(np.float64) * w[:, t : t + 1].astype(np.float64)
     return y if b is None else y + b[:, None].astype(np.float64)
 
 
@@ -57,8 +57,7 @@ def test_bad_shapes_are_errors():
 
 
 def encoder(name, simd):
-    return ncasr.Recognizer.from_dir(fixture_dir(name), use_fp16_storage=False,
-                                     depthwise_conv1d_simd=simd)
+    return ncasr.Recognizer.from_dir(fixture_dir(name), use_fp16_storage=False, depthwise_conv1d_simd=simd)
 
 
 @pytest.mark.parametrize("name", SMALL_MODELS)
@@ -105,8 +104,10 @@ def test_layer_on_packed_and_plain_blobs(tmp_path, channels):
     w = rng.standard_normal((channels, k)).astype(np.float32)
     b = rng.standard_normal(channels).astype(np.float32)
     x = rng.standard_normal((channels, width)).astype(np.float32)
-    line = (f"ConvolutionDepthWise1D dw                 1 1 in0 out0 0={channels} 1={k} 2=1 3=1 4=0 5=1 "
-            f"6={channels * k} 7={channels}")
+    line = (
+        f"ConvolutionDepthWise1D dw                 1 1 in0 out0 0={channels} 1={k} 2=1 3=1 4=0 5=1 "
+        f"6={channels * k} 7={channels}"
+    )
     param, binf = _write(tmp_path, "dw", [line], _tagged_fp32(w) + b.astype("<f4").tobytes())
     ours = _core.run_net(param, binf, {"in0": x}, ["out0"], overrides=["depthwise_conv1d"])
     assert ours["overrides"] == {"NcasrDepthwiseConv1D": 1}

@@ -9,17 +9,23 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ncasr import _core
 from helpers.layer_nets import _write
+from ncasr import _core
 
 
 def net(tmp_path, sub="0=1 1=1 2=1.000000e+00", mul="0=2", extra=False):
-    lines = ["Split            split                    1 2 in0 a b",
-             f"BinaryOp         minus                    1 1 a s {sub}",
-             "Sigmoid          sig                      1 1 s g"]
+    lines = [
+        "Split            split                    1 2 in0 a b",
+        f"BinaryOp         minus                    1 1 a s {sub}",
+        "Sigmoid          sig                      1 1 s g",
+    ]
     if extra:  # the sigmoid's output also leaves the graph: not fusable
-        lines = [lines[0], lines[1], "Sigmoid          sig                      1 1 s g0",
-                 "Split            split2                   1 2 g0 g gx"]
+        lines = [
+            lines[0],
+            lines[1],
+            "Sigmoid          sig                      1 1 s g0",
+            "Split            split2                   1 2 g0 g gx",
+        ]
     lines.append(f"BinaryOp         mul                      2 1 b g out0 {mul}")
     return _write(tmp_path, "ds", lines, b"")
 
@@ -37,8 +43,9 @@ def test_fused_equals_float64_packed_or_not(tmp_path, shape):
     np.testing.assert_allclose(fused["out0"], layers["out0"], rtol=2e-6, atol=1e-30)
 
 
-@pytest.mark.parametrize("kw", [dict(sub="0=1 1=1 2=2.000000e+00"), dict(sub="0=0 1=1 2=1.000000e+00"),
-                                dict(extra=True)])
+@pytest.mark.parametrize(
+    "kw", [dict(sub="0=1 1=1 2=2.000000e+00"), dict(sub="0=0 1=1 2=1.000000e+00"), dict(extra=True)]
+)
 def test_other_patterns_are_left_alone(tmp_path, kw):
     param, binf = net(tmp_path, **kw)
     x = np.linspace(-3, 3, 12, dtype=np.float32)

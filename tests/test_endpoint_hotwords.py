@@ -6,19 +6,22 @@ import numpy as np
 import pytest
 
 import ncasr
-from ncasr import _core
 from conftest import fixture_dir
+from ncasr import _core
 
 
-@pytest.mark.parametrize("length, trailing, fires, why", [
-    (3.0, 2.5, True, "rule1: 2.4 s silence even with nothing said"),
-    (2.5, 2.5, True, "rule1 needs no speech"),
-    (2.0, 1.3, True, "rule2: 1.2 s silence after speech"),
-    (1.3, 1.3, False, "rule2 needs speech before the silence"),
-    (10.0, 1.1, False, "short silence"),
-    (20.0, 0.0, True, "rule3: 20 s utterance"),
-    (19.9, 0.0, False, "just under rule3"),
-])
+@pytest.mark.parametrize(
+    "length, trailing, fires, why",
+    [
+        (3.0, 2.5, True, "rule1: 2.4 s silence even with nothing said"),
+        (2.5, 2.5, True, "rule1 needs no speech"),
+        (2.0, 1.3, True, "rule2: 1.2 s silence after speech"),
+        (1.3, 1.3, False, "rule2 needs speech before the silence"),
+        (10.0, 1.1, False, "short silence"),
+        (20.0, 0.0, True, "rule3: 20 s utterance"),
+        (19.9, 0.0, False, "just under rule3"),
+    ],
+)
 def test_endpoint_rules(length, trailing, fires, why):
     assert _core.endpoint_detected(length, trailing) == fires, why
 
@@ -100,11 +103,13 @@ def test_hotwords_change_beam_search_output(tmp_path, test_wavs):
     rare = sorted(counts, key=lambda t: (-counts[t], t))[4]  # the 5th most frequent
     hot = tmp_path / "hotwords.txt"
     hot.write_text(f"{table[rare]} :8\n", encoding="utf-8")
-    boosted = ncasr.Recognizer.from_dir(model, method="modified_beam_search",
-                                        hotwords_file=str(hot)).transcribe(samples, rate)
+    boosted = ncasr.Recognizer.from_dir(model, method="modified_beam_search", hotwords_file=str(hot)).transcribe(
+        samples, rate
+    )
     assert boosted.token_ids.count(rare) >= 2 * counts[rare]
     weak = tmp_path / "weak.txt"
     weak.write_text(f"{table[rare]} :0\n", encoding="utf-8")
-    zero = ncasr.Recognizer.from_dir(model, method="modified_beam_search",
-                                     hotwords_file=str(weak)).transcribe(samples, rate)
+    zero = ncasr.Recognizer.from_dir(model, method="modified_beam_search", hotwords_file=str(weak)).transcribe(
+        samples, rate
+    )
     assert zero.token_ids == plain.token_ids  # a per-hotword score of 0 changes nothing

@@ -25,8 +25,7 @@ def test_adds_meta_data_to_a_bare_param(model_copy):
     strip_meta(d / ENC)
     with pytest.raises(ncasr.ModelError, match="no SherpaMetaData"):
         ncasr.inspect_model(d)
-    add_meta_data(d / ENC, {"model_type": "lstm", "num_encoder_layers": 2, "encoder_dim": 128,
-                            "rnn_hidden_size": 256})
+    add_meta_data(d / ENC, {"model_type": "lstm", "num_encoder_layers": 2, "encoder_dim": 128, "rnn_hidden_size": 256})
     lines = (d / ENC).read_text().splitlines()
     assert lines[2].split()[:4] == ["SherpaMetaData", "sherpa_meta_data1", "0", "0"]
     assert int(lines[1].split()[0]) == len(lines) - 2
@@ -56,6 +55,10 @@ def test_invalid_values_leave_the_file_untouched(model_copy):
         add_meta_data(d / ENC, raw)
     assert (d / ENC).read_text() == original
     assert not list(d.glob(".tmp-*"))
+    for bad in ({"model_type": "zipformer", "encoder_dims": "abc"}, {"model_type": "lstm", "encoder_dim": None}):
+        with pytest.raises(ncasr.ConfigError, match="is not a number"):
+            add_meta_data(d / ENC, bad)
+    assert (d / ENC).read_text() == original
 
 
 def test_malformed_param_is_a_clear_error(tmp_path):
@@ -71,13 +74,28 @@ def test_cli_export_writes_a_copy(model_copy, tmp_path):
     d = model_copy("conv-emformer-small")
     strip_meta(d / ENC)
     out = tmp_path / "with-meta.param"
-    args = ["--meta", "num_encoder_layers=2", "--meta", "memory_size=32",
-            "--meta", "cnn_module_kernel=31", "--meta", "left_context_length=8",
-            "--meta", "chunk_length=32", "--meta", "right_context_length=8", "--meta", "d_model=128"]
-    r = subprocess.run([sys.executable, "-m", "ncasr", "export", str(d / ENC), "--model-type",
-                        "conv_emformer", *args, "-o", str(out)], capture_output=True, text=True)
+    args = [
+        "--meta",
+        "num_encoder_layers=2",
+        "--meta",
+        "memory_size=32",
+        "--meta",
+        "cnn_module_kernel=31",
+        "--meta",
+        "left_context_length=8",
+        "--meta",
+        "chunk_length=32",
+        "--meta",
+        "right_context_length=8",
+        "--meta",
+        "d_model=128",
+    ]
+    r = subprocess.run(
+        [sys.executable, "-m", "ncasr", "export", str(d / ENC), "--model-type", "conv_emformer", *args, "-o", str(out)],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     assert "SherpaMetaData" not in (d / ENC).read_text()  # input untouched
     assert ncasr.inspect_model  # the written copy validates as a conv_emformer encoder:
-    assert ncasr._core.read_meta_data(str(out))["raw"] == {0: 1, 1: 2, 2: 32, 3: 31, 4: 8, 5: 32,
-                                                           6: 8, 7: 128}
+    assert ncasr._core.read_meta_data(str(out))["raw"] == {0: 1, 1: 2, 2: 32, 3: 31, 4: 8, 5: 32, 6: 8, 7: 128}

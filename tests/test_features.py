@@ -14,8 +14,8 @@ import pytest
 import soundfile as sf
 
 import ncasr
-from ncasr import _core
 from helpers.knf import knf_fbank
+from ncasr import _core
 
 REFERENCE_WAVS = sorted(glob.glob(str(Path(__file__).parent / "data/reference-lstm-en/wav/*.wav")))
 
@@ -26,7 +26,7 @@ def ours(samples: np.ndarray, piece: int = 0, rate: int = 16000) -> np.ndarray:
     fb = _core.OnlineFbank(opts)
     piece = piece or max(1, samples.size)
     for i in range(0, samples.size, piece):
-        fb.accept_waveform(samples[i:i + piece])
+        fb.accept_waveform(samples[i : i + piece])
     fb.input_finished()
     return fb.frames(0, fb.num_frames_ready)
 
@@ -34,8 +34,10 @@ def ours(samples: np.ndarray, piece: int = 0, rate: int = 16000) -> np.ndarray:
 def assert_bit_identical(got: np.ndarray, ref: np.ndarray, label: str = "") -> None:
     assert got.shape == ref.shape, f"{label}: shape {got.shape} vs knf {ref.shape}"
     differ = got.view(np.uint32) != ref.view(np.uint32)
-    assert not differ.any(), (f"{label}: {differ.sum()} of {differ.size} values differ from knf, "
-                              f"first at {np.argwhere(differ)[0]}: {got[differ][0]!r} vs {ref[differ][0]!r}")
+    assert not differ.any(), (
+        f"{label}: {differ.sum()} of {differ.size} values differ from knf, "
+        f"first at {np.argwhere(differ)[0]}: {got[differ][0]!r} vs {ref[differ][0]!r}"
+    )
 
 
 def signals():
@@ -81,8 +83,9 @@ def test_other_rates_resampled_to_16k(rate):
     the same resampled samples."""
     t = np.arange(int(1.7 * rate)) / rate
     rng = np.random.default_rng(rate)
-    x = (0.3 * np.sin(2 * np.pi * 330 * t) * np.sin(2 * np.pi * 2 * t)
-         + 0.02 * rng.standard_normal(t.size)).astype(np.float32)
+    x = (0.3 * np.sin(2 * np.pi * 330 * t) * np.sin(2 * np.pi * 2 * t) + 0.02 * rng.standard_normal(t.size)).astype(
+        np.float32
+    )
     y = _core.LinearResampler(rate, 16000).resample(x, True)
     assert_bit_identical(ours(y), knf_fbank(y), f"{rate} Hz resampled")
 
@@ -149,7 +152,7 @@ def test_resampler_matches_float64_reference(rin):
     assert whole.shape == ref.shape
     assert np.abs(whole - ref).max() <= 1e-5
     r = _core.LinearResampler(rin, 16000)
-    pieces = [r.resample(x[i:i + 333], False) for i in range(0, x.size, 333)]
+    pieces = [r.resample(x[i : i + 333], False) for i in range(0, x.size, 333)]
     pieces.append(r.resample(np.zeros(0, np.float32), True))
     assert np.allclose(np.concatenate(pieces), whole, atol=1e-6)
 

@@ -19,7 +19,8 @@ CASES = 300
 def load_harness():
     # By path, so that benchmarks/ need not go on sys.path for every other test.
     spec = importlib.util.spec_from_file_location(
-        "fuzz", HARNESS / "__init__.py", submodule_search_locations=[str(HARNESS)])
+        "fuzz", HARNESS / "__init__.py", submodule_search_locations=[str(HARNESS)]
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its modules import each other through the package
     spec.loader.exec_module(module)
@@ -29,11 +30,19 @@ def load_harness():
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     fuzz = load_harness()
-    opts = fuzz.Options(cases=CASES, seed=20261204, jobs=2, time_limit=300, per_case_timeout=60,
-                        long_silence_seconds=600, check_subprocess=4, memory_limit_mb=2048,
-                        progress=False,
-                        small_models=[fixture_dir(n) for n in SMALL_MODELS],
-                        keep_failures=tmp_path_factory.mktemp("fuzz-failures"))
+    opts = fuzz.Options(
+        cases=CASES,
+        seed=20261204,
+        jobs=2,
+        time_limit=300,
+        per_case_timeout=60,
+        long_silence_seconds=600,
+        check_subprocess=4,
+        memory_limit_mb=2048,
+        progress=False,
+        small_models=[fixture_dir(n) for n in SMALL_MODELS],
+        keep_failures=tmp_path_factory.mktemp("fuzz-failures"),
+    )
     rep = fuzz.run(opts)
     rep.text = fuzz.format_report(rep)  # printed by pytest when an assertion fails
     return rep

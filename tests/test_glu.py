@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from ncasr import _core
 from helpers.layer_nets import _write
+from ncasr import _core
 
 
 def sigmoid64(v):

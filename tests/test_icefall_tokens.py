@@ -52,8 +52,9 @@ def test_info_counts_disambiguation_symbols(lang, tmp_path):
     info = ncasr.inspect_model(d)
     assert (info.vocab_size, info.disambiguation_symbols) == (VOCAB, extra)
     assert f"{VOCAB} tokens + {extra} disambiguation symbols" in str(info)
-    out = subprocess.run([sys.executable, "-m", "ncasr", "info", str(d), "--json"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "ncasr", "info", str(d), "--json"], capture_output=True, text=True, check=True
+    ).stdout
     model = json.loads(out)["model"]
     assert (model["vocab_size"], model["disambiguation_symbols"]) == (VOCAB, extra)
 
@@ -77,8 +78,11 @@ def test_char_text_matches_sherpa_and_never_names_a_disambiguation_symbol(test_w
 
     d = with_tokens("zipformer-small", char_tokens(), tmp_path / "m")
     rec = ncasr.Recognizer.from_dir(d)
-    files = {f"{n}_{e}": str(d / f"{n}_jit_trace-pnnx.ncnn.{e}")
-             for n in ("encoder", "decoder", "joiner") for e in ("param", "bin")}
+    files = {
+        f"{n}_{e}": str(d / f"{n}_jit_trace-pnnx.ncnn.{e}")
+        for n in ("encoder", "decoder", "joiner")
+        for e in ("param", "bin")
+    }
     texts = []
     for path in test_wavs[:6]:
         samples, rate = sf.read(path, dtype="float32")
@@ -96,13 +100,16 @@ def test_char_text_matches_sherpa_and_never_names_a_disambiguation_symbol(test_w
 
 
 BAD = {
-    "fewer tokens than logits": ("".join(f"t{i} {i}\n" for i in range(VOCAB - 1)),
-                                 r"has 499 tokens but the joiner outputs 500 logits"),
-    "a non-# entry past the logits": (bpe_tokens().replace("#1 501", "▁EXTRA 501"),
-                                      r"token '▁EXTRA' \(id 501\) is past the joiner outputs 500 "
-                                      r"logits and is not a disambiguation symbol"),
-    "a bare # past the logits": (bpe_tokens().replace("#1 501", "# 501"),
-                                 r"token '#' \(id 501\) is past"),
+    "fewer tokens than logits": (
+        "".join(f"t{i} {i}\n" for i in range(VOCAB - 1)),
+        r"has 499 tokens but the joiner outputs 500 logits",
+    ),
+    "a non-# entry past the logits": (
+        bpe_tokens().replace("#1 501", "▁EXTRA 501"),
+        r"token '▁EXTRA' \(id 501\) is past the joiner outputs 500 "
+        r"logits and is not a disambiguation symbol",
+    ),
+    "a bare # past the logits": (bpe_tokens().replace("#1 501", "# 501"), r"token '#' \(id 501\) is past"),
     "a duplicated id": (bpe_tokens().replace("#1 501", "#1 500"), r"token id 500 appears twice"),
     "a gap": (bpe_tokens().replace("#1 501", "#1 502"), r"token id 501 is missing"),
 }

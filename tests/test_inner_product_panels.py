@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import ncasr
-from ncasr import _core
-from helpers.layer_nets import _tagged_fp32, _write
 from conftest import SMALL_MODELS, fixture_dir
+from helpers.layer_nets import _tagged_fp32, _write
+from ncasr import _core
 
 
 def ip_net(tmp_path, w, bias=None, extra=""):

@@ -11,10 +11,9 @@ import pytest
 import soundfile as sf
 
 import ncasr
-from ncasr import _core
-from ncasr import LayerOutcome, QuantizeOptions, quantize
 from conftest import SMALL_MODELS, fixture_dir, fp32_dir
 from helpers.knf import knf_fbank
+from ncasr import LayerOutcome, QuantizeOptions, _core, quantize
 
 MIN_COSINE = 0.999  # per encoder chunk, int8 vs float; the fixed ncnn route reaches 0.9996
 
@@ -50,29 +49,43 @@ def float_models(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def converted(float_models, tmp_path_factory):
-    return {name: quantize(d, tmp_path_factory.mktemp(name + "-int8") / "out")
-            for name, d in float_models.items()}
+    return {name: quantize(d, tmp_path_factory.mktemp(name + "-int8") / "out") for name, d in float_models.items()}
 
 
 @pytest.fixture(scope="module")
 def ncasr_gemm(float_models, tmp_path_factory):
-    return {name: quantize(d, tmp_path_factory.mktemp(name + "-ncasr") / "out",
-                            options=QuantizeOptions(ncasr_int8_gemm=True))
-            for name, d in float_models.items()}
+    return {
+        name: quantize(
+            d, tmp_path_factory.mktemp(name + "-ncasr") / "out", options=QuantizeOptions(ncasr_int8_gemm=True)
+        )
+        for name, d in float_models.items()
+    }
 
 
 @pytest.fixture(scope="module")
 def ncasr_dw(float_models, tmp_path_factory):
-    return {name: quantize(float_models[name], tmp_path_factory.mktemp(name + "-dw") / "out",
-                           options=QuantizeOptions(ncasr_int8_depthwise=True))
-            for name in ("conv-emformer-small", "zipformer-small")}
+    return {
+        name: quantize(
+            float_models[name],
+            tmp_path_factory.mktemp(name + "-dw") / "out",
+            options=QuantizeOptions(ncasr_int8_depthwise=True),
+        )
+        for name in ("conv-emformer-small", "zipformer-small")
+    }
 
 
 @pytest.fixture(scope="module")
 def calibrated(float_models, tmp_path_factory, test_wavs):
-    return {name: quantize(d, tmp_path_factory.mktemp(name + "-cal") / "out", calibration=test_wavs[:3],
-                           progress=False, options=QuantizeOptions(auto_exclude=MIN_COSINE))
-            for name, d in float_models.items()}
+    return {
+        name: quantize(
+            d,
+            tmp_path_factory.mktemp(name + "-cal") / "out",
+            calibration=test_wavs[:3],
+            progress=False,
+            options=QuantizeOptions(auto_exclude=MIN_COSINE),
+        )
+        for name, d in float_models.items()
+    }
 
 
 def test_every_input_blob_is_accounted_for(float_models, converted):
@@ -159,8 +172,9 @@ def test_int8_encoder_tracks_float(name, variant, float_models, request, test_wa
 def test_sherpa_ncnn_decodes_our_int8_models_identically(name, calibrated, test_wavs):
     out = calibrated[name].out_dir
     samples, rate = sf.read(test_wavs[0], dtype="float32")
-    import sherpa_ncnn
     from pathlib import Path
+
+    import sherpa_ncnn
 
     d = Path(out)
     files = {}
@@ -180,8 +194,7 @@ def test_ncasr_int8_gemm_models_say_they_are_ncasr_only(name, converted, ncasr_g
     scale per output channel (more scale floats than ncnn's one), recorded in NCASR-ONLY.txt;
     an ordinary conversion has neither."""
     ours, plain = ncasr_gemm[name], converted[name]
-    assert [l.key for l in ours.layers_with(LayerOutcome.INT8)] == \
-        [l.key for l in plain.layers_with(LayerOutcome.INT8)]
+    assert [l.key for l in ours.layers_with(LayerOutcome.INT8)] == [l.key for l in plain.layers_with(LayerOutcome.INT8)]
     gemms = [l for l in ours.layers if l.int8_type == "NcasrInt8Gemm"]
     plain_gemms = {l.key: l for l in plain.layers if l.int8_type == "Gemm"}
     assert len(gemms) == len(plain_gemms) > 0
@@ -225,11 +238,10 @@ def test_ncnn_int8_lstm_runs_on_ncasr_kernels_when_asked(converted, test_wavs):
 
 
 @pytest.mark.parametrize("name", SMALL_MODELS)
-def test_ncasr_int8_layers_agree_with_float_as_well_as_ncnns(name, float_models, converted, ncasr_gemm,
-                                                              test_wavs):
+def test_ncasr_int8_layers_agree_with_float_as_well_as_ncnns(name, float_models, converted, ncasr_gemm, test_wavs):
     """Greedy tokens of each int8 route against float. Random weights give near-flat logits,
-    so any int8 rounding flips many near-ties (measured: 0.61-0.97 agreement by
-    architecture, for both routes); what must hold is that ncasr's layers (NcasrInt8Gemm with
+    so any int8 rounding flips many near-ties (agreement well below 1 for some
+    architectures, for both routes); what must hold is that ncasr's layers (NcasrInt8Gemm with
     per-channel weights, NcasrLSTMInt8 with an int8 projection) lose no more than 0.06 of
     agreement against ncnn's int8 layers on the same weights."""
     ref = ncasr.Recognizer.from_dir(float_models[name], use_fp16_storage=False)
@@ -257,8 +269,9 @@ def test_ncasr_int8_depthwise_models(name, count, float_models, converted, ncasr
             grouped = "not a stride-1, dilation-1 convolution with one filter per channel" in l.reason
             assert grouped or l.int8_type == "NcasrDepthwiseConv1DInt8", l
     kept = [l for l in plain.layers if l.type == "ConvolutionDepthWise1D"]
-    assert len(kept) >= count and all(l.outcome is LayerOutcome.KEPT_FLOAT and "ncnn has no int8" in l.reason
-                                      for l in kept)
+    assert len(kept) >= count and all(
+        l.outcome is LayerOutcome.KEPT_FLOAT and "ncnn has no int8" in l.reason for l in kept
+    )
     note = (Path(ours.out_dir) / "NCASR-ONLY.txt").read_text()
     assert "NcasrDepthwiseConv1DInt8" in note and dws[0].key in note
     assert "--ncasr-int8-depthwise" in note and "NcasrInt8Gemm:" not in note
@@ -330,19 +343,57 @@ def test_cli_quantize_with_calibration_and_auto_exclude(float_models, tmp_path, 
     from ncasr.cli import main
 
     out = tmp_path / "q"
-    assert main(["quantize", str(float_models["conv-emformer-small"]), str(out), "--calibration",
-                 str(test_wavs[0]), str(test_wavs[1]), "--auto-exclude", "0.999", "--json"]) == 0
+    assert (
+        main(
+            [
+                "quantize",
+                str(float_models["conv-emformer-small"]),
+                str(out),
+                "--calibration",
+                str(test_wavs[0]),
+                str(test_wavs[1]),
+                "--auto-exclude",
+                "0.999",
+                "--json",
+            ]
+        )
+        == 0
+    )
     import json
 
     report = json.loads(capsys.readouterr().out)
     assert report["auto_exclude"]["reached"] >= 0.999 and report["encoder_cosine"] >= 0.999
     assert ncasr.QuantizeReport.from_dict(report).auto_exclude.reached == report["auto_exclude"]["reached"]
     assert (out / "calibration.table").is_file()
-    assert main(["quantize", str(float_models["lstm-small"]), str(tmp_path / "r"),
-                 "--table", str(out / "calibration.table")]) == 2
+    assert (
+        main(
+            [
+                "quantize",
+                str(float_models["lstm-small"]),
+                str(tmp_path / "r"),
+                "--table",
+                str(out / "calibration.table"),
+            ]
+        )
+        == 2
+    )
     assert "names layers this model lacks" in capsys.readouterr().err
-    assert main(["quantize", str(float_models["lstm-small"]), str(tmp_path / "s"), "--calibration",
-                 str(test_wavs[0]), "--auto-exclude", "0.99999", "--calibrated-only", "--json"]) == 0
+    assert (
+        main(
+            [
+                "quantize",
+                str(float_models["lstm-small"]),
+                str(tmp_path / "s"),
+                "--calibration",
+                str(test_wavs[0]),
+                "--auto-exclude",
+                "0.99999",
+                "--calibrated-only",
+                "--json",
+            ]
+        )
+        == 0
+    )
     kept = json.loads(capsys.readouterr().out)["auto_exclude"]["excluded"]
     layers = {l.key: l.type for l in quantize(float_models["lstm-small"], tmp_path / "t").layers}
     assert kept and all(layers[n] == "Convolution" for n in kept)
@@ -414,8 +465,7 @@ def test_bad_tables_are_refused(float_models, tmp_path):
 def test_excluded_layers_stay_float(float_models, tmp_path):
     r = quantize(float_models["lstm-small"], tmp_path / "out", options=QuantizeOptions(exclude_types=["LSTM"]))
     lstms = [l for l in r.layers if l.type == "LSTM"]
-    assert lstms and all(l.outcome is LayerOutcome.EXCLUDED and l.reason == "excluded by type LSTM"
-                         for l in lstms)
+    assert lstms and all(l.outcome is LayerOutcome.EXCLUDED and l.reason == "excluded by type LSTM" for l in lstms)
     assert any(l.outcome is LayerOutcome.INT8 for l in r.layers if l.type == "Gemm")
     key = next(l.key for l in r.layers if l.type == "Gemm" and l.outcome is LayerOutcome.INT8)
     by_name = quantize(float_models["lstm-small"], tmp_path / "name", options=QuantizeOptions(exclude_layers=[key]))
@@ -424,8 +474,11 @@ def test_excluded_layers_stay_float(float_models, tmp_path):
     with pytest.raises(ncasr.ConfigError, match="<net>/<layer>"):
         QuantizeOptions(exclude_layers=[key.split("/")[1]])
     with pytest.raises(ncasr.ConfigError, match="has no layer 'no_such_layer'"):
-        quantize(float_models["lstm-small"], tmp_path / "bad", options=QuantizeOptions(
-            exclude_layers=["joiner/no_such_layer"]))
+        quantize(
+            float_models["lstm-small"],
+            tmp_path / "bad",
+            options=QuantizeOptions(exclude_layers=["joiner/no_such_layer"]),
+        )
     assert not (tmp_path / "bad").exists()
 
 

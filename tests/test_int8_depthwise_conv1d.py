@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 import ncasr
-from ncasr import _core
-from helpers.layer_nets import write_depthwise_net
 from conftest import fixture_dir
 from helpers.knf import knf_fbank
+from helpers.layer_nets import write_depthwise_net
+from ncasr import _core
 
 F32 = np.float32
 
@@ -46,7 +46,7 @@ def exact_model(x, w, b, w_q=None, w_s=None):
     t = x.shape[1] - k + 1
     acc = np.zeros((c, t), np.int64)
     for i in range(k):
-        acc += w_q[:, i:i + 1].astype(np.int64) * qx[:, i:i + t]
+        acc += w_q[:, i : i + 1].astype(np.int64) * qx[:, i : i + t]
     deq = (F32(1) / (sx * w_s)).astype(F32)
     y = (acc.astype(F32) * deq[:, None]).astype(F32)
     return (y + (F32(0) if b is None else b[:, None])).astype(F32), sx, w_s
@@ -57,7 +57,7 @@ def float_reference(x, w, b):
     t = x.shape[1] - k + 1
     y = np.zeros((c, t), np.float64)
     for i in range(k):
-        y += x[:, i:i + t].astype(np.float64) * w[:, i:i + 1]
+        y += x[:, i : i + t].astype(np.float64) * w[:, i : i + 1]
     return y if b is None else y + b[:, None]
 
 
@@ -69,7 +69,7 @@ def error_bound(x, w, sx, sw):
     dx, dw = 0.5 / sx.astype(np.float64), 0.5 / sw.astype(np.float64)
     ax = np.zeros((c, t))
     for i in range(k):
-        ax += np.abs(x[:, i:i + t])
+        ax += np.abs(x[:, i : i + t])
     return np.abs(w).sum(1)[:, None] * dx[:, None] + ax * dw[:, None] + k * (dx * dw)[:, None]
 
 
@@ -80,8 +80,9 @@ def simd_paths():
 SHAPES = [(16, 31, 16), (384, 31, 16), (48, 5, 7), (64, 1, 1), (16, 3, 2), (32, 31, 1), (8, 32, 9), (4, 7, 30)]
 
 
-@pytest.mark.parametrize("channels,kernel,out_w,pack",
-                         [(*s, p) for s in SHAPES for p in (1, 4, 8, 16) if s[0] % p == 0])
+@pytest.mark.parametrize(
+    "channels,kernel,out_w,pack", [(*s, p) for s in SHAPES for p in (1, 4, 8, 16) if s[0] % p == 0]
+)
 @pytest.mark.parametrize("with_bias", [False, True])
 def test_every_path_equals_the_exact_model(channels, kernel, out_w, pack, with_bias):
     rng = np.random.default_rng(channels * 100 + kernel * 10 + out_w + pack)
@@ -103,12 +104,12 @@ def test_saturation_and_rounding_edges(path):
     c, k, t = 32, 31, 20
     rng = np.random.default_rng(7)
     x = rng.standard_normal((c, t + k - 1)).astype(F32)
-    x[0] = 0.0                                   # zero row: scale 1, all zero
-    x[1] = 3.0                                   # constant: every q = 127
+    x[0] = 0.0  # zero row: scale 1, all zero
+    x[1] = 3.0  # constant: every q = 127
     x[2] = -3.0
-    x[3] = np.arange(x.shape[1]) - 20.5          # absmax 29.5: ...
+    x[3] = np.arange(x.shape[1]) - 20.5  # absmax 29.5: ...
     x[4] = 0.0
-    x[4, 10] = 1e6                               # one spike: the rest rounds to 0
+    x[4, 10] = 1e6  # one spike: the rest rounds to 0
     x[5] = np.tile([127.0, -127.0, 2.5, -3.5, 0.5, -0.5], 10)[: x.shape[1]]  # scale 1: exact ties
     x[6] = np.linspace(-1e-30, 1e-30, x.shape[1])  # tiny magnitudes
     w = rng.standard_normal((c, k)).astype(F32)

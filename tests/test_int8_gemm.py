@@ -53,8 +53,10 @@ def test_packed_weights_run_repeatedly():
 @pytest.fixture
 def avx2_variant():
     """Forces one AVX2-path kernel for the weights packed inside the test, then restores."""
+
     def force(v):
         _core._testing.set_int8_gemm_avx2_vnni256(v)
+
     yield force
     _core._testing.set_int8_gemm_avx2_vnni256(-1)
 

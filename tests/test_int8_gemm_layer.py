@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ncasr import _core
 from helpers.layer_nets import quantize_weights, write_gemm_net
+from ncasr import _core
 
 
 def np_quantize_rows(x):
@@ -119,8 +119,7 @@ def test_packed_inputs_and_threads_change_nothing(tmp_path, layout, t):
     chain_bin = tmp_path / "chain.bin"
     chain_bin.write_bytes(Path(b0).read_bytes() + Path(b1).read_bytes())
     x = rng.standard_normal((t, k0) if layout == "rows" else (k0, t)).astype(np.float32)
-    outs = [_core.run_net(str(chain), str(chain_bin), {"in0": x}, ["mid", "out0"], num_threads=nt)
-            for nt in (1, 2)]
+    outs = [_core.run_net(str(chain), str(chain_bin), {"in0": x}, ["mid", "out0"], num_threads=nt) for nt in (1, 2)]
     np.testing.assert_array_equal(outs[0]["out0"], outs[1]["out0"])
     mid = outs[0]["mid"]
     if layout == "rows":

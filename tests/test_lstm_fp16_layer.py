@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import ncasr
-from ncasr import _core
 from helpers.layer_nets import write_lstm_net
+from ncasr import _core
 from test_lstm_int8_layer import check_threads_and_frames_change_nothing, make, reference, run, stateless_param
 
 SHAPES = [(1, 1), (15, 3), (16, 16), (17, 33), (64, 100), (65, 7), (200, 513), (4096, 64)]
@@ -77,8 +77,9 @@ def test_threads_and_frames_one_by_one_change_nothing(tmp_path):
     w = make(rng, 256, 512, 256)  # 2048 x 512 gates: big enough to split across threads
     x = rng.standard_normal((5, 256)).astype(np.float32)
     param, binf = write_lstm_net(tmp_path, *w, form="fp32")
-    check_threads_and_frames_change_nothing(param, binf, x, np.zeros(256, np.float32), np.zeros(512, np.float32),
-                                            "lstm_fp16")
+    check_threads_and_frames_change_nothing(
+        param, binf, x, np.zeros(256, np.float32), np.zeros(512, np.float32), "lstm_fp16"
+    )
 
 
 def test_int8_lstm_is_never_replaced_and_stateless_form_runs(tmp_path):
@@ -150,8 +151,9 @@ def test_fp32_threads_and_frames_one_by_one_change_nothing(tmp_path):
     w = make(rng, 256, 512, 256)
     x = rng.standard_normal((5, 256)).astype(np.float32)
     param, binf = write_lstm_net(tmp_path, *w, form="fp32")
-    check_threads_and_frames_change_nothing(param, binf, x, np.zeros(256, np.float32), np.zeros(512, np.float32),
-                                            "lstm_fp32")
+    check_threads_and_frames_change_nothing(
+        param, binf, x, np.zeros(256, np.float32), np.zeros(512, np.float32), "lstm_fp32"
+    )
 
 
 def test_recognizer_uses_fp32_panels_only_with_fp32_storage():

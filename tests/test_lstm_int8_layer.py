@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ncasr import _core
 from helpers.layer_nets import write_lstm_net
+from ncasr import _core
 
 
 def make(rng, size, hidden, proj):
@@ -27,11 +27,16 @@ def reference(x, h, c, w_xc, b, w_hc, w_hr):
     """float64 LSTM, gates I F O G, as ncnn defines it."""
     hidden = w_xc.shape[0] // 4
     h, c = h.astype(np.float64), c.astype(np.float64)
-    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731 (a formula, kept as one)
     ys = []
     for xt in x.astype(np.float64):
         g = w_xc @ xt + b + w_hc @ h
-        i, f, o, gg = sig(g[:hidden]), sig(g[hidden:2 * hidden]), sig(g[2 * hidden:3 * hidden]), np.tanh(g[3 * hidden:])
+        i, f, o, gg = (
+            sig(g[:hidden]),
+            sig(g[hidden : 2 * hidden]),
+            sig(g[2 * hidden : 3 * hidden]),
+            np.tanh(g[3 * hidden :]),
+        )
         c = f * c + i * gg
         u = o * np.tanh(c)
         h = u if w_hr is None else w_hr @ u
@@ -75,7 +80,7 @@ def check_threads_and_frames_change_nothing(param, binf, x, h0, c0, override):
         np.testing.assert_array_equal(once[name], two[name])
     h, c, ys = h0, c0, []
     for t in range(len(x)):
-        r = run(param, binf, x[t:t + 1], h, c, overrides=[override])
+        r = run(param, binf, x[t : t + 1], h, c, overrides=[override])
         ys.append(r["out0"][0])
         h, c = r["h1"], r["c1"]
     np.testing.assert_array_equal(once["out0"], np.array(ys))
@@ -88,8 +93,9 @@ def test_frames_at_once_equal_frames_one_by_one_and_threads_change_nothing(tmp_p
     w = make(rng, 48, 96, 64)
     x = rng.standard_normal((6, 48)).astype(np.float32)
     param, binf = write_lstm_net(tmp_path, *w, form="ncnn-int8")
-    check_threads_and_frames_change_nothing(param, binf, x, np.zeros(64, np.float32), np.zeros(96, np.float32),
-                                            "lstm_int8")
+    check_threads_and_frames_change_nothing(
+        param, binf, x, np.zeros(64, np.float32), np.zeros(96, np.float32), "lstm_int8"
+    )
 
 
 def test_float_lstm_is_never_replaced(tmp_path):
@@ -105,7 +111,7 @@ def test_float_lstm_is_never_replaced(tmp_path):
 
 def cell_reference(gates, cell):
     g = gates.astype(np.float64)
-    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731
+    sig = lambda v: 1 / (1 + np.exp(-v))  # noqa: E731 (a formula, kept as one)
     c = sig(g[1]) * cell + sig(g[0]) * np.tanh(g[3])
     return c, sig(g[2]) * np.tanh(c)
 

@@ -5,24 +5,26 @@ import random
 import jiwer
 import pytest
 
-from ncasr.metrics import (EditCounts, align_words, char_edits, char_error_rate, normalize_text,
-                           word_error_rate)
+from ncasr.metrics import EditCounts, align_words, char_edits, char_error_rate, normalize_text, word_error_rate
 
 
 def counts(ref: str, hyp: str) -> EditCounts:
     return align_words(ref.split(), hyp.split())
 
 
-@pytest.mark.parametrize("ref, hyp, expected", [
-    ("a b c", "a b c", (0, 0, 0, 3)),
-    ("a b c", "a x b c y", (0, 0, 2, 3)),         # insertions only
-    ("a b c d", "b d", (0, 2, 0, 4)),             # deletions only
-    ("a b c", "", (0, 3, 0, 3)),                  # empty hypothesis
-    ("", "a b", (0, 0, 2, 0)),                    # empty reference
-    ("", "", (0, 0, 0, 0)),
-    ("a b c", "a x c", (1, 0, 0, 3)),             # one substitution, not a D + I pair
-    ("the cat sat", "cat sat on", (0, 1, 1, 3)),
-])
+@pytest.mark.parametrize(
+    "ref, hyp, expected",
+    [
+        ("a b c", "a b c", (0, 0, 0, 3)),
+        ("a b c", "a x b c y", (0, 0, 2, 3)),  # insertions only
+        ("a b c d", "b d", (0, 2, 0, 4)),  # deletions only
+        ("a b c", "", (0, 3, 0, 3)),  # empty hypothesis
+        ("", "a b", (0, 0, 2, 0)),  # empty reference
+        ("", "", (0, 0, 0, 0)),
+        ("a b c", "a x c", (1, 0, 0, 3)),  # one substitution, not a D + I pair
+        ("the cat sat", "cat sat on", (0, 1, 1, 3)),
+    ],
+)
 def test_hand_counted_alignments(ref, hyp, expected):
     c = counts(ref, hyp)
     assert (c.substitutions, c.deletions, c.insertions, c.ref_words) == expected

@@ -56,8 +56,11 @@ def test_bin_with_extra_bytes_does_not_belong(model_copy):
     d = model_copy()
     b = d / f"{DEC}.bin"
     b.write_bytes(b.read_bytes() + b"\0" * 64)
-    with pytest.raises(ncasr.ModelError, match=r"does not belong to .*decoder.*reads 128520 bytes "
-                                               r"but the file has 128584"):
+    with pytest.raises(
+        ncasr.ModelError,
+        match=r"does not belong to .*decoder.*reads 128520 bytes "
+        r"but the file has 128584",
+    ):
         ncasr.inspect_model(d)
 
 
@@ -78,8 +81,7 @@ def test_unknown_layer_type(model_copy):
 
 def test_layer_compiled_out_of_ncnn(model_copy):
     d = model_copy()
-    edit_param(d / f"{DEC}.param", lambda ls: [re.sub(r"^ReLU ", "DeconvolutionDepthWise3D ", l)
-                                              for l in ls])
+    edit_param(d / f"{DEC}.param", lambda ls: [re.sub(r"^ReLU ", "DeconvolutionDepthWise3D ", l) for l in ls])
     with pytest.raises(ncasr.ModelError, match="'DeconvolutionDepthWise3D'.*not compiled into"):
         ncasr.inspect_model(d)
 
@@ -107,8 +109,7 @@ def test_layer_count_on_line_2_wrong(model_copy):
 def test_zipformer_array_of_wrong_length(model_copy):
     d = model_copy("zipformer-small")
     replace_meta(d / f"{ENC}.param", "-23317=5,128,128,128,128,128", "-23317=4,128,128,128,128")
-    with pytest.raises(ncasr.ModelError,
-                       match="encoder_dims has 4 values, but num_encoder_layers has 5"):
+    with pytest.raises(ncasr.ModelError, match="encoder_dims has 4 values, but num_encoder_layers has 5"):
         ncasr.inspect_model(d)
 
 

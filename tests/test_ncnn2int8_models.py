@@ -35,17 +35,17 @@ import pytest
 import soundfile as sf
 
 import ncasr
-from ncasr import _core
-from ncasr.quantization.statistics import table_for_net
 from conftest import SMALL_MODELS, fixture_dir
 from helpers.ncnn2int8_form import FP16_TAG, read_param, write_int8_net
 from helpers.oracle import assert_parity, first_divergent_frame, ncasr_decode, sherpa_decode
+from ncasr import _core
+from ncasr.quantization.statistics import table_for_net
 
 STEM = "_jit_trace-pnnx.ncnn"
 NETS = ("encoder", "decoder", "joiner")
 CALIBRATION_WAVS = 8
-INT8_NEAR_TIE = 1e-2  # measured worst: 5.2e-3 (zipformer, greedy)
-MIN_IDENTICAL = 0.85  # measured: 21 (lstm), 23 (conv-emformer) and 23 (zipformer) of 24 wavs
+INT8_NEAR_TIE = 1e-2  # above the widest int8 near-tie the small models show, with margin
+MIN_IDENTICAL = 0.85  # most wavs decode identically; int8 near-ties flip a few
 
 _folders, _calibrations = {}, {}
 
@@ -71,8 +71,14 @@ def release_folder(root: Path, name: str, tool: str, wavs) -> Path:
     for net in ("encoder", "joiner"):
         table = table_for_net(cal.table, net).to_string()
         (d / f"{net}-scale-table.txt").write_text(table)  # releases ship theirs too
-        quantized[net] = write_int8_net(src / f"{net}{STEM}.param", src / f"{net}{STEM}.bin", table,
-                                        d / f"{net}{STEM}.int8.param", d / f"{net}{STEM}.int8.bin", tool=tool)
+        quantized[net] = write_int8_net(
+            src / f"{net}{STEM}.param",
+            src / f"{net}{STEM}.bin",
+            table,
+            d / f"{net}{STEM}.int8.param",
+            d / f"{net}{STEM}.int8.bin",
+            tool=tool,
+        )
     (d / "quantized.txt").write_text("\n".join(f"{k} {' '.join(v)}" for k, v in quantized.items()))
     _folders[key] = d
     return d
@@ -133,8 +139,9 @@ def test_files_are_in_ncnn2int8_form(root, name, tool, test_wavs):
         assert wm["read_bytes"] == wm["file_bytes"] == bin_.stat().st_size
         blobs = {l["name"]: l["blobs"] for l in wm["layers"]}
         names = quantized_layers(d, net)
-        assert names and all(l.type in ("InnerProduct", "Convolution", "LSTM", "Gemm") for l in
-                             (layers[n] for n in names))
+        assert names and all(
+            l.type in ("InnerProduct", "Convolution", "LSTM", "Gemm") for l in (layers[n] for n in names)
+        )
         assert {n for n, l in layers.items() if l.type == "InnerProduct"} <= set(names)  # all calibrated
         for n in names:
             l = layers[n]
@@ -174,8 +181,9 @@ def test_int8_weights_round_trip(root, test_wavs):
         assert (err <= 0.5 / s[:, None] * 1.001 + 1e-7).all(), layer["name"]
 
 
-@pytest.mark.parametrize("name,method", [(n, "greedy_search") for n in SMALL_MODELS] +
-                         [("conv-emformer-small", "modified_beam_search")])
+@pytest.mark.parametrize(
+    "name,method", [(n, "greedy_search") for n in SMALL_MODELS] + [("conv-emformer-small", "modified_beam_search")]
+)
 def test_int8_joiner_matches_sherpa(root, name, method, test_wavs):
     """Float encoder and decoder, ncnn2int8 joiner: the float parity rule holds. (The joiner is
     the same three InnerProducts in every architecture: beam search on one is enough.)"""
@@ -200,8 +208,9 @@ def test_int8_encoder_runs_as_ncnn_does(root, name, tool, test_wavs):
     samples, rate = sf.read(test_wavs[1], dtype="float32")
     feats = knf_fbank(samples, rate)
     ours = rec.encode(feats)
-    ref = encode_chunks(view(d, ("encoder",), root / f"{name}-{tool}-encoder8"), info.model_type,
-                        info.raw_meta_data, feats)
+    ref = encode_chunks(
+        view(d, ("encoder",), root / f"{name}-{tool}-encoder8"), info.model_type, info.raw_meta_data, feats
+    )
     assert len(ours) == len(ref) >= 5
     for i, (a, b) in enumerate(zip(ours, ref)):
         rel = np.abs(a - b.reshape(a.shape)).max() / max(np.abs(b).max(), 1e-6)
@@ -245,5 +254,11 @@ def test_release_pair_close_to_sherpa(root, name, test_wavs):
 def test_upstream_tool_cannot_convert_zipformer(tmp_path):
     src = fixture_dir("zipformer-small")
     with pytest.raises(NotImplementedError, match="SimpleUpsample"):
-        write_int8_net(src / f"encoder{STEM}.param", src / f"encoder{STEM}.bin", "",
-                       tmp_path / "e.param", tmp_path / "e.bin", tool="2025")
+        write_int8_net(
+            src / f"encoder{STEM}.param",
+            src / f"encoder{STEM}.bin",
+            "",
+            tmp_path / "e.param",
+            tmp_path / "e.bin",
+            tool="2025",
+        )

@@ -44,19 +44,18 @@ def import_graph(deferred: bool = False) -> Dict[str, Set[str]]:
     for name, path in files.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in (_all_imports(tree) if deferred else _top_level_imports(tree)):
+        for node in _all_imports(tree) if deferred else _top_level_imports(tree):
             if isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
             else:
                 base = node.module or ""
                 if node.level:
-                    anchor = package.split(".")[:len(package.split(".")) - node.level + 1]
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                     base = ".".join(anchor + ([base] if base else []))
                 # `from pkg import sub` imports the submodule; `from mod import name` the module
                 targets = [base] + [f"{base}.{a.name}" for a in node.names]
             # a package's own __init__ is already running when its modules import it
-            graph[name].update(t for t in targets
-                               if t in files and t != name and not name.startswith(t + "."))
+            graph[name].update(t for t in targets if t in files and t != name and not name.startswith(t + "."))
     return graph
 
 
@@ -70,7 +69,7 @@ def find_cycle(graph: Dict[str, Set[str]]) -> List[str]:
         path.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
+                return path[path.index(nxt) :] + [nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found:
@@ -119,10 +118,12 @@ def _run(code: str) -> None:
 def test_import_ncasr_does_not_import_the_benchmark_package():
     _run("import ncasr, sys; assert 'ncasr.bench' not in sys.modules")
     # quantization uses ncasr.metrics and ncasr.data, never the benchmark package
-    _run("import sys, ncasr.quantization.calibration, ncasr.quantization.conversion, "
-         "ncasr.quantization.sensitivity, ncasr.quantization.pipeline, ncasr.data, "
-         "ncasr.metrics, ncasr.cli; bench = sorted(m for m in sys.modules if "
-         "m.startswith('ncasr.bench')); assert not bench, bench")
+    _run(
+        "import sys, ncasr.quantization.calibration, ncasr.quantization.conversion, "
+        "ncasr.quantization.sensitivity, ncasr.quantization.pipeline, ncasr.data, "
+        "ncasr.metrics, ncasr.cli; bench = sorted(m for m in sys.modules if "
+        "m.startswith('ncasr.bench')); assert not bench, bench"
+    )
 
 
 def test_every_module_imports_on_its_own():

@@ -12,8 +12,7 @@ from helpers.knf import knf_fbank
 
 
 def encode(name, feats, as_gemm):
-    rec = ncasr.Recognizer.from_dir(fixture_dir(name), use_fp16_storage=False,
-                                    pointwise_conv1d_as_gemm=as_gemm)
+    rec = ncasr.Recognizer.from_dir(fixture_dir(name), use_fp16_storage=False, pointwise_conv1d_as_gemm=as_gemm)
     return rec._r.encode(feats)
 
 

@@ -14,6 +14,7 @@ import pytest
 
 import ncasr
 
+
 def _module_names() -> List[str]:
     names = []
     for info in pkgutil.walk_packages(ncasr.__path__, "ncasr.", onerror=lambda name: None):
@@ -62,12 +63,11 @@ def _check_example(qual: str, doc: str, problems: List[str]) -> None:
     lines = doc.splitlines()
     starts = [i for i, line in enumerate(lines) if line.strip() == "Example::"]
     if len(starts) != 1:
-        problems.append(f"{qual}: docstring needs exactly one 'Example::' section "
-                        f"(found {len(starts)})")
+        problems.append(f"{qual}: docstring needs exactly one 'Example::' section (found {len(starts)})")
         return
     i = starts[0]
     indent = len(lines[i]) - len(lines[i].lstrip())
-    body = [line for line in lines[i + 1:] if line.strip()]
+    body = [line for line in lines[i + 1 :] if line.strip()]
     if not body or len(body[0]) - len(body[0].lstrip()) <= indent:
         problems.append(f"{qual}: 'Example::' is not followed by an indented code block")
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import ncasr
+from conftest import fixture_dir, fp32_dir
 from ncasr import LayerOutcome, QuantizeOptions, QuantizeReport, _core
 from ncasr.cli import main
-from conftest import fixture_dir, fp32_dir
 
 
 def folder_bytes(d: Path) -> dict:
@@ -33,21 +33,40 @@ def zipformer(tmp_path_factory):
 @pytest.fixture(scope="module")
 def api_report(zipformer, tmp_path_factory, test_wavs):
     out = tmp_path_factory.mktemp("api") / "int8"
-    return ncasr.quantize(zipformer, out, calibration=[str(w) for w in test_wavs[:2]], progress=False,
-                          options=QuantizeOptions(auto_exclude=0.9999))
+    return ncasr.quantize(
+        zipformer,
+        out,
+        calibration=[str(w) for w in test_wavs[:2]],
+        progress=False,
+        options=QuantizeOptions(auto_exclude=0.9999),
+    )
 
 
 def test_api_cli_and_two_step_routes_write_the_same_bytes(zipformer, api_report, tmp_path, test_wavs):
     wavs = [str(w) for w in test_wavs[:2]]
-    assert main(["quantize", str(zipformer), str(tmp_path / "cli"), "--calibration", *wavs,
-                 "--auto-exclude", "0.9999", "--json"]) == 0
+    assert (
+        main(
+            [
+                "quantize",
+                str(zipformer),
+                str(tmp_path / "cli"),
+                "--calibration",
+                *wavs,
+                "--auto-exclude",
+                "0.9999",
+                "--json",
+            ]
+        )
+        == 0
+    )
     api = folder_bytes(Path(api_report.out_dir))
     assert folder_bytes(tmp_path / "cli") == api
     assert "calibration.table" in api and any(".int8." in name for name in api)
 
     cal = ncasr.calibrate(zipformer, wavs, progress=False)
-    two_step = ncasr.quantize(zipformer, tmp_path / "two", calibration=cal, progress=False,
-                              options=QuantizeOptions(auto_exclude=0.9999))
+    two_step = ncasr.quantize(
+        zipformer, tmp_path / "two", calibration=cal, progress=False, options=QuantizeOptions(auto_exclude=0.9999)
+    )
     assert folder_bytes(tmp_path / "two") == api
     assert two_step.auto_exclude.excluded == api_report.auto_exclude.excluded
 
@@ -97,21 +116,31 @@ def test_layer_outcomes_match_the_core():
 
 
 def test_options_validate_and_round_trip():
-    opts = QuantizeOptions(exclude_layers=["encoder/conv_1", "joiner/x"], exclude_types=["Gemm"],
-                           fp16_storage=True, calibration_method="aciq", auto_exclude=0.99)
+    opts = QuantizeOptions(
+        exclude_layers=["encoder/conv_1", "joiner/x"],
+        exclude_types=["Gemm"],
+        fp16_storage=True,
+        calibration_method="aciq",
+        auto_exclude=0.99,
+    )
     assert opts.exclude_layers == ("encoder/conv_1", "joiner/x")
     assert QuantizeOptions.from_dict(json.loads(json.dumps(opts.to_dict()))) == opts
     assert opts.with_excluded(["encoder/conv_1", "decoder/y"]).exclude_layers == (
-        "encoder/conv_1", "joiner/x", "decoder/y")
+        "encoder/conv_1",
+        "joiner/x",
+        "decoder/y",
+    )
     core = opts.to_core()
     assert core.exclude_layers == {"encoder/conv_1", "joiner/x"} and core.fp16_storage
-    for bad, match in [(dict(exclude_layers=["conv_1"]), "<net>/<layer>"),
-                       (dict(exclude_layers=["predictor/conv_1"]), "<net>/<layer>"),
-                       (dict(exclude_layers="encoder/conv_1"), "list of names"),
-                       (dict(calibration_method="entropy"), "calibration_method"),
-                       (dict(auto_exclude=1.5), r"\(0, 1\]"),
-                       (dict(auto_exclude=True), r"\(0, 1\]"),
-                       (dict(probe_utterances=0), "probe_utterances")]:
+    for bad, match in [
+        (dict(exclude_layers=["conv_1"]), "<net>/<layer>"),
+        (dict(exclude_layers=["predictor/conv_1"]), "<net>/<layer>"),
+        (dict(exclude_layers="encoder/conv_1"), "list of names"),
+        (dict(calibration_method="entropy"), "calibration_method"),
+        (dict(auto_exclude=1.5), r"\(0, 1\]"),
+        (dict(auto_exclude=True), r"\(0, 1\]"),
+        (dict(probe_utterances=0), "probe_utterances"),
+    ]:
         with pytest.raises(ncasr.ConfigError, match=match):
             QuantizeOptions(**bad)
     with pytest.raises(ncasr.ConfigError, match="unknown QuantizeOptions field"):
@@ -123,8 +152,10 @@ def test_keywords_do_not_collide_with_the_recognizers():
     assert [n for n, p in quantize.items() if p.kind is not p.KEYWORD_ONLY] == ["model_dir", "out_dir"]
     assert "method" not in quantize and "method" in inspect.signature(ncasr.calibrate).parameters
     assert "calibration_method" in {f for f in QuantizeOptions.__dataclass_fields__}
-    assert "decoding_method" in ncasr.DecodingConfig.__dataclass_fields__ or \
-        "method" in ncasr.DecodingConfig.__dataclass_fields__
+    assert (
+        "decoding_method" in ncasr.DecodingConfig.__dataclass_fields__
+        or "method" in ncasr.DecodingConfig.__dataclass_fields__
+    )
 
 
 def test_calibration_forms_are_refused_clearly(zipformer, tmp_path):
@@ -137,8 +168,7 @@ def test_calibration_forms_are_refused_clearly(zipformer, tmp_path):
     assert not any((tmp_path / n).exists() for n in "abc")
 
 
-@pytest.mark.parametrize("argv", [["info"], ["calibrate", "-o", "{tmp}/t.table", "{wav}"],
-                                  ["quantize", "{tmp}/q"]])
+@pytest.mark.parametrize("argv", [["info"], ["calibrate", "-o", "{tmp}/t.table", "{wav}"], ["quantize", "{tmp}/q"]])
 def test_json_means_json_on_stdout_in_every_subcommand(argv, zipformer, tmp_path, test_wavs, capsys):
     """`--json`: the subcommand's result as one JSON document on stdout, nothing else there."""
     args = [a.format(tmp=tmp_path, wav=test_wavs[0]) for a in argv]

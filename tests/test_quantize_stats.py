@@ -254,7 +254,11 @@ def test_online_is_exact_and_order_independent():
     allx = np.concatenate(xs)
     absmax = float(np.abs(allx).max())
     results = []
-    for order in (range(20), reversed(range(20)), [3, 17, 0, 19, 8] + [i for i in range(20) if i not in (3, 17, 0, 19, 8)]):
+    for order in (
+        range(20),
+        reversed(range(20)),
+        [3, 17, 0, 19, 8] + [i for i in range(20) if i not in (3, 17, 0, 19, 8)],
+    ):
         c = HistogramCollector("online")
         for i in order:
             c.observe("t", xs[i])
@@ -547,14 +551,7 @@ def test_scale_table_round_trip(tmp_path):
 
 
 def test_parse_ncnn2table_text(tmp_path):
-    text = (
-        "conv1_param_0 49.143105 54.461720 \r\n"
-        "conv2_param_0  12.000000   13.5e0 \n"
-        "conv1 31.064690 \n"
-        "fc1 7 \n"
-        "\n"
-        "\n"
-    )
+    text = "conv1_param_0 49.143105 54.461720 \r\nconv2_param_0  12.000000   13.5e0 \nconv1 31.064690 \nfc1 7 \n\n\n"
     path = tmp_path / "ncnn.table"
     path.write_bytes(text.encode())
     t = ScaleTable.load(str(path))

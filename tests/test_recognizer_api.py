@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,7 +27,7 @@ def speech(test_wavs):
 def decode_in_pieces(rec, samples, rate, piece):
     s = rec.create_stream()
     for i in range(0, samples.size, piece):
-        s.accept_waveform(rate, samples[i:i + piece])
+        s.accept_waveform(rate, samples[i : i + piece])
         rec.decode(s)
     s.accept_waveform(rate, np.zeros(rate // 2, np.float32))
     s.input_finished()
@@ -97,13 +98,16 @@ def test_resampled_input_decodes(lstm, speech):
     assert len(res.token_ids) > 0
 
 
-@pytest.mark.parametrize("bad, message", [
-    (np.zeros((2, 100, 3), np.float32), "must be 1-D"),
-    (np.array(["a", "b"]), "dtype <U1"),
-    (np.array([0.1, np.nan, 0.2], np.float32), "NaN"),
-    (np.array([0.1, np.inf], np.float32), "infinite"),
-    (np.zeros((1000, 2), np.float32), "multi-channel"),
-])
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (np.zeros((2, 100, 3), np.float32), "must be 1-D"),
+        (np.array(["a", "b"]), "dtype <U1"),
+        (np.array([0.1, np.nan, 0.2], np.float32), "NaN"),
+        (np.array([0.1, np.inf], np.float32), "infinite"),
+        (np.zeros((1000, 2), np.float32), "multi-channel"),
+    ],
+)
 def test_bad_arrays(lstm, bad, message):
     s = lstm.create_stream()
     with pytest.raises(ncasr.AudioError, match=message):
@@ -155,3 +159,22 @@ def test_float64_and_int16_are_converted(lstm, speech):
     assert lstm.transcribe(samples.astype(np.float64), rate).token_ids == ref
     pcm = np.round(samples * 32768).clip(-32768, 32767).astype(np.int16)
     assert lstm.transcribe(pcm, rate).token_ids == lstm.transcribe(pcm / 32768.0, rate).token_ids
+
+
+def test_with_settings_shares_the_model_and_decodes_as_a_fresh_recognizer():
+    wav = str(Path(__file__).parent / "data" / "reference-lstm-en" / "wav" / "test-000003.wav")
+    base = ncasr.Recognizer.from_dir(ncasr.default_model_dir())
+    beam = base.with_settings(
+        ncasr.DecodingConfig("modified_beam_search", num_active_paths=8), ncasr.EndpointConfig(enabled=False)
+    )
+    fresh = ncasr.Recognizer.from_dir(ncasr.default_model_dir(), method="modified_beam_search", num_active_paths=8)
+    assert beam.config.decoding.num_active_paths == 8 and not beam.config.endpoint.enabled
+    assert beam.transcribe(wav).token_ids == fresh.transcribe(wav).token_ids
+    assert base.config.decoding.method == "greedy_search"  # the original is unchanged
+    assert (
+        base.transcribe(wav).token_ids == ncasr.Recognizer.from_dir(ncasr.default_model_dir()).transcribe(wav).token_ids
+    )
+    with pytest.raises(ncasr.ConfigError, match="modified_beam_search"):
+        base.with_settings(hotwords="▁THE :2.0")
+    with pytest.raises(ncasr.ConfigError, match="not in tokens.txt"):
+        base.with_settings(ncasr.DecodingConfig("modified_beam_search"), hotwords="NOT_A_TOKEN")

@@ -35,8 +35,13 @@ def release_folder(tmp_path: Path) -> Path:
     for net in ("encoder", "joiner"):
         for ext in ("param", "bin"):
             shutil.copyfile(d / f"{net}{STEM}.{ext}", d / f"{net}{STEM}.int8.{ext}")
-    for extra in ("encoder-scale-table.txt", "joiner-scale-table.txt", "export-for-ncnn.sh",
-                  "generate-int8-scale-table.sh", "README.md"):
+    for extra in (
+        "encoder-scale-table.txt",
+        "joiner-scale-table.txt",
+        "export-for-ncnn.sh",
+        "generate-int8-scale-table.sh",
+        "README.md",
+    ):
         (d / extra).write_text("not a model file\n")
     (d / "test_wavs").mkdir()
     sf.write(d / "test_wavs" / "0.wav", [0.0] * 1600, 16000)
@@ -44,11 +49,14 @@ def release_folder(tmp_path: Path) -> Path:
     return d
 
 
-@pytest.mark.parametrize("variant,expect", [
-    ("", {"encoder": "", "decoder": "", "joiner": ""}),
-    ("float", {"encoder": "", "decoder": "", "joiner": ""}),
-    ("int8", {"encoder": ".int8", "decoder": "", "joiner": ".int8"}),
-])
+@pytest.mark.parametrize(
+    "variant,expect",
+    [
+        ("", {"encoder": "", "decoder": "", "joiner": ""}),
+        ("float", {"encoder": "", "decoder": "", "joiner": ""}),
+        ("int8", {"encoder": ".int8", "decoder": "", "joiner": ".int8"}),
+    ],
+)
 def test_release_layout_picks_the_right_files(tmp_path, variant, expect):
     d = release_folder(tmp_path)
     info = ncasr.inspect_model(d, variant)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import REPO, SMALL_MODELS, fixture_dir
 
 import ncasr
+from conftest import REPO, SMALL_MODELS, fixture_dir
 from ncasr import _core
 from ncasr.config import RecognizerConfig, RuntimeOptions
 from ncasr.errors import ConfigError
@@ -62,8 +62,9 @@ def test_core_config_carries_it():
 
 
 def test_flat_overrides_route_into_runtime():
-    c = RecognizerConfig.from_dir("m", num_threads=2, use_fp16_storage=False, glu_simd=False,
-                                  method="modified_beam_search")
+    c = RecognizerConfig.from_dir(
+        "m", num_threads=2, use_fp16_storage=False, glu_simd=False, method="modified_beam_search"
+    )
     assert c.runtime == RuntimeOptions(num_threads=2, use_fp16_storage=False, glu_simd=False)
     assert c.decoding.method == "modified_beam_search"
     # Named fields apply on top of a given preset.
@@ -89,8 +90,7 @@ def test_exported():
 
 def test_every_option_has_its_doc_row():
     doc = (REPO / "docs" / "runtime-options.md").read_text()
-    rows = [line.split("|")[1].strip().strip("`") for line in doc.splitlines()
-            if line.startswith("| `")]
+    rows = [line.split("|")[1].strip().strip("`") for line in doc.splitlines() if line.startswith("| `")]
     assert rows == NAMES
     for line in doc.splitlines():
         if line.startswith("| `"):
@@ -119,8 +119,11 @@ def test_cli_takes_the_sherpa_preset(test_wavs):
     import sys
 
     model = fixture_dir("zipformer-small")
-    r = subprocess.run([sys.executable, "-m", "ncasr", "transcribe", "--sherpa-ncnn", "--json",
-                        str(model), str(test_wavs[0])], capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, "-m", "ncasr", "transcribe", "--sherpa-ncnn", "--json", str(model), str(test_wavs[0])],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stderr
     text = json.loads(r.stdout.splitlines()[0])["text"]
     rec = ncasr.Recognizer.from_dir(model, runtime=RuntimeOptions.sherpa_ncnn())

@@ -26,8 +26,9 @@ def random_features(frames=700, seed=3):
 
 def layers_per_stack(model_dir):
     # SherpaMetaData key 16 (-23316=S,l1,...,lS): encoder layers per stack
-    meta = next(l for l in next(model_dir.glob("encoder*.param")).read_text().splitlines()
-                if l.startswith("SherpaMetaData"))
+    meta = next(
+        l for l in next(model_dir.glob("encoder*.param")).read_text().splitlines() if l.startswith("SherpaMetaData")
+    )
     values = next(t for t in meta.split() if t.startswith("-23316=")).split("=")[1].split(",")
     return [int(v) for v in values[1:]]
 
@@ -78,8 +79,9 @@ def test_one_deviating_state_keeps_the_graph_stacked(tmp_path):
     shutil.copytree(src, d)
     param = next(d.glob("encoder*.param"))
     lines = param.read_text().splitlines()
-    crop = next(i for i, l in enumerate(lines) if l.split()[0] == "Crop" and "-23309=1,0" in l
-                and l.split()[4] != "in0")
+    crop = next(
+        i for i, l in enumerate(lines) if l.split()[0] == "Crop" and "-23309=1,0" in l and l.split()[4] != "in0"
+    )
     top = lines[crop].split()[5]
     reshape = next(i for i, l in enumerate(lines) if l.split()[0] == "Reshape" and l.split()[4] == top)
     lines[reshape] = lines[reshape].replace(f" {top} ", f" {top}_noop ", 1)

@@ -18,7 +18,7 @@ ENC = "encoder_jit_trace-pnnx.ncnn.param"
 def spoil(path, at: int, byte: bytes = b"\xff") -> int:
     """Put a byte that cannot start a UTF-8 sequence at offset `at`; returns the offset."""
     data = path.read_bytes()
-    path.write_bytes(data[:at] + byte + data[at + 1:])
+    path.write_bytes(data[:at] + byte + data[at + 1 :])
     return at
 
 
@@ -29,8 +29,11 @@ def test_tokens(model_copy, byte):
     at = spoil(tokens, 20, byte)
     line = tokens.read_bytes()[:at].count(b"\n") + 1
     for load in (ncasr.inspect_model, ncasr.Recognizer.from_dir):
-        with pytest.raises(ncasr.ModelError, match=rf"not UTF-8 text: byte 0x{byte.hex()} at offset "
-                                                   rf"{at} \(line {line}\)") as e:
+        with pytest.raises(
+            ncasr.ModelError,
+            match=rf"not UTF-8 text: byte 0x{byte.hex()} at offset "
+            rf"{at} \(line {line}\)",
+        ) as e:
             load(d)
         assert e.value.path == str(tokens)
 
@@ -62,15 +65,14 @@ def test_hotwords(tmp_path):
     hotwords.write_bytes(data)
     at = data.index(b"\xfe")
     with pytest.raises(ncasr.ConfigError, match=rf"{hotwords}: not UTF-8 text: byte 0xfe at offset {at} \(line 2\)"):
-        ncasr.Recognizer.from_dir(fixture_dir("lstm-small"), method="modified_beam_search",
-                                  hotwords_file=str(hotwords))
+        ncasr.Recognizer.from_dir(fixture_dir("lstm-small"), method="modified_beam_search", hotwords_file=str(hotwords))
 
 
 def test_manifest(tmp_path):
     m = tmp_path / "m.tsv"
     data = b"path\ttext\na.wav\thello \xe9t\xe9\n"
     m.write_bytes(data)
-    with pytest.raises(ManifestError, match=rf"m.tsv:2: not UTF-8 text: byte 0xe9 at offset {data.index(0xe9)}$"):
+    with pytest.raises(ManifestError, match=rf"m.tsv:2: not UTF-8 text: byte 0xe9 at offset {data.index(0xE9)}$"):
         read_manifest(m, check_files=False)
 
 
@@ -78,7 +80,8 @@ def test_scale_table(tmp_path):
     t = tmp_path / "scales.table"
     data = b"encoder/conv_param_0 1.0 2.0\nencoder/r\xe9lu 3.0\n"
     t.write_bytes(data)
-    with pytest.raises(ncasr.ModelError, match=rf"not UTF-8 text: byte 0xe9 at offset {data.index(0xe9)} \(line 2\)") as e:
+    with pytest.raises(
+        ncasr.ModelError, match=rf"not UTF-8 text: byte 0xe9 at offset {data.index(0xE9)} \(line 2\)"
+    ) as e:
         ScaleTable.load(t)
     assert e.value.path == str(t)
-

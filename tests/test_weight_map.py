@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import ncasr
-from ncasr import _core
 from conftest import SMALL_MODELS, fixture_dir, fp32_dir
+from ncasr import _core
 
 NETS = ["encoder", "decoder", "joiner"]
 

@@ -32,16 +32,20 @@ def tone(seconds: float, rate: int = RATE, seed: int = 0) -> np.ndarray:
 def write_silence_wav(path: Path, seconds: int, rate: int = RATE) -> None:
     """A 16-bit mono wav of zeros without writing them: a header, then a sparse tail."""
     data_bytes = seconds * rate * 2
-    header = (b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVEfmt "
-              + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
-              + b"data" + struct.pack("<I", data_bytes))
+    header = (
+        b"RIFF"
+        + struct.pack("<I", 36 + data_bytes)
+        + b"WAVEfmt "
+        + struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
+        + b"data"
+        + struct.pack("<I", data_bytes)
+    )
     with open(path, "wb") as f:
         f.write(header)
         f.truncate(len(header) + data_bytes)
 
 
-def write_audio(path: Path, x: np.ndarray, rate: int, subtype: str = "PCM_16",
-                fmt: Optional[str] = None) -> None:
+def write_audio(path: Path, x: np.ndarray, rate: int, subtype: str = "PCM_16", fmt: Optional[str] = None) -> None:
     import soundfile as sf
 
     sf.write(str(path), x, rate, subtype=subtype, format=fmt or "WAV")
@@ -89,23 +93,31 @@ def a_channels(rng, path, ctx) -> str:
 def a_rate(rng, path, ctx) -> str:
     rate = rng.choice([8000, 11025, 22050, 44100, 48000, 96000, 192000, 1, 100, 4000, 384000])
     n = max(1, int(rate * rng.choice([0.05, 0.5, 1.0])))
-    write_audio(path, tone(n / rate + 1e-9, rate)[:n] if n > 1 else np.zeros(n, np.float32),
-                rate)
+    write_audio(path, tone(n / rate + 1e-9, rate)[:n] if n > 1 else np.zeros(n, np.float32), rate)
     return f"{rate} Hz, {n} samples"
 
 
 def a_subtype(rng, path, ctx) -> str:
-    subtype = rng.choice(["PCM_U8", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "ULAW", "ALAW",
-                          "IMA_ADPCM", "MS_ADPCM", "GSM610"])
+    subtype = rng.choice(
+        ["PCM_U8", "PCM_24", "PCM_32", "FLOAT", "DOUBLE", "ULAW", "ALAW", "IMA_ADPCM", "MS_ADPCM", "GSM610"]
+    )
     rate = 8000 if subtype == "GSM610" else RATE
     write_audio(path, tone(1.0, rate), rate, subtype)
     return f"WAV {subtype}"
 
 
 def a_container(rng, path, ctx) -> str:
-    fmt, subtype = rng.choice([("FLAC", "PCM_16"), ("OGG", "VORBIS"), ("AIFF", "PCM_16"),
-                               ("AU", "PCM_16"), ("W64", "PCM_16"), ("RF64", "PCM_16"),
-                               ("CAF", "PCM_16")])
+    fmt, subtype = rng.choice(
+        [
+            ("FLAC", "PCM_16"),
+            ("OGG", "VORBIS"),
+            ("AIFF", "PCM_16"),
+            ("AU", "PCM_16"),
+            ("W64", "PCM_16"),
+            ("RF64", "PCM_16"),
+            ("CAF", "PCM_16"),
+        ]
+    )
     write_audio(path, tone(1.0), RATE, subtype, fmt)
     return f"{fmt} data in a .wav file"
 
@@ -127,9 +139,13 @@ def a_header_flip(rng, path, ctx) -> str:
 
 def a_not_audio(rng, path, ctx) -> str:
     what = rng.choice(["text", "png", "param", "elf", "json"])
-    blobs = {"text": b"hello, this is not audio\n", "png": b"\x89PNG\r\n\x1a\n" + bytes(64),
-             "param": ctx.files_any_param, "elf": Path(sys.executable).read_bytes()[:4096],
-             "json": b'{"samples": [0, 1, 2]}'}
+    blobs = {
+        "text": b"hello, this is not audio\n",
+        "png": b"\x89PNG\r\n\x1a\n" + bytes(64),
+        "param": ctx.files_any_param,
+        "elf": Path(sys.executable).read_bytes()[:4096],
+        "json": b'{"samples": [0, 1, 2]}',
+    }
     path.write_bytes(blobs[what])
     return f"{what} bytes named .wav"
 
@@ -163,10 +179,20 @@ def a_long_silence(rng, path, ctx) -> str:
 
 # The order matters: cases pick a kind by index, so a seed's cases depend on it.
 AUDIO_KINDS: Dict[str, Callable] = {
-    "empty_wav": a_empty, "nan_samples": a_nan, "inf_samples": a_inf, "huge_float": a_huge_float,
-    "channels": a_channels, "sample_rate": a_rate, "subtype": a_subtype, "container": a_container,
-    "truncated_wav": a_truncated, "header_flip": a_header_flip, "not_audio": a_not_audio,
-    "garbage_bytes": a_garbage, "short_audio": a_short, "missing_file": a_missing,
+    "empty_wav": a_empty,
+    "nan_samples": a_nan,
+    "inf_samples": a_inf,
+    "huge_float": a_huge_float,
+    "channels": a_channels,
+    "sample_rate": a_rate,
+    "subtype": a_subtype,
+    "container": a_container,
+    "truncated_wav": a_truncated,
+    "header_flip": a_header_flip,
+    "not_audio": a_not_audio,
+    "garbage_bytes": a_garbage,
+    "short_audio": a_short,
+    "missing_file": a_missing,
     "audio_is_folder": a_directory,
 }
 SPECIAL_AUDIO_KINDS = {"long_silence": a_long_silence}  # once per run, as case 0

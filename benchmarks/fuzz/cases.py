@@ -54,8 +54,7 @@ def _pick_variant(rng: random.Random, src: Source, name: str) -> str:
     return "int8" if ".int8." in name else rng.choice(["", "float"])
 
 
-def build_model_case(rng: random.Random, index: int, sources: List[Source], case_dir: Path,
-                     wav: Path) -> Case:
+def build_model_case(rng: random.Random, index: int, sources: List[Source], case_dir: Path, wav: Path) -> Case:
     src = rng.choice(sources)
     name = None
     while name is None:  # "other" files exist only in the bundled model
@@ -78,8 +77,9 @@ def build_model_case(rng: random.Random, index: int, sources: List[Source], case
     return Case(index, "model", kind, src.name, argv, detail, f"model/{name}", expect, why)
 
 
-def build_audio_case(rng: random.Random, index: int, sources: List[Source], case_dir: Path,
-                     ctx: AudioCtx, kind: Optional[str] = None) -> Case:
+def build_audio_case(
+    rng: random.Random, index: int, sources: List[Source], case_dir: Path, ctx: AudioCtx, kind: Optional[str] = None
+) -> Case:
     kind = kind or rng.choice(list(AUDIO_KINDS))
     src = rng.choice(sources)
     case_dir.mkdir(parents=True, exist_ok=True)
@@ -101,8 +101,7 @@ def is_solo(opts: Options, index: int) -> bool:
     return index == 0 and opts.long_silence_seconds > 0
 
 
-def build_case(opts: Options, index: int, sources: List[Source], case_dir: Path, wav: Path,
-               actx: AudioCtx) -> Case:
+def build_case(opts: Options, index: int, sources: List[Source], case_dir: Path, wav: Path, actx: AudioCtx) -> Case:
     rng = random.Random(f"{opts.seed}:{index}")
     case_dir.mkdir(parents=True)
     if is_solo(opts, index):

@@ -8,8 +8,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from .formats import (IMPLAUSIBLE, INT, Graph, Layer, external_blobs, is_disambiguation,
-                      parse_param, parse_tokens)
+from .formats import IMPLAUSIBLE, INT, Graph, Layer, external_blobs, is_disambiguation, parse_param, parse_tokens
 from .model_folders import Source, file_role, files_read
 
 
@@ -55,8 +54,11 @@ def param_expectation(orig: bytes, new: bytes) -> Tuple[str, str]:
     if not external_blobs(g_old) <= {t for layer in g_new.layers for t in layer.tops}:
         return "error", "an input or output blob the recognizer uses is gone"
     if sorted(x.key() for x in g_old.layers) == sorted(x.key() for x in g_new.layers):
-        slack = "" if g_new.blob_count == g_old.blob_count else \
-            f"; blob count {g_old.blob_count} -> {g_new.blob_count} only sizes ncnn's table"
+        slack = (
+            ""
+            if g_new.blob_count == g_old.blob_count
+            else f"; blob count {g_old.blob_count} -> {g_new.blob_count} only sizes ncnn's table"
+        )
         return "either", "the same graph (layer order, names, whitespace)" + slack
     if len(g_old.layers) != len(g_new.layers):
         return "error", "layers added or removed"
@@ -94,8 +96,7 @@ def tokens_expectation(orig: bytes, new: bytes, command: str) -> Tuple[str, str]
     return "either", "the same id -> symbol table" + (" plus #N symbols" if extra else "")
 
 
-def model_expectation(src: Source, name: str, new: Optional[bytes], variant: str,
-                      command: str) -> Tuple[str, str]:
+def model_expectation(src: Source, name: str, new: Optional[bytes], variant: str, command: str) -> Tuple[str, str]:
     """("error" | "either", why) for `command` on src's folder with `name` now `new`."""
     orig = src.files[name]
     before = files_read(list(src.files), variant, command)
@@ -141,8 +142,7 @@ def audio_expectation(path: Path, kind: str, mix: bool) -> Tuple[str, str]:
         info = sf.info(str(path))
     except Exception as e:  # soundfile's errors vary by version
         return "error", f"soundfile cannot read it ({type(e).__name__})"
-    desc = (f"soundfile reads {info.format}/{info.subtype}, {rate} Hz, {x.shape[1]} ch, "
-            f"{len(x)} frames")
+    desc = f"soundfile reads {info.format}/{info.subtype}, {rate} Hz, {x.shape[1]} ch, {len(x)} frames"
     if len(x) == 0:
         return "error", desc + ": no samples"
     if x.shape[1] > 1 and not mix:

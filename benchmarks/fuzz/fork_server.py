@@ -52,8 +52,9 @@ def _redirect(out_path: Path, err_path: Path) -> None:
     os.close(null)
     enc = getattr(sys.__stdout__, "encoding", None) or "utf-8"
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding=enc)
-    sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding=enc,
-                                  errors="backslashreplace", line_buffering=True)
+    sys.stderr = io.TextIOWrapper(
+        io.FileIO(2, "w", closefd=False), encoding=enc, errors="backslashreplace", line_buffering=True
+    )
     sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False), encoding=enc)
 
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Dict, List, Tuple, Union
 
-IMPLAUSIBLE = 10 ** 8  # an integer layer parameter this large cannot be a real size
+IMPLAUSIBLE = 10**8  # an integer layer parameter this large cannot be a real size
 PARAM_MAGIC = 7767517
 C_SPACE = "[ \t\n\v\f\r]+"  # what C++'s `>>` splits on; str.split() would also split on \x1c..
 INT = re.compile(r"[-+]?\d+\Z")
@@ -42,9 +42,9 @@ def _parse_layer(tok: List[str], line_no: int, produced: set) -> Union[Layer, st
     nb, nt = int(tok[2]), int(tok[3])
     if nb < 0 or nt < 0 or len(tok) < 4 + nb + nt:
         return f"line {line_no}: blob counts do not match the names listed"
-    bottoms, tops = tuple(tok[4:4 + nb]), tuple(tok[4 + nb:4 + nb + nt])
+    bottoms, tops = tuple(tok[4 : 4 + nb]), tuple(tok[4 + nb : 4 + nb + nt])
     params = []
-    for p in tok[4 + nb + nt:]:
+    for p in tok[4 + nb + nt :]:
         key, eq, value = p.partition("=")
         if not eq or not INT.match(key) or not value:
             return f"line {line_no}: malformed parameter {p!r}"

@@ -11,13 +11,30 @@ from typing import Callable, Dict, List, Tuple
 from .model_folders import Source
 
 GARBAGE_LINES = [
-    "xq7 zz=3", "ReLU relu_fuzz 1 1 in0 fuzz0", "fuzz 9999", "   \t ", "7767517", "#comment",
-    "Input in9 0 1 in9", "1 2 3 4 5 6 7 8 9", "=", "0=1", "<blk> 0", "#0 500",
+    "xq7 zz=3",
+    "ReLU relu_fuzz 1 1 in0 fuzz0",
+    "fuzz 9999",
+    "   \t ",
+    "7767517",
+    "#comment",
+    "Input in9 0 1 in9",
+    "1 2 3 4 5 6 7 8 9",
+    "=",
+    "0=1",
+    "<blk> 0",
+    "#0 500",
 ]
-NON_UTF8 = [b"\xff", b"\xfe\xfe", b"\xc3\x28", b"\x80", b"\xed\xa0\x80", b"\xc0\xaf",
-            b"\xf8\x88\x80\x80\x80", b"\xe2\x82"]
-HUGE_VALUES = ["2147483647", "1000000000", "2147483648", "4294967297", "-2147483648", "1e9",
-               "999999999999"]
+NON_UTF8 = [
+    b"\xff",
+    b"\xfe\xfe",
+    b"\xc3\x28",
+    b"\x80",
+    b"\xed\xa0\x80",
+    b"\xc0\xaf",
+    b"\xf8\x88\x80\x80\x80",
+    b"\xe2\x82",
+]
+HUGE_VALUES = ["2147483647", "1000000000", "2147483648", "4294967297", "-2147483648", "1e9", "999999999999"]
 
 
 @dataclass
@@ -51,7 +68,7 @@ def m_bit_flip(rng: random.Random, data: bytes, src: ModelCtx) -> Tuple[bytes, s
 def m_zero_range(rng: random.Random, data: bytes, src: ModelCtx) -> Tuple[bytes, str]:
     n = min(len(data), rng.choice([1, 4, 16, 256, 4096]))
     start = rng.randrange(0, len(data) - n + 1)
-    return data[:start] + bytes(n) + data[start + n:], f"zeroed bytes {start}..{start + n - 1}"
+    return data[:start] + bytes(n) + data[start + n :], f"zeroed bytes {start}..{start + n - 1}"
 
 
 def m_garbage_line(rng: random.Random, data: bytes, src: ModelCtx) -> Tuple[bytes, str]:
@@ -132,7 +149,7 @@ def m_huge_dim(rng: random.Random, data: bytes, src: ModelCtx) -> Tuple[bytes, s
         lines[1] = re.sub(rb"\d+\s*$", value, lines[1].rstrip(), count=1)
         return b"\n".join(lines), f"line 2 blob count -> {value.decode()}"
     spots = [(i, s) for i, line in enumerate(lines[2:], 2) for s in _int_params(line)]
-    zero = [(i, s) for i, s in spots if lines[i][s[0] - 2:s[0]] in (b" 0=", b"0=")]
+    zero = [(i, s) for i, s in spots if lines[i][s[0] - 2 : s[0]] in (b" 0=", b"0=")]
     if not spots:
         return data, "no integer parameter: unchanged"
     i, (a, b) = rng.choice(zero if zero and rng.random() < 0.7 else spots)

@@ -30,9 +30,15 @@ class Result:
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self.case)
-        d.update(outcome=self.outcome, verdict=self.verdict, returncode=self.returncode,
-                 elapsed=round(self.elapsed, 3), stderr_size=self.stderr_size,
-                 stderr_tail=self.stderr_tail, stdout_tail=self.stdout_tail)
+        d.update(
+            outcome=self.outcome,
+            verdict=self.verdict,
+            returncode=self.returncode,
+            elapsed=round(self.elapsed, 3),
+            stderr_size=self.stderr_size,
+            stderr_tail=self.stderr_tail,
+            stdout_tail=self.stdout_tail,
+        )
         return d
 
 
@@ -44,8 +50,12 @@ def tail_lines(path: Path, n: int = 8) -> List[str]:
         return []
     lines = [line[:300] for line in text.splitlines() if line.strip()]
     fatal = [line for line in lines if line.startswith("Fatal Python error")]
-    keep = [line for line in lines if not any(p in line for p in _HARNESS_PATHS)
-            and not line.startswith(("Extension modules", "Fatal Python error"))]
+    keep = [
+        line
+        for line in lines
+        if not any(p in line for p in _HARNESS_PATHS)
+        and not line.startswith(("Extension modules", "Fatal Python error"))
+    ]
     return fatal[:1] + keep[-n:]
 
 
@@ -73,8 +83,7 @@ def judge(case: Case, outcome: str) -> str:
     return "ok"
 
 
-def result_of(case: Case, case_dir: Path, start: float, returncode: Optional[int],
-              timed_out: bool) -> Result:
+def result_of(case: Case, case_dir: Path, start: float, returncode: Optional[int], timed_out: bool) -> Result:
     """The Result of a run started at `start` (monotonic) that wrote case_dir's stdout.txt
     and stderr.txt."""
     err_path = case_dir / "stderr.txt"
@@ -83,6 +92,13 @@ def result_of(case: Case, case_dir: Path, start: float, returncode: Optional[int
     except OSError:
         stderr = ""
     outcome = classify(returncode, timed_out, stderr)
-    return Result(case, outcome, judge(case, outcome), returncode, time.monotonic() - start,
-                  (len(stderr), stderr.count("\n")), tail_lines(err_path),
-                  tail_lines(case_dir / "stdout.txt", 3))
+    return Result(
+        case,
+        outcome,
+        judge(case, outcome),
+        returncode,
+        time.monotonic() - start,
+        (len(stderr), stderr.count("\n")),
+        tail_lines(err_path),
+        tail_lines(case_dir / "stdout.txt", 3),
+    )

@@ -51,18 +51,18 @@ class Harness:
             shutil.rmtree(dst)
         shutil.copytree(case_dir, dst)
         cmd = " ".join(shell_quote(a) for a in res.case.argv)
-        (dst / "repro.sh").write_text(f"#!/bin/sh\n# {res.case.detail}\ncd \"$(dirname \"$0\")\" "
-                                      f"&& exec ncasr {cmd}\n")
+        (dst / "repro.sh").write_text(f'#!/bin/sh\n# {res.case.detail}\ncd "$(dirname "$0")" && exec ncasr {cmd}\n')
         (dst / "case.json").write_text(json.dumps(res.to_dict(), indent=2) + "\n")
 
 
 def setup(opts: Options) -> Harness:
     # Imported once here, so that every forked child starts with them loaded.
-    import ncasr  # noqa: F401
-    import ncasr.audio  # noqa: F401
-    import ncasr.cli  # noqa: F401
-    import ncasr.recognizer  # noqa: F401
-    import soundfile  # noqa: F401
+    import soundfile  # noqa: F401 (preloaded for the forked children)
+
+    import ncasr
+    import ncasr.audio
+    import ncasr.cli
+    import ncasr.recognizer  # noqa: F401 (preloaded)
 
     root = Path(tempfile.mkdtemp(prefix="ncasr-fuzz-", dir=opts.work_dir))
     sources = load_sources(opts, root)
@@ -72,15 +72,18 @@ def setup(opts: Options) -> Harness:
     return Harness(opts, root, sources, wav, AudioCtx(opts.long_silence_seconds, param))
 
 
-def run_cases(h: Harness, indices: Iterable[int], deadline: float,
-              on_result: Callable[[Result], None]) -> bool:
+def run_cases(h: Harness, indices: Iterable[int], deadline: float, on_result: Callable[[Result], None]) -> bool:
     """Runs the cases, up to opts.jobs at a time. False when the time limit cut it short."""
     opts = h.opts
     pending = list(indices)[::-1]
     running: List[Running] = []
     while True:
-        while (pending and len(running) < opts.jobs and time.monotonic() < deadline
-               and not any(r.case.solo for r in running)):
+        while (
+            pending
+            and len(running) < opts.jobs
+            and time.monotonic() < deadline
+            and not any(r.case.solo for r in running)
+        ):
             if is_solo(opts, pending[-1]) and running:
                 break  # wait until the others have ended
             case, d = h.build(pending.pop())
@@ -105,8 +108,7 @@ def run_cases(h: Harness, indices: Iterable[int], deadline: float,
 
 def pristine_intact(h: Harness) -> List[str]:
     """Names of pristine files a case changed (hard links share their bytes)."""
-    return [f"{s.name}/{n}" for s in h.sources for n, b in s.files.items()
-            if (s.dir / n).read_bytes() != b]
+    return [f"{s.name}/{n}" for s in h.sources for n, b in s.files.items() if (s.dir / n).read_bytes() != b]
 
 
 def check_subprocess(h: Harness, results: List[Result], n: int) -> List[Check]:
@@ -144,8 +146,7 @@ def run(opts: Options) -> Report:
             results.append(res)
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix_str(f"fail {sum(r.verdict != 'ok' for r in results)}",
-                                    refresh=False)
+                bar.set_postfix_str(f"fail {sum(r.verdict != 'ok' for r in results)}", refresh=False)
 
         completed = run_cases(h, indices, start + opts.time_limit, on_result)
         if bar is not None:

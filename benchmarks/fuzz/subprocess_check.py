@@ -21,9 +21,15 @@ Check = Tuple[Result, str, List[str]]  # the fork's result, the subprocess's out
 def run_subprocess(case: Case, case_dir: Path, opts: Options) -> Tuple[str, List[str]]:
     cmd = [sys.executable, "-m", "ncasr", *case.argv]
     with open(case_dir / "stdout.txt", "wb") as out, open(case_dir / "stderr.txt", "wb") as err:
-        p = subprocess.Popen(cmd, cwd=case_dir, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                             start_new_session=True,
-                             preexec_fn=lambda: limit_memory(opts.memory_limit_mb))
+        p = subprocess.Popen(
+            cmd,
+            cwd=case_dir,
+            stdout=out,
+            stderr=err,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=lambda: limit_memory(opts.memory_limit_mb),
+        )
         try:
             rc: Optional[int] = p.wait(timeout=opts.per_case_timeout)
             timed_out = False

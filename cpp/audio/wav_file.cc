@@ -15,13 +15,22 @@ uint16_t u16(const unsigned char* p) { return static_cast<uint16_t>(p[0] | p[1] 
 
 float sample_at(const unsigned char* p, int format, int bits) {
   if (format == 3) {
-    if (bits == 32) { float f; std::memcpy(&f, p, 4); return f; }
-    double d; std::memcpy(&d, p, 8); return static_cast<float>(d);
+    if (bits == 32) {
+      float f;
+      std::memcpy(&f, p, 4);
+      return f;
+    }
+    double d;
+    std::memcpy(&d, p, 8);
+    return static_cast<float>(d);
   }
   switch (bits) {
     case 8: return (static_cast<int>(p[0]) - 128) / 128.f;
     case 16: return static_cast<int16_t>(u16(p)) / 32768.f;
-    case 24: { int32_t v = (p[0] | p[1] << 8 | p[2] << 16) << 8; return (v >> 8) / 8388608.f; }
+    case 24: {
+      int32_t v = (p[0] | p[1] << 8 | p[2] << 16) << 8;
+      return (v >> 8) / 8388608.f;
+    }
     default: return static_cast<int32_t>(u32(p)) / 2147483648.f;
   }
 }

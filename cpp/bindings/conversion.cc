@@ -34,8 +34,7 @@ void bind_conversion(py::module_& m) {
   for (auto o : {LayerOutcome::kInt8, LayerOutcome::kExcluded, LayerOutcome::kKeptFloat}) outcomes.append(to_string(o));
   m.attr("LAYER_OUTCOMES") = outcomes;
 
-  py::class_<ConversionOptions>(m, "ConversionOptions",
-                                "The conversion part of ncasr.QuantizeOptions (see there).")
+  py::class_<ConversionOptions>(m, "ConversionOptions", "The conversion part of ncasr.QuantizeOptions (see there).")
       .def(py::init([](const std::set<std::string>& exclude_layers, const std::set<std::string>& exclude_types,
                        bool fp16_storage, bool ncasr_int8_gemm, bool ncasr_int8_depthwise) {
              return ConversionOptions{exclude_layers, exclude_types, fp16_storage, ncasr_int8_gemm,

@@ -24,8 +24,8 @@ void bind_decode(py::module_& m) {
         c.validate();
         return endpoint_detected(c, utterance_length, trailing_silence);
       },
-      py::arg("utterance_length"), py::arg("trailing_silence"), py::arg("rule1") = 2.4f,
-      py::arg("rule2") = 1.2f, py::arg("rule3") = 20.f);
+      py::arg("utterance_length"), py::arg("trailing_silence"), py::arg("rule1") = 2.4f, py::arg("rule2") = 1.2f,
+      py::arg("rule3") = 20.f);
 
   py::class_<ContextGraph>(m, "ContextGraph")
       .def(py::init([](const std::vector<std::pair<std::vector<int>, float>>& words) {

@@ -22,35 +22,33 @@ void bind_features(py::module_& m) {
              }
            }),
            py::arg("options"))
-      .def(
-          "accept_waveform",
-          [](OnlineFbank& f, py::array_t<float, py::array::c_style | py::array::forcecast> x) {
-            const float* p = x.data();
-            size_t n = static_cast<size_t>(x.size());
-            py::gil_scoped_release release;
-            f.accept_waveform(p, n);
-          })
+      .def("accept_waveform",
+           [](OnlineFbank& f, py::array_t<float, py::array::c_style | py::array::forcecast> x) {
+             const float* p = x.data();
+             size_t n = static_cast<size_t>(x.size());
+             py::gil_scoped_release release;
+             f.accept_waveform(p, n);
+           })
       .def("input_finished", &OnlineFbank::input_finished)
       .def_property_readonly("num_frames_ready", &OnlineFbank::num_frames_ready)
       .def_property_readonly("dim", &OnlineFbank::dim)
       .def("pop", &OnlineFbank::pop)
       .def("frames", [](const OnlineFbank& f, int start, int count) {
         py::array_t<float> a({count, f.dim()});
-        for (int i = 0; i < count; ++i)
-          std::memcpy(a.mutable_data(i, 0), f.frame(start + i), sizeof(float) * f.dim());
+        for (int i = 0; i < count; ++i) std::memcpy(a.mutable_data(i, 0), f.frame(start + i), sizeof(float) * f.dim());
         return a;
       });
 
   py::class_<LinearResampler>(m, "LinearResampler")
       .def(py::init<int, int>(), py::arg("input_rate"), py::arg("output_rate"))
-      .def("resample",
-           [](LinearResampler& r, py::array_t<float, py::array::c_style | py::array::forcecast> x,
-              bool flush) {
-             std::vector<float> out;
-             r.resample(x.data(), static_cast<size_t>(x.size()), flush, &out);
-             return py::array_t<float>(out.size(), out.data());
-           },
-           py::arg("samples"), py::arg("flush") = false);
+      .def(
+          "resample",
+          [](LinearResampler& r, py::array_t<float, py::array::c_style | py::array::forcecast> x, bool flush) {
+            std::vector<float> out;
+            r.resample(x.data(), static_cast<size_t>(x.size()), flush, &out);
+            return py::array_t<float>(out.size(), out.data());
+          },
+          py::arg("samples"), py::arg("flush") = false);
 }
 
 }  // namespace ncasr

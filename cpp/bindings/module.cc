@@ -17,7 +17,7 @@ void bind_features(py::module_& m);
 void bind_conversion(py::module_& m);
 void bind_calibration(py::module_& m);
 void bind_testing(py::module_& m);
-}
+}  // namespace ncasr
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "ncasr core: ncnn models, features, decoding and quantization";
@@ -53,7 +53,7 @@ PYBIND11_MODULE(_core, m) {
   ncasr::bind_recognizer(m);
   ncasr::bind_decode(m);
   ncasr::bind_features(m);
+  ncasr::bind_calibration(m);  // before conversion: write_int8_model takes a ScaleTable
   ncasr::bind_conversion(m);
-  ncasr::bind_calibration(m);
   ncasr::bind_testing(m);
 }

@@ -1,4 +1,6 @@
 // Bindings for Stream and Recognizer: argument conversion and GIL release only.
+#include "recognizer/recognizer.h"
+
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -6,7 +8,6 @@
 #include <cstring>
 
 #include "common/errors.h"
-#include "recognizer/recognizer.h"
 
 namespace py = pybind11;
 
@@ -66,11 +67,10 @@ void bind_recognizer(py::module_& m) {
              c.endpoint.rule2.min_trailing_silence = r2;
              c.endpoint.rule3.min_utterance_length = r3;
            })
-      .def_property(
-          "runtime",
-          py::cpp_function([](RecognizerConfig& c) -> RuntimeOptions& { return c.model.runtime; },
-                           py::return_value_policy::reference_internal),
-          [](RecognizerConfig& c, const RuntimeOptions& v) { c.model.runtime = v; })
+      .def_property("runtime",
+                    py::cpp_function([](RecognizerConfig& c) -> RuntimeOptions& { return c.model.runtime; },
+                                     py::return_value_policy::reference_internal),
+                    [](RecognizerConfig& c, const RuntimeOptions& v) { c.model.runtime = v; })
       .def_property(
           "variant", [](const RecognizerConfig& c) { return c.model.variant; },
           [](RecognizerConfig& c, const std::string& v) { c.model.variant = v; })
@@ -97,8 +97,27 @@ void bind_recognizer(py::module_& m) {
              return std::make_unique<Recognizer>(ModelFiles::find(dir, config.model.variant), config);
            }),
            py::arg("model_dir"), py::arg("config"))
-      .def("create_stream",
-           [](const Recognizer& r) { return std::shared_ptr<Stream>(r.create_stream()); })
+      .def(
+          "with_settings",
+          [](const Recognizer& r, const std::string& method, int num_active_paths, const std::string& hotwords,
+             float hotwords_score, bool endpoint_enabled, float rule1, float rule2, float rule3) {
+            DecodingConfig d;
+            d.method = method;
+            d.num_active_paths = num_active_paths;
+            d.hotwords = hotwords;
+            d.hotwords_score = hotwords_score;
+            EndpointConfig e = r.config().endpoint;
+            e.enabled = endpoint_enabled;
+            e.rule1.min_trailing_silence = rule1;
+            e.rule2.min_trailing_silence = rule2;
+            e.rule3.min_utterance_length = rule3;
+            py::gil_scoped_release release;
+            return r.with_settings(d, e);
+          },
+          py::arg("method"), py::arg("num_active_paths"), py::arg("hotwords"), py::arg("hotwords_score"),
+          py::arg("endpoint_enabled"), py::arg("rule1"), py::arg("rule2"), py::arg("rule3"),
+          "A recognizer sharing this one's loaded model, with other decoding and endpoint settings.")
+      .def("create_stream", [](const Recognizer& r) { return std::shared_ptr<Stream>(r.create_stream()); })
       .def("is_ready", &Recognizer::is_ready, py::call_guard<py::gil_scoped_release>())
       .def("decode", py::overload_cast<Stream&>(&Recognizer::decode, py::const_),
            py::call_guard<py::gil_scoped_release>())
@@ -111,23 +130,22 @@ void bind_recognizer(py::module_& m) {
             r.decode(raw, workers);
           },
           py::arg("streams"), py::arg("num_workers"))
-      .def(
-          "result",
-          [](const Recognizer& r, const Stream& s) {
-            RecognitionResult res;
-            {
-              py::gil_scoped_release release;
-              res = r.result(s);
-            }
-            py::dict d;
-            d["text"] = res.text;
-            d["token_ids"] = res.token_ids;
-            d["tokens"] = res.tokens;
-            d["timestamps"] = res.timestamps;
-            d["segment"] = res.segment;
-            d["is_final"] = res.is_final;
-            return d;
-          })
+      .def("result",
+           [](const Recognizer& r, const Stream& s) {
+             RecognitionResult res;
+             {
+               py::gil_scoped_release release;
+               res = r.result(s);
+             }
+             py::dict d;
+             d["text"] = res.text;
+             d["token_ids"] = res.token_ids;
+             d["tokens"] = res.tokens;
+             d["timestamps"] = res.timestamps;
+             d["segment"] = res.segment;
+             d["is_final"] = res.is_final;
+             return d;
+           })
       .def("is_endpoint", &Recognizer::is_endpoint, py::call_guard<py::gil_scoped_release>())
       .def("reset", &Recognizer::reset, py::call_guard<py::gil_scoped_release>())
       .def("margins", &Recognizer::margins, py::call_guard<py::gil_scoped_release>())
@@ -152,28 +170,23 @@ void bind_recognizer(py::module_& m) {
             py::list result;
             for (const auto& o : outs) {
               py::array_t<float> a({o.h, o.w});
-              for (int y = 0; y < o.h; ++y)
-                std::memcpy(a.mutable_data(y, 0), o.row(y), sizeof(float) * o.w);
+              for (int y = 0; y < o.h; ++y) std::memcpy(a.mutable_data(y, 0), o.row(y), sizeof(float) * o.w);
               result.append(a);
             }
             return result;
           },
           py::arg("features"))
-      .def_property_readonly("model_type",
-                             [](const Recognizer& r) { return model_type_name(r.model().meta().type); })
+      .def_property_readonly("model_type", [](const Recognizer& r) { return model_type_name(r.model().meta().type); })
       .def_property_readonly("segment", [](const Recognizer& r) { return r.model().spec().segment; })
       .def_property_readonly("offset", [](const Recognizer& r) { return r.model().spec().offset; })
       .def_property_readonly("vocab_size", [](const Recognizer& r) { return r.model().vocab_size(); })
-      .def_property_readonly("encoder_overrides",
-                             [](const Recognizer& r) { return r.model().encoder_overrides(); })
-      .def_property_readonly(
-          "encoder_state_count",
-          // Tensors a stream carries between encoder calls (more when states are per layer).
-          [](const Recognizer& r) { return r.model().initial_states().size(); })
+      .def_property_readonly("encoder_overrides", [](const Recognizer& r) { return r.model().encoder_overrides(); })
+      .def_property_readonly("encoder_state_count",
+                             // Tensors a stream carries between encoder calls (more when states are per layer).
+                             [](const Recognizer& r) { return r.model().initial_states().size(); })
       .def_property_readonly("encoder_states_per_layer",
                              [](const Recognizer& r) { return r.model().states_per_layer(); })
-      .def_property_readonly("sample_rate",
-                             [](const Recognizer& r) { return r.config().features.sample_rate; });
+      .def_property_readonly("sample_rate", [](const Recognizer& r) { return r.config().features.sample_rate; });
 }
 
 }  // namespace ncasr

@@ -11,13 +11,12 @@
 namespace ncasr {
 
 const std::set<std::string>& default_calibration_types() {
-  static const std::set<std::string> types = {"InnerProduct", "Convolution", "ConvolutionDepthWise",
-                                              "Convolution1D", "ConvolutionDepthWise1D"};
+  static const std::set<std::string> types = {"InnerProduct", "Convolution", "ConvolutionDepthWise", "Convolution1D",
+                                              "ConvolutionDepthWise1D"};
   return types;
 }
 
-ActivationRunner::ActivationRunner(const ModelFiles& files, int num_threads,
-                                   const std::set<std::string>& types) {
+ActivationRunner::ActivationRunner(const ModelFiles& files, int num_threads, const std::set<std::string>& types) {
   ModelOptions options;
   options.runtime.num_threads = num_threads;
   options.runtime.use_fp16_storage = false;  // calibrate the float model as it is, in fp32

@@ -35,13 +35,12 @@ class ActivationRunner {
 
   // One utterance (mono float in [-1, 1]); tail_padding seconds of silence flush it.
   // Returns the number of encoder chunks run.
-  int run(const float* samples, size_t n, int sample_rate, const Observer& observe,
-          float tail_padding = 0.5f) const;
+  int run(const float* samples, size_t n, int sample_rate, const Observer& observe, float tail_padding = 0.5f) const;
 
  private:
   std::unique_ptr<TransducerModel> model_;
   std::vector<CalibrationTarget> targets_;
-  BlobProbe encoder_probe_, decoder_probe_, joiner_probe_;  // blob lists only
+  BlobProbe encoder_probe_, decoder_probe_, joiner_probe_;      // blob lists only
   std::vector<size_t> encoder_ids_, decoder_ids_, joiner_ids_;  // probe position -> target
 };
 

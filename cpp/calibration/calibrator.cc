@@ -22,8 +22,7 @@ void check_audio(const std::vector<CalibrationAudio>& audio) {
     if (a.sample_rate <= 0) throw AudioError(who + ": sample rate must be positive");
     float peak = 0.f;
     for (size_t i = 0; i < a.n; ++i) {
-      if (!std::isfinite(a.samples[i]))
-        throw AudioError(who + ": sample " + std::to_string(i) + " is NaN or infinite");
+      if (!std::isfinite(a.samples[i])) throw AudioError(who + ": sample " + std::to_string(i) + " is NaN or infinite");
       peak = std::max(peak, std::fabs(a.samples[i]));
     }
     if (peak == 0.f) throw AudioError(who + ": audio is silent (all zeros); it cannot calibrate");
@@ -32,8 +31,8 @@ void check_audio(const std::vector<CalibrationAudio>& audio) {
 
 // One pass over all utterances, `workers` threads, each with a fork of `main` merged back.
 size_t run_pass(const ActivationRunner& runner, const std::vector<CalibrationAudio>& audio,
-                const std::vector<std::string>& keys, HistogramCollector& main, int workers,
-                float tail_padding, const std::function<void()>& one_done) {
+                const std::vector<std::string>& keys, HistogramCollector& main, int workers, float tail_padding,
+                const std::function<void()>& one_done) {
   std::atomic<size_t> next{0};
   std::atomic<size_t> chunks{0};
   std::mutex mu;
@@ -43,9 +42,9 @@ size_t run_pass(const ActivationRunner& runner, const std::vector<CalibrationAud
       auto local = main.fork();
       for (size_t i = next++; i < audio.size(); i = next++) {
         const auto& a = audio[i];
-        chunks += runner.run(a.samples, a.n, a.sample_rate,
-                             [&](size_t t, const ncnn::Mat& m) { local->observe(keys[t], m); },
-                             tail_padding);
+        chunks += runner.run(
+            a.samples, a.n, a.sample_rate, [&](size_t t, const ncnn::Mat& m) { local->observe(keys[t], m); },
+            tail_padding);
         one_done();
       }
       std::lock_guard<std::mutex> lock(mu);
@@ -99,8 +98,7 @@ CalibrationResult calibrate(const ActivationRunner& runner, const std::vector<Ca
   CalibrationResult result;
   result.utterances = audio.size();
   for (const auto& a : audio) result.audio_seconds += static_cast<double>(a.n) / a.sample_rate;
-  result.encoder_chunks =
-      run_pass(runner, audio, keys, collector, options.num_workers, options.tail_padding, one_done);
+  result.encoder_chunks = run_pass(runner, audio, keys, collector, options.num_workers, options.tail_padding, one_done);
   if (passes == 2) {
     collector.finish_absmax_pass();
     result.encoder_chunks =
@@ -121,8 +119,7 @@ CalibrationResult calibrate(const ActivationRunner& runner, const std::vector<Ca
     }
     result.table.set(key, {compute_threshold(key, stats, method, topts).scale});
   }
-  if (result.table.size() == 0)
-    throw AudioError("calibration produced no scales: no layer input was ever nonzero");
+  if (result.table.size() == 0) throw AudioError("calibration produced no scales: no layer input was ever nonzero");
   return result;
 }
 

@@ -18,7 +18,7 @@
 namespace ncasr {
 
 struct CalibrationOptions {
-  std::string method = "kl";  // kl | aciq | minmax | percentile
+  std::string method = "kl";         // kl | aciq | minmax | percentile
   std::string collect = "two_pass";  // two_pass (ncnn2table) | online (one pass)
   int bins = 2048;
   double percent = 99.99;  // percentile method

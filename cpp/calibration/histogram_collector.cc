@@ -16,9 +16,7 @@ CollectMode parse_collect_mode(const std::string& name) {
   throw ConfigError("unknown histogram mode '" + name + "' (expected two_pass or online)");
 }
 
-const char* collect_mode_name(CollectMode mode) {
-  return mode == CollectMode::kTwoPass ? "two_pass" : "online";
-}
+const char* collect_mode_name(CollectMode mode) { return mode == CollectMode::kTwoPass ? "two_pass" : "online"; }
 
 namespace {
 
@@ -176,8 +174,8 @@ void HistogramCollector::merge(const HistogramCollector& other) {
   std::scoped_lock lock(mu_, other.mu_);
   if (other.mode_ != mode_ || other.bins_ != bins_)
     throw ConfigError(std::string("cannot merge a ") + collect_mode_name(other.mode_) + " collector of " +
-                      std::to_string(other.bins_) + " bins into a " + collect_mode_name(mode_) +
-                      " collector of " + std::to_string(bins_) + " bins");
+                      std::to_string(other.bins_) + " bins into a " + collect_mode_name(mode_) + " collector of " +
+                      std::to_string(bins_) + " bins");
   if (other.absmax_done_ != absmax_done_)
     throw ConfigError("cannot merge collectors in different passes (finish_absmax_pass() on one only)");
   for (const std::string& key : other.order_) {

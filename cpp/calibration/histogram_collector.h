@@ -31,15 +31,15 @@ CollectMode parse_collect_mode(const std::string& name);
 const char* collect_mode_name(CollectMode mode);
 
 struct TensorStats {
-  float absmax = 0.f;              // largest finite |x|
-  uint64_t elements = 0;           // values seen (pass 1 in two_pass)
-  uint64_t zeros = 0;              // exact zeros among the values histogrammed
-  uint64_t nonfinite = 0;          // NaN / inf among them (skipped)
-  uint64_t observations = 0;       // observe() calls
-  uint64_t max_observation = 0;    // most values in one observe() (ACIQ's N)
-  double range = 0.0;              // histogram covers [0, range); 0 before it exists
-  std::vector<uint64_t> histogram; // empty until the range is known
-  uint64_t hist_observations = 0;  // observe() calls that filled the histogram
+  float absmax = 0.f;               // largest finite |x|
+  uint64_t elements = 0;            // values seen (pass 1 in two_pass)
+  uint64_t zeros = 0;               // exact zeros among the values histogrammed
+  uint64_t nonfinite = 0;           // NaN / inf among them (skipped)
+  uint64_t observations = 0;        // observe() calls
+  uint64_t max_observation = 0;     // most values in one observe() (ACIQ's N)
+  double range = 0.0;               // histogram covers [0, range); 0 before it exists
+  std::vector<uint64_t> histogram;  // empty until the range is known
+  uint64_t hist_observations = 0;   // observe() calls that filled the histogram
 };
 
 class HistogramCollector {

@@ -17,7 +17,7 @@
 namespace ncasr {
 namespace {
 
-constexpr size_t kMaxKey = 255;           // ncnn2int8 reads keys with %255s
+constexpr size_t kMaxKey = 255;            // ncnn2int8 reads keys with %255s
 constexpr size_t kMaxLine = 10240000 - 2;  // its fgets buffer, minus newline and NUL
 
 // Empty when the row is valid, else the reason.
@@ -68,7 +68,9 @@ ScaleTable ScaleTable::parse(const std::string& text, const std::string& source)
     pos = eol + 1;
     ++lineno;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    auto fail = [&](const std::string& why) { throw ModelError(source, "line " + std::to_string(lineno) + ": " + why); };
+    auto fail = [&](const std::string& why) {
+      throw ModelError(source, "line " + std::to_string(lineno) + ": " + why);
+    };
     if (blank(line)) {
       if (!empty_line) empty_line = lineno;
       continue;

@@ -27,8 +27,10 @@ std::map<std::string, int> probe_row_widths(const ActivationRunner& runner) {
   const std::vector<float> x = probe_signal();
   runner.run(x.data(), x.size(), 16000, [&](size_t t, const ncnn::Mat& m) {
     const int w = m.dims == 2 ? m.w : -1;
-    if (width[t] == 0) width[t] = w;
-    else if (width[t] != w) width[t] = -1;
+    if (width[t] == 0)
+      width[t] = w;
+    else if (width[t] != w)
+      width[t] = -1;
   });
   std::map<std::string, int> out;
   for (size_t t = 0; t < targets.size(); ++t)

@@ -168,8 +168,7 @@ Threshold compute_threshold(const std::string& key, const TensorStats& s, Thresh
                             const ThresholdOptions& options) {
   const std::string where = "tensor '" + key + "' (" + threshold_method_name(method) + "): ";
   try {
-    if (s.nonfinite > 0 && s.absmax == 0.f && s.elements == s.nonfinite)
-      throw Error("every value was NaN or inf");
+    if (s.nonfinite > 0 && s.absmax == 0.f && s.elements == s.nonfinite) throw Error("every value was NaN or inf");
     switch (method) {
       case ThresholdMethod::kMinMax: return minmax_threshold(s.absmax);
       case ThresholdMethod::kAciq: return aciq_threshold(s.absmax, s.max_observation);
@@ -179,10 +178,10 @@ Threshold compute_threshold(const std::string& key, const TensorStats& s, Thresh
         if (s.histogram.empty())
           throw ConfigError("no histogram yet (two_pass needs finish_absmax_pass() and a second pass)");
         if (method == ThresholdMethod::kKl)
-          return kl_threshold(s.histogram.data(), static_cast<int>(s.histogram.size()),
-                              static_cast<float>(s.range), options.target_bins);
-        return percentile_threshold(s.histogram.data(), static_cast<int>(s.histogram.size()), s.range,
-                                    options.percent, s.absmax);
+          return kl_threshold(s.histogram.data(), static_cast<int>(s.histogram.size()), static_cast<float>(s.range),
+                              options.target_bins);
+        return percentile_threshold(s.histogram.data(), static_cast<int>(s.histogram.size()), s.range, options.percent,
+                                    s.absmax);
     }
   } catch (const ConfigError& e) {
     throw ConfigError(where + e.what());

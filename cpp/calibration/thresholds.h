@@ -40,8 +40,7 @@ Threshold minmax_threshold(float absmax);
 
 // The |x| below which `percent` % of the histogrammed (nonzero) values lie, linearly
 // interpolated inside its bin, capped at absmax (> 0) when given.
-Threshold percentile_threshold(const uint64_t* hist, int nbins, double range, double percent,
-                               float absmax = 0.f);
+Threshold percentile_threshold(const uint64_t* hist, int nbins, double range, double percent, float absmax = 0.f);
 
 struct ThresholdOptions {
   double percent = 99.99;  // percentile method

@@ -13,7 +13,10 @@ inline float half_to_float(uint16_t h) {
       bits = sign;
     } else {  // subnormal: normalise
       exp = 127 - 15 + 1;
-      while (!(mant & 0x400)) { mant <<= 1; --exp; }
+      while (!(mant & 0x400)) {
+        mant <<= 1;
+        --exp;
+      }
       bits = sign | (exp << 23) | ((mant & 0x3ff) << 13);
     }
   } else if (exp == 31) {
@@ -33,8 +36,8 @@ inline uint16_t float_to_half(float f) {
   const uint16_t sign = static_cast<uint16_t>((x >> 16) & 0x8000);
   const uint32_t abs = x & 0x7fffffff;
   if (abs >= 0x7f800000) return sign | 0x7c00 | (abs > 0x7f800000 ? 0x200 : 0);  // inf / NaN
-  if (abs >= 0x477ff000) return sign | 0x7c00;  // rounds above 65504: inf
-  if (abs < 0x38800000) {  // below the smallest normal half: subnormal (or zero)
+  if (abs >= 0x477ff000) return sign | 0x7c00;                                   // rounds above 65504: inf
+  if (abs < 0x38800000) {               // below the smallest normal half: subnormal (or zero)
     if (abs < 0x33000000) return sign;  // below half of the smallest subnormal
     const uint32_t e = abs >> 23;
     const uint32_t m = (abs & 0x7fffff) | 0x800000;

@@ -58,12 +58,10 @@ bool is_control(unsigned char c) { return (c < 0x20 && c != '\t' && c != '\n' &&
 
 std::string text_problem(const std::string& text) {
   const long long bad = find_invalid_utf8(text);
-  if (bad >= 0)
-    return "not UTF-8 text: byte " + hex_byte(static_cast<unsigned char>(text[bad])) + where(text, bad);
+  if (bad >= 0) return "not UTF-8 text: byte " + hex_byte(static_cast<unsigned char>(text[bad])) + where(text, bad);
   for (size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (is_control(c))
-      return "not text: control character " + hex_byte(c) + where(text, static_cast<long long>(i));
+    if (is_control(c)) return "not text: control character " + hex_byte(c) + where(text, static_cast<long long>(i));
   }
   return "";
 }

@@ -29,8 +29,8 @@ void plan_exclusions(const ModelFiles& files, const std::set<std::string>& keys,
                         " (net is encoder, decoder or joiner)");
     const std::string layer = key.substr(slash + 1);
     if (!weighted[net].count(layer))
-      throw ConfigError("exclude '" + key + "': the " + net + " has no layer '" + layer +
-                        "' with weights (" + nets.at(net)->param + ")");
+      throw ConfigError("exclude '" + key + "': the " + net + " has no layer '" + layer + "' with weights (" +
+                        nets.at(net)->param + ")");
     (*plan)[net].exclude_layers.insert(layer);
   }
 }
@@ -38,8 +38,7 @@ void plan_exclusions(const ModelFiles& files, const std::set<std::string>& keys,
 }  // namespace
 
 std::map<std::string, ConvertOptions> plan_conversion(const ActivationRunner& runner, const ModelFiles& files,
-                                                      const ScaleTable* table,
-                                                      const ConversionOptions& options) {
+                                                      const ScaleTable* table, const ConversionOptions& options) {
   std::map<std::string, ConvertOptions> plan;
   std::map<std::string, const CalibrationTarget*> targets;
   for (const char* net : {"encoder", "decoder", "joiner"}) {

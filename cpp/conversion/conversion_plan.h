@@ -27,7 +27,6 @@ struct ConversionOptions {
 // then quantized). ConfigError if the table has no activation rows or names a layer the
 // model does not have, or an exclusion is not "<net>/<layer>" of a layer with weights.
 std::map<std::string, ConvertOptions> plan_conversion(const ActivationRunner& runner, const ModelFiles& files,
-                                                      const ScaleTable* table,
-                                                      const ConversionOptions& options);
+                                                      const ScaleTable* table, const ConversionOptions& options);
 
 }  // namespace ncasr

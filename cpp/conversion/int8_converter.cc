@@ -20,7 +20,6 @@ namespace {
 constexpr uint32_t kInt8Tag = 0x000D4B38;
 constexpr uint32_t kFp16Tag = 0x01306B47;
 
-
 std::vector<unsigned char> read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ModelError(path, "cannot be read");
@@ -110,14 +109,11 @@ void set_param(ParamLayer* l, const std::string& key, int value) {
   l->params.push_back(tok);
 }
 
-bool is_float(const WeightBlob& b) {
-  return b.storage == BlobStorage::kFp32 || b.storage == BlobStorage::kFp16;
-}
+bool is_float(const WeightBlob& b) { return b.storage == BlobStorage::kFp32 || b.storage == BlobStorage::kFp16; }
 
 // A blob that stays float: byte for byte, or as fp16 when asked and ncnn reads it with its
 // tag (tagged fp32 -> tagged fp16; untagged raw floats must stay fp32).
-void copy_blob(const std::vector<unsigned char>& bin, const WeightBlob& b, std::vector<unsigned char>* out,
-               bool fp16) {
+void copy_blob(const std::vector<unsigned char>& bin, const WeightBlob& b, std::vector<unsigned char>* out, bool fp16) {
   if (fp16 && b.storage == BlobStorage::kFp32) {
     append_tagged_floats(out, decode(bin, b), true);
     return;
@@ -126,8 +122,8 @@ void copy_blob(const std::vector<unsigned char>& bin, const WeightBlob& b, std::
 }
 
 // Returns "" when converted, else why the layer stays float.
-std::string convert_lstm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
-                         const std::vector<unsigned char>& bin, std::vector<unsigned char>* out, bool fp16) {
+std::string convert_lstm(ParamLayer* l, const std::vector<WeightBlob>& blobs, const std::vector<unsigned char>& bin,
+                         std::vector<unsigned char>* out, bool fp16) {
   if (int_param(*l, "8", 0) != 0) return "already int8";
   const int num_output = int_param(*l, "0", 0), direction = int_param(*l, "2", 0);
   const int hidden = int_param(*l, "3", num_output);
@@ -155,9 +151,8 @@ void set_int8_linear_type(ParamLayer* l, bool ncasr) {
   set_param(l, "28", 1);
 }
 
-std::string convert_gemm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
-                         const std::vector<unsigned char>& bin, std::vector<unsigned char>* out, bool fp16,
-                         bool ncasr) {
+std::string convert_gemm(ParamLayer* l, const std::vector<WeightBlob>& blobs, const std::vector<unsigned char>& bin,
+                         std::vector<unsigned char>* out, bool fp16, bool ncasr) {
   if (int_param(*l, "18", 0) != 0) return "already quantized";
   if (int_param(*l, "4", 0) != 0 || int_param(*l, "5", 0) != 1) return "B is not a constant weight";
   if (blobs.empty() || !is_float(blobs[0])) return "unexpected weight layout";
@@ -173,7 +168,8 @@ std::string convert_gemm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
   }
   if (ncasr) {
     const int broadcast = int_param(*l, "10", 0);
-    const bool bias_ok = blobs.size() == 1 ? broadcast == -1 : (blobs.size() == 2 && broadcast == 4 && blobs[1].elements == N);
+    const bool bias_ok =
+        blobs.size() == 1 ? broadcast == -1 : (blobs.size() == 2 && broadcast == 4 && blobs[1].elements == N);
     if (int_param(*l, "2", 0) != 0 || int_param(*l, "11", 0) != 0 || int_param(*l, "14", 0) != 0 ||
         l->bottoms.size() != 1 || !bias_ok)
       return "a Gemm form NcasrInt8Gemm does not run";
@@ -189,26 +185,24 @@ std::string convert_gemm(ParamLayer* l, const std::vector<WeightBlob>& blobs,
   return "";
 }
 
-
 // The float weights of a layer with `outputs` rows and `size` values, then an optional bias
 // of `outputs` values: the layout every converter below expects.
 bool weights_fit(const std::vector<WeightBlob>& blobs, int outputs, long long size, bool bias) {
-  return outputs > 0 && size % outputs == 0 && !blobs.empty() && is_float(blobs[0]) &&
-         blobs[0].elements == size && (!bias || (blobs.size() >= 2 && blobs[1].elements == outputs));
+  return outputs > 0 && size % outputs == 0 && !blobs.empty() && is_float(blobs[0]) && blobs[0].elements == size &&
+         (!bias || (blobs.size() >= 2 && blobs[1].elements == outputs));
 }
 
 // InnerProduct y = W x + b on each row of a (T, K) input == Gemm(A = input, B = W, C = b)
 // with transB (W is N rows of K), then that Gemm's int8 form.
 std::string convert_innerproduct(ParamLayer* l, const std::vector<WeightBlob>& blobs,
-                                 const std::vector<unsigned char>& bin, std::vector<unsigned char>* out,
-                                 int row_width, bool fp16, bool ncasr) {
+                                 const std::vector<unsigned char>& bin, std::vector<unsigned char>* out, int row_width,
+                                 bool fp16, bool ncasr) {
   if (int_param(*l, "8", 0) != 0) return "already int8";
   const int N = int_param(*l, "0", 0), bias = int_param(*l, "1", 0);
   const long long size = int_param(*l, "2", 0);
   if (!weights_fit(blobs, N, size, bias)) return "unexpected weight layout";
   const int K = static_cast<int>(size / N);
-  if (row_width != K)
-    return "input is not a (T, C) matrix, and ncnn's int8 InnerProduct is slower than float on x86";
+  if (row_width != K) return "input is not a (T, C) matrix, and ncnn's int8 InnerProduct is slower than float on x86";
   if (int_param(*l, "9", 0) != 0) return "fused activation (an int8 Gemm has none)";
   std::vector<int8_t> q;
   const std::vector<float> scales =
@@ -217,9 +211,18 @@ std::string convert_innerproduct(ParamLayer* l, const std::vector<WeightBlob>& b
   if (bias) append_tagged_floats(out, decode(bin, blobs[1]), fp16);
   append_raw_floats(out, scales);
   l->type = "Gemm";
-  l->params = {"0=1.000000e+00", "1=1.000000e+00", "2=0", "3=1", "4=0", "5=1", "6=1", "7=0",
-               "8=" + std::to_string(N), "9=" + std::to_string(K),
-               std::string("10=") + (bias ? "4" : "-1"), "18=2"};
+  l->params = {"0=1.000000e+00",
+               "1=1.000000e+00",
+               "2=0",
+               "3=1",
+               "4=0",
+               "5=1",
+               "6=1",
+               "7=0",
+               "8=" + std::to_string(N),
+               "9=" + std::to_string(K),
+               std::string("10=") + (bias ? "4" : "-1"),
+               "18=2"};
   set_int8_linear_type(l, ncasr);
   return "";
 }
@@ -229,8 +232,8 @@ std::string convert_innerproduct(ParamLayer* l, const std::vector<WeightBlob>& b
 // int8 scale per output channel) and the input as B (quantized per call at run time), whose
 // (C_out, T) output is the convolution's. Zipformer and Conv-Emformer use only these.
 std::string convert_pointwise_conv1d(ParamLayer* l, const std::vector<WeightBlob>& blobs,
-                                     const std::vector<unsigned char>& bin, std::vector<unsigned char>* out,
-                                     bool fp16, bool ncasr) {
+                                     const std::vector<unsigned char>& bin, std::vector<unsigned char>* out, bool fp16,
+                                     bool ncasr) {
   if (int_param(*l, "19", 0) != 0) return "dynamic weight";
   if (int_param(*l, "1", 0) != 1 || int_param(*l, "2", 1) != 1 || int_param(*l, "3", 1) != 1 ||
       int_param(*l, "4", 0) != 0 || int_param(*l, "15", int_param(*l, "4", 0)) != 0)
@@ -246,9 +249,18 @@ std::string convert_pointwise_conv1d(ParamLayer* l, const std::vector<WeightBlob
   if (bias) append_tagged_floats(out, decode(bin, blobs[1]), fp16);
   append_raw_floats(out, scales);
   l->type = ncasr ? kInt8GemmType : "Gemm";  // per-channel either way: same params and weights
-  l->params = {"0=1.000000e+00", "1=1.000000e+00", "2=0", "3=0", "4=1", "5=0", "6=1",
-               "7=" + std::to_string(M), "8=0", "9=" + std::to_string(K),
-               std::string("10=") + (bias ? "1" : "-1"), "18=2"};
+  l->params = {"0=1.000000e+00",
+               "1=1.000000e+00",
+               "2=0",
+               "3=0",
+               "4=1",
+               "5=0",
+               "6=1",
+               "7=" + std::to_string(M),
+               "8=0",
+               "9=" + std::to_string(K),
+               std::string("10=") + (bias ? "1" : "-1"),
+               "18=2"};
   return "";
 }
 
@@ -330,7 +342,8 @@ std::string ncasr_only_note(const std::vector<std::string>& layers) {
   }
   std::string types, flags;
   if (gemm) {
-    types += std::string("  ") + kInt8GemmType + ": int8 Linear / pointwise conv, one weight scale per output channel\n";
+    types +=
+        std::string("  ") + kInt8GemmType + ": int8 Linear / pointwise conv, one weight scale per output channel\n";
     flags += "--ncasr-int8-gemm";
   }
   if (depthwise) {
@@ -341,13 +354,12 @@ std::string ncasr_only_note(const std::vector<std::string>& layers) {
   return "This int8 model uses ncasr's own layer types, written by `ncasr quantize " + flags + "`:\n" + types +
          "Only ncasr can load it; sherpa-ncnn and plain ncnn stop with\n"
          "'layer ... not exists or registered'. For a model they can run,\n"
-         "quantize again without " + flags + ".\n\n" +
-         std::to_string(layers.size()) + " layer(s): " + names + "\n";
+         "quantize again without " +
+         flags + ".\n\n" + std::to_string(layers.size()) + " layer(s): " + names + "\n";
 }
 
-ConvertReport convert_net_int8(const std::string& param_in, const std::string& bin_in,
-                               const std::string& param_out, const std::string& bin_out,
-                               const ConvertOptions& options) {
+ConvertReport convert_net_int8(const std::string& param_in, const std::string& bin_in, const std::string& param_out,
+                               const std::string& bin_out, const ConvertOptions& options) {
   ParamFile pf = ParamFile::load(param_in);
   WeightMap wm = map_weights(param_in, bin_in);
   const bool fp16 = options.fp16_storage;  // for the float blobs that stay float
@@ -376,9 +388,8 @@ ConvertReport convert_net_int8(const std::string& param_in, const std::string& b
       why = convert_gemm(&layer, blobs, bin, &out, fp16, options.ncasr_int8_gemm);
     } else if (layer.type == "InnerProduct") {
       const auto width = options.row_input_widths.find(layer.name);
-      why = convert_innerproduct(&layer, blobs, bin, &out,
-                                 width == options.row_input_widths.end() ? 0 : width->second, fp16,
-                                 options.ncasr_int8_gemm);
+      why = convert_innerproduct(&layer, blobs, bin, &out, width == options.row_input_widths.end() ? 0 : width->second,
+                                 fp16, options.ncasr_int8_gemm);
     } else if (layer.type == "Convolution") {
       why = convert_convolution(&layer, blobs, bin, &out, options.input_scales, fp16);
     } else if (layer.type == "Convolution1D") {
@@ -407,8 +418,8 @@ ConvertReport convert_net_int8(const std::string& param_in, const std::string& b
     report.layers.push_back(std::move(c));
   }
   if (report.bytes_in != static_cast<long long>(bin.size()))
-    throw Error("internal: converted " + std::to_string(report.bytes_in) + " of " +
-                std::to_string(bin.size()) + " input bytes");
+    throw Error("internal: converted " + std::to_string(report.bytes_in) + " of " + std::to_string(bin.size()) +
+                " input bytes");
   const std::string text = pf.to_text();
   write_atomically(bin_out, out.data(), out.size());
   write_atomically(param_out, text.data(), text.size());

@@ -5,7 +5,7 @@
 //           activations are quantized per time step at run time (no calibration);
 //   Gemm  - a constant B (pnnx's Linear) per tensor, as ncnn's int8 Gemm reads it (18=2);
 //   InnerProduct on a (T, C) input - rewritten as that int8 Gemm: ncnn's int8 InnerProduct
-//           is SSE-only on x86 (~4.5x slower than float) while int8 Gemm uses VNNI/AVX2 and
+//           is SSE-only on x86 (slower than float there) while int8 Gemm uses VNNI/AVX2 and
 //           quantizes each input row at run time (no calibration);
 //   Convolution1D, pointwise (kernel 1) - rewritten as an int8 Gemm with the weights as
 //           constant A (per output channel) and the input quantized at run time;
@@ -70,8 +70,7 @@ struct ConvertReport {
   int quantized = 0;
 };
 
-ConvertReport convert_net_int8(const std::string& param_in, const std::string& bin_in,
-                               const std::string& param_out, const std::string& bin_out,
-                               const ConvertOptions& options);
+ConvertReport convert_net_int8(const std::string& param_in, const std::string& bin_in, const std::string& param_out,
+                               const std::string& bin_out, const ConvertOptions& options);
 
 }  // namespace ncasr

@@ -39,8 +39,8 @@ fs::path make_work_dir(const fs::path& dst) {
   fs::create_directories(dst.parent_path());
   std::random_device rd;
   for (int attempt = 0; attempt < 100; ++attempt) {
-    const fs::path work = dst.parent_path() / (".ncasr-quantize-" + dst.filename().string() + "-" +
-                                               std::to_string(rd() % 1000000));
+    const fs::path work =
+        dst.parent_path() / (".ncasr-quantize-" + dst.filename().string() + "-" + std::to_string(rd() % 1000000));
     std::error_code ec;
     if (fs::create_directory(work, ec)) return work;
   }
@@ -66,10 +66,8 @@ std::string int8_stem(const std::string& param_path) {
   return at == std::string::npos ? stem + ".int8" : stem.substr(0, at) + ".ncnn.int8" + stem.substr(at + 5);
 }
 
-std::vector<NetConversion> write_int8_model(const ModelFiles& files,
-                                            const std::map<std::string, ConvertOptions>& plan,
-                                            const std::string& out_dir, const ScaleTable* table,
-                                            bool overwrite) {
+std::vector<NetConversion> write_int8_model(const ModelFiles& files, const std::map<std::string, ConvertOptions>& plan,
+                                            const std::string& out_dir, const ScaleTable* table, bool overwrite) {
   const fs::path dst = normal_dir(out_dir);
   check_out_dir(normal_dir(files.dir), dst, overwrite);
   const fs::path work = make_work_dir(dst);
@@ -82,8 +80,9 @@ std::vector<NetConversion> write_int8_model(const ModelFiles& files,
       if (nf->bin.empty()) throw ModelError(nf->param, "has no .bin next to it");
       const ConvertOptions& options = plan.at(net);
       std::string stem = int8_stem(nf->param);
-      NetConversion c{net, "", convert_net_int8(nf->param, nf->bin, (work / (stem + ".param")).string(),
-                                                (work / (stem + ".bin")).string(), options)};
+      NetConversion c{net, "",
+                      convert_net_int8(nf->param, nf->bin, (work / (stem + ".param")).string(),
+                                       (work / (stem + ".bin")).string(), options)};
       if (c.report.quantized == 0 && !options.fp16_storage) {
         // Nothing changed: the float files under their own names.
         fs::remove(work / (stem + ".param"));

@@ -23,10 +23,8 @@ struct NetConversion {
 
 // ConfigError when `out_dir` is the model folder or inside it, or is not empty and
 // `overwrite` is false. `table` (may be null) is saved as calibration.table.
-std::vector<NetConversion> write_int8_model(const ModelFiles& files,
-                                            const std::map<std::string, ConvertOptions>& plan,
-                                            const std::string& out_dir, const ScaleTable* table,
-                                            bool overwrite);
+std::vector<NetConversion> write_int8_model(const ModelFiles& files, const std::map<std::string, ConvertOptions>& plan,
+                                            const std::string& out_dir, const ScaleTable* table, bool overwrite);
 
 // The checks write_int8_model makes on `out_dir` first; call it before slow planning.
 void check_int8_out_dir(const std::string& model_dir, const std::string& out_dir, bool overwrite);

@@ -84,8 +84,8 @@ double ContextGraph::forward_one_step(int* state, double* pending, int token) co
   return delta;
 }
 
-std::vector<Hotword> ContextGraph::parse(const std::string& text, const SymbolTable& tokens,
-                                         float default_score, const std::string& source) {
+std::vector<Hotword> ContextGraph::parse(const std::string& text, const SymbolTable& tokens, float default_score,
+                                         const std::string& source) {
   std::vector<Hotword> out;
   std::istringstream in(text);
   std::string line;
@@ -121,8 +121,7 @@ std::vector<Hotword> ContextGraph::parse(const std::string& text, const SymbolTa
                           "' is a disambiguation symbol, which the model never emits");
       hw.tokens.push_back(id);
     }
-    if (hw.tokens.empty())
-      throw ConfigError(source + ": line " + std::to_string(line_no) + ": no tokens before ':'");
+    if (hw.tokens.empty()) throw ConfigError(source + ": line " + std::to_string(line_no) + ": no tokens before ':'");
     out.push_back(std::move(hw));
   }
   return out;

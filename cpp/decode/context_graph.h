@@ -22,8 +22,8 @@ class ContextGraph {
 
   // Parses a hotwords file: one hotword per line as space-separated tokens from
   // tokens.txt, optionally ending in ":score"; default_score otherwise.
-  static std::vector<Hotword> parse(const std::string& text, const SymbolTable& tokens,
-                                    float default_score, const std::string& source);
+  static std::vector<Hotword> parse(const std::string& text, const SymbolTable& tokens, float default_score,
+                                    const std::string& source);
 
   // Advances *state by token; *pending is the bonus not yet made permanent by a complete
   // match. Returns the score to add to the hypothesis.
@@ -37,7 +37,7 @@ class ContextGraph {
   struct Node {
     std::unordered_map<int, int> next;
     int fail = 0;
-    bool ends = false;       // some hotword ends here or at a suffix (via fail links)
+    bool ends = false;  // some hotword ends here or at a suffix (via fail links)
     bool has_children = false;
     float token_score = 0.f;  // bonus for the token that enters this node
     double path_score = 0.0;  // sum of token scores from the root

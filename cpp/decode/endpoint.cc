@@ -14,8 +14,8 @@ bool rule_fires(const EndpointRule& r, bool nonsilence, float trailing, float le
 }
 
 void check(const EndpointRule& r, const char* name) {
-  if (!(r.min_trailing_silence >= 0.f) || !(r.min_utterance_length >= 0.f) ||
-      !std::isfinite(r.min_trailing_silence) || !std::isfinite(r.min_utterance_length))
+  if (!(r.min_trailing_silence >= 0.f) || !(r.min_utterance_length >= 0.f) || !std::isfinite(r.min_trailing_silence) ||
+      !std::isfinite(r.min_utterance_length))
     throw ConfigError(std::string("endpoint ") + name + ": silence and length must be finite and >= 0");
 }
 
@@ -30,8 +30,7 @@ void EndpointConfig::validate() const {
 bool endpoint_detected(const EndpointConfig& c, float length, float trailing) {
   if (!c.enabled) return false;
   const bool nonsilence = length > trailing;
-  return rule_fires(c.rule1, nonsilence, trailing, length) ||
-         rule_fires(c.rule2, nonsilence, trailing, length) ||
+  return rule_fires(c.rule1, nonsilence, trailing, length) || rule_fires(c.rule2, nonsilence, trailing, length) ||
          rule_fires(c.rule3, nonsilence, trailing, length);
 }
 

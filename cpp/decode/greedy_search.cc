@@ -11,8 +11,12 @@ namespace {
 float top2_gap(const float* p, int n) {
   float a = -INFINITY, b = -INFINITY;
   for (int i = 0; i < n; ++i) {
-    if (p[i] > a) { b = a; a = p[i]; }
-    else if (p[i] > b) { b = p[i]; }
+    if (p[i] > a) {
+      b = a;
+      a = p[i];
+    } else if (p[i] > b) {
+      b = p[i];
+    }
   }
   return (a - b) / std::max({std::fabs(a), std::fabs(b), 1e-12f});
 }

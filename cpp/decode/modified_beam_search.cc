@@ -30,8 +30,8 @@ Hypothesis initial_hypothesis() {
 
 }  // namespace
 
-void modified_beam_search(const TransducerModel& model, const ncnn::Mat& encoder_out,
-                          int num_active_paths, const ContextGraph* hotwords, DecoderState* s) {
+void modified_beam_search(const TransducerModel& model, const ncnn::Mat& encoder_out, int num_active_paths,
+                          const ContextGraph* hotwords, DecoderState* s) {
   if (s->hyps.empty()) s->hyps.add(initial_hypothesis());
   for (int t = 0; t < encoder_out.h; ++t) {
     std::vector<Hypothesis> prev = s->hyps.top_k(num_active_paths);
@@ -47,8 +47,7 @@ void modified_beam_search(const TransducerModel& model, const ncnn::Mat& encoder
       for (int i = 0; i < k; ++i) {
         ncnn::Mat row = model.run_decoder(prev[i].ys.data() + prev[i].ys.size() - kCtx);
         if (i == 0) decoder_out.create(row.w, k);
-        std::copy(static_cast<const float*>(row), static_cast<const float*>(row) + row.w,
-                  decoder_out.row(i));
+        std::copy(static_cast<const float*>(row), static_cast<const float*>(row) + row.w, decoder_out.row(i));
       }
     }
     // One joiner call: the encoder row (h=1) broadcasts against the k decoder rows.
@@ -71,8 +70,8 @@ void modified_beam_search(const TransducerModel& model, const ncnn::Mat& encoder
                       [all](int a, int b) { return all[a] > all[b] || (all[a] == all[b] && a < b); });
     if (s->record_margins) {
       // Every order among the kept candidates, and the cut below them, was a decision.
-      std::partial_sort(idx.begin() + top, idx.begin() + std::min<size_t>(top + 1, idx.size()),
-                        idx.end(), [all](int a, int b) { return all[a] > all[b]; });
+      std::partial_sort(idx.begin() + top, idx.begin() + std::min<size_t>(top + 1, idx.size()), idx.end(),
+                        [all](int a, int b) { return all[a] > all[b]; });
       float gap = INFINITY;
       for (int j = 0; j + 1 < std::min<int>(top + 1, static_cast<int>(idx.size())); ++j) {
         const float a = all[idx[j]], b = all[idx[j + 1]];

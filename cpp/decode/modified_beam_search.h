@@ -12,7 +12,7 @@ class ContextGraph;
 // Keeps num_active_paths hypotheses, ranked by length-normalised log probability; equal
 // token sequences merge by log-add. After the chunk, state->tokens/timestamps hold the
 // best hypothesis and decoder_out its decoder output (kept across an endpoint reset).
-void modified_beam_search(const TransducerModel& model, const ncnn::Mat& encoder_out,
-                          int num_active_paths, const ContextGraph* hotwords, DecoderState* state);
+void modified_beam_search(const TransducerModel& model, const ncnn::Mat& encoder_out, int num_active_paths,
+                          const ContextGraph* hotwords, DecoderState* state);
 
 }  // namespace ncasr

@@ -29,10 +29,14 @@ std::vector<float> make_window(const std::string& type, int n) {
   for (int i = 0; i < n; ++i) {
     const double c = std::cos(a * i);
     double v = 1.0;  // rectangular
-    if (type == "povey") v = std::pow(0.5 - 0.5 * c, 0.85);
-    else if (type == "hamming") v = 0.54 - 0.46 * c;
-    else if (type == "hann" || type == "hanning") v = 0.5 - 0.5 * c;
-    else if (type == "blackman") v = blackman - 0.5 * c + (0.5 - blackman) * std::cos(2 * a * i);
+    if (type == "povey")
+      v = std::pow(0.5 - 0.5 * c, 0.85);
+    else if (type == "hamming")
+      v = 0.54 - 0.46 * c;
+    else if (type == "hann" || type == "hanning")
+      v = 0.5 - 0.5 * c;
+    else if (type == "blackman")
+      v = blackman - 0.5 * c + (0.5 - blackman) * std::cos(2 * a * i);
     w[i] = static_cast<float>(v);
   }
   return w;
@@ -67,16 +71,14 @@ void OnlineFbank::plan_mel() {
   const float delta = (mel_high - mel_low) / (opts_.num_bins + 1);
   mel_begin_.push_back(0);
   for (int b = 0; b < opts_.num_bins; ++b) {
-    const float left = mel_low + b * delta, center = mel_low + (b + 1) * delta,
-                right = mel_low + (b + 2) * delta;
+    const float left = mel_low + b * delta, center = mel_low + (b + 1) * delta, right = mel_low + (b + 2) * delta;
     int first = -1;
     for (int k = 0; k < half_; ++k) {
       const float mel = mel_scale(bin_hz * k);
       if (!(mel > left && mel < right)) continue;
       if (first < 0) first = k;
       // Bins inside the triangle are contiguous, so k == first + weights so far.
-      mel_w_.push_back(mel <= center ? (mel - left) / (center - left)
-                                     : (right - mel) / (right - center));
+      mel_w_.push_back(mel <= center ? (mel - left) / (center - left) : (right - mel) / (right - center));
     }
     if (first < 0)
       throw std::invalid_argument("FbankOptions: mel bin " + std::to_string(b) +
@@ -168,8 +170,7 @@ void OnlineFbank::compute_new_frames() {
   const int64_t target = frames_available(num_samples_, finished_);
   if (target > num_ready_) {
     store_.resize(static_cast<size_t>((target - store_first_) * dim_));
-    for (int64_t f = num_ready_; f < target; ++f)
-      compute_frame(f, store_.data() + (f - store_first_) * dim_);
+    for (int64_t f = num_ready_; f < target; ++f) compute_frame(f, store_.data() + (f - store_first_) * dim_);
     num_ready_ = target;
   }
   // Keep only what later frames read: from the next frame's first sample on. The end
@@ -257,8 +258,7 @@ void OnlineFbank::fft_power() {
     const int m = st.m;
     const float* tw = fft_tw_.data() + st.tw;
     if (st.radix == 4) {
-      const float *w1r = tw, *w1i = tw + m, *w2r = tw + 2 * m, *w2i = tw + 3 * m,
-                  *w3r = tw + 4 * m, *w3i = tw + 5 * m;
+      const float *w1r = tw, *w1i = tw + m, *w2r = tw + 2 * m, *w2i = tw + 3 * m, *w3r = tw + 4 * m, *w3i = tw + 5 * m;
       for (int base = 0; base < n; base += 4 * m) {
         float* __restrict r0 = zr + base;
         float* __restrict i0 = zi + base;
@@ -327,8 +327,7 @@ void OnlineFbank::fft_power() {
 const float* OnlineFbank::frame(int i) const {
   if (i < popped_ || i >= num_ready_)
     throw std::out_of_range("OnlineFbank: frame " + std::to_string(i) + " is not available (" +
-                            std::to_string(popped_) + " popped, " + std::to_string(num_ready_) +
-                            " ready)");
+                            std::to_string(popped_) + " popped, " + std::to_string(num_ready_) + " ready)");
   return store_.data() + (i - store_first_) * dim_;
 }
 

@@ -29,12 +29,8 @@ struct FbankOptions {
   float energy_floor = 0.f;
 
   // Sizes in samples, computed exactly as Kaldi does (double product, truncated).
-  int frame_shift() const {
-    return static_cast<int>(static_cast<double>(sample_rate) * 0.001 * frame_shift_ms);
-  }
-  int frame_length() const {
-    return static_cast<int>(static_cast<double>(sample_rate) * 0.001 * frame_length_ms);
-  }
+  int frame_shift() const { return static_cast<int>(static_cast<double>(sample_rate) * 0.001 * frame_shift_ms); }
+  int frame_length() const { return static_cast<int>(static_cast<double>(sample_rate) * 0.001 * frame_length_ms); }
   int padded_length() const {
     const int n = frame_length();
     if (!round_to_power_of_two) return n;
@@ -42,9 +38,7 @@ struct FbankOptions {
     while (p < n) p <<= 1;
     return p;
   }
-  float effective_high_freq() const {
-    return high_freq > 0.f ? high_freq : 0.5f * sample_rate + high_freq;
-  }
+  float effective_high_freq() const { return high_freq > 0.f ? high_freq : 0.5f * sample_rate + high_freq; }
   int dim() const { return num_bins + (use_energy ? 1 : 0); }
 
   // Throws std::invalid_argument naming the bad value. Written as !(x > 0) so NaN fails.
@@ -54,11 +48,9 @@ struct FbankOptions {
       bad("sample_rate must be > 0, got " + std::to_string(sample_rate));
     if (num_bins < 3) bad("num_bins must be >= 3, got " + std::to_string(num_bins));
     if (!(frame_shift_ms > 0) || frame_shift() < 1)
-      bad("frame_shift_ms must be > 0 and cover at least one sample, got " +
-          std::to_string(frame_shift_ms));
+      bad("frame_shift_ms must be > 0 and cover at least one sample, got " + std::to_string(frame_shift_ms));
     if (!(frame_length_ms > 0) || frame_length() < 2)
-      bad("frame_length_ms must be > 0 and cover at least two samples, got " +
-          std::to_string(frame_length_ms));
+      bad("frame_length_ms must be > 0 and cover at least two samples, got " + std::to_string(frame_length_ms));
     if (dither != 0.f) bad("dither must be 0 (random dither is not supported)");
     if (!(preemph_coeff >= 0 && preemph_coeff <= 1))
       bad("preemph_coeff must be in [0, 1], got " + std::to_string(preemph_coeff));
@@ -71,11 +63,10 @@ struct FbankOptions {
           std::to_string(frame_length()) + " samples");
     const float nyquist = 0.5f * sample_rate, high = effective_high_freq();
     if (!(low_freq >= 0) || !(low_freq < nyquist))
-      bad("low_freq must be in [0, Nyquist=" + std::to_string(nyquist) + "), got " +
-          std::to_string(low_freq));
+      bad("low_freq must be in [0, Nyquist=" + std::to_string(nyquist) + "), got " + std::to_string(low_freq));
     if (!(high > low_freq) || !(high <= nyquist))
-      bad("effective high_freq " + std::to_string(high) + " must be in (low_freq=" +
-          std::to_string(low_freq) + ", Nyquist=" + std::to_string(nyquist) + "]");
+      bad("effective high_freq " + std::to_string(high) + " must be in (low_freq=" + std::to_string(low_freq) +
+          ", Nyquist=" + std::to_string(nyquist) + "]");
     if (!(energy_floor >= 0)) bad("energy_floor must be >= 0");
   }
 };

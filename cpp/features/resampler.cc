@@ -14,9 +14,8 @@ constexpr double kPi = 3.14159265358979323846;
 LinearResampler::LinearResampler(int input_rate, int output_rate, int num_zeros)
     : in_rate_(input_rate), out_rate_(output_rate), num_zeros_(num_zeros) {
   if (input_rate <= 0 || output_rate <= 0 || num_zeros <= 0)
-    throw std::invalid_argument("LinearResampler: rates and num_zeros must be > 0, got " +
-                                std::to_string(input_rate) + ", " + std::to_string(output_rate) +
-                                ", " + std::to_string(num_zeros));
+    throw std::invalid_argument("LinearResampler: rates and num_zeros must be > 0, got " + std::to_string(input_rate) +
+                                ", " + std::to_string(output_rate) + ", " + std::to_string(num_zeros));
   const int64_t g = std::gcd(input_rate, output_rate);
   in_unit_ = input_rate / g;
   out_unit_ = output_rate / g;
@@ -47,9 +46,7 @@ void LinearResampler::reset() {
   pending_offset_ = inputs_ = outputs_ = 0;
 }
 
-int64_t LinearResampler::first_input(int64_t k) const {
-  return first_[k % out_unit_] + (k / out_unit_) * in_unit_;
-}
+int64_t LinearResampler::first_input(int64_t k) const { return first_[k % out_unit_] + (k / out_unit_) * in_unit_; }
 
 int LinearResampler::taps(int64_t k) const {
   const int64_t p = k % out_unit_;

@@ -29,7 +29,7 @@ class LinearResampler {
   int taps(int64_t k) const;
 
   int in_rate_, out_rate_, num_zeros_;
-  int64_t in_unit_, out_unit_;  // the pattern repeats every in_unit_ / out_unit_ samples
+  int64_t in_unit_, out_unit_;    // the pattern repeats every in_unit_ / out_unit_ samples
   double cutoff_, window_width_;  // Hz, seconds
   // Per output phase p = k % out_unit_: first input index (for k = p) and weights.
   std::vector<int64_t> first_;

@@ -121,8 +121,7 @@ int fuse_basic_norm(ParamFile* pf) {
       if (pow < 0 || !is_scalar_op(g.layer(pow), "6") || !float_param_is(g.layer(pow), "2", -0.5)) continue;
       const long mul = g.only_consumer(g.layer(pow).tops[0]);
       if (mul < 0 || g.only_consumer(split.tops[scaled]) != mul || !is_binary_mul(g.layer(mul))) continue;
-      g.fuse(mul, kBasicNormType, split.bottoms[0], {"0=" + param_or(g.layer(add), "2", "0")},
-             {i, sq, mean, add, pow});
+      g.fuse(mul, kBasicNormType, split.bottoms[0], {"0=" + param_or(g.layer(add), "2", "0")}, {i, sq, mean, add, pow});
       break;
     }
   }

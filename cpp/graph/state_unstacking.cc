@@ -50,9 +50,9 @@ struct Graph {
 
 struct Match {
   size_t input_layer = 0;
-  std::vector<size_t> removed;                 // Split, Crops, Reshapes, Stack
-  std::vector<std::string> layer_blobs;        // per layer: the Reshape's top
-  std::vector<std::string> outputs;            // per layer: the Stack's bottoms
+  std::vector<size_t> removed;           // Split, Crops, Reshapes, Stack
+  std::vector<std::string> layer_blobs;  // per layer: the Reshape's top
+  std::vector<std::string> outputs;      // per layer: the Stack's bottoms
 };
 
 bool match_state(const Graph& g, const std::string& in, const std::string& out, Match* m) {
@@ -95,8 +95,8 @@ bool match_state(const Graph& g, const std::string& in, const std::string& out, 
 
 }  // namespace
 
-std::vector<UnstackedState> unstack_states(
-    ParamFile* pf, const std::vector<std::pair<std::string, std::string>>& state_blobs) {
+std::vector<UnstackedState> unstack_states(ParamFile* pf,
+                                           const std::vector<std::pair<std::string, std::string>>& state_blobs) {
   std::vector<Match> matches(state_blobs.size());
   {
     const Graph g(*pf);

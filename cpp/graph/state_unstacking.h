@@ -25,7 +25,7 @@ struct UnstackedState {
 // then fed as a 2-D tensor (w = the state's innermost size, h = the rest), exactly what the
 // Reshape produced. Returns one entry per pair, or nothing (graph unchanged) when any pair
 // does not match.
-std::vector<UnstackedState> unstack_states(
-    ParamFile* pf, const std::vector<std::pair<std::string, std::string>>& state_blobs);
+std::vector<UnstackedState> unstack_states(ParamFile* pf,
+                                           const std::vector<std::pair<std::string, std::string>>& state_blobs);
 
 }  // namespace ncasr

@@ -48,8 +48,7 @@ constexpr size_t kBlock = size_t(1) << 31;
 void check_histogram_args(float scale, uint64_t* bins, int nbins) {
   if (nbins < 1 || nbins > kMaxBins)
     throw ConfigError("histogram bin count must be in [1, 16777216], got " + std::to_string(nbins));
-  if (!(scale > 0.f))
-    throw ConfigError("histogram scale must be > 0 (bins / range), got " + std::to_string(scale));
+  if (!(scale > 0.f)) throw ConfigError("histogram scale must be > 0 (bins / range), got " + std::to_string(scale));
   if (bins == nullptr) throw ConfigError("histogram output is null");
 }
 
@@ -70,8 +69,7 @@ AbsMaxResult abs_max(const float* x, size_t n, KernelPath path) {
 
 AbsMaxResult abs_max(const float* x, size_t n) { return abs_max(x, n, active_kernel_path()); }
 
-HistogramResult abs_histogram(const float* x, size_t n, float scale, uint64_t* bins, int nbins,
-                              KernelPath path) {
+HistogramResult abs_histogram(const float* x, size_t n, float scale, uint64_t* bins, int nbins, KernelPath path) {
   require_kernel_path(path);
   check_histogram_args(scale, bins, nbins);
   HistogramResult r;

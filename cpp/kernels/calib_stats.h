@@ -19,8 +19,8 @@ namespace ncasr {
 namespace kernels {
 
 struct AbsMaxResult {
-  float absmax = 0.f;      // largest finite |x|; 0 for empty input
-  uint64_t nonfinite = 0;  // NaN and inf values skipped
+  float absmax = 0.f;                     // largest finite |x|; 0 for empty input
+  uint64_t nonfinite = 0;                 // NaN and inf values skipped
   KernelPath path = KernelPath::kScalar;  // the path that ran
 };
 
@@ -38,8 +38,7 @@ AbsMaxResult abs_max(const float* x, size_t n, KernelPath path);
 // Adds counts into bins[0..nbins). nbins in [1, 2^24]; scale > 0 (inf allowed: every
 // nonzero value then lands in the last bin). Invalid arguments are a ConfigError.
 HistogramResult abs_histogram(const float* x, size_t n, float scale, uint64_t* bins, int nbins);
-HistogramResult abs_histogram(const float* x, size_t n, float scale, uint64_t* bins, int nbins,
-                              KernelPath path);
+HistogramResult abs_histogram(const float* x, size_t n, float scale, uint64_t* bins, int nbins, KernelPath path);
 
 }  // namespace kernels
 }  // namespace ncasr

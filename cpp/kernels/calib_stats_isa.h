@@ -13,10 +13,10 @@ namespace isa {
 // absmax of finite |x|; counts non-finite values.
 // histogram: increments sub[(lane % nsub) * (nbins + 1) + bin] for each counted value;
 // bin nbins is a discard slot. nsub is 1 or 4; the caller bounds n so counters fit uint32.
-#define NCASR_DECLARE_CALIB_KERNELS(SUFFIX)                                                   \
-  void abs_max_##SUFFIX(const float* x, size_t n, float* absmax, uint64_t* nonfinite);      \
-  void abs_histogram_##SUFFIX(const float* x, size_t n, float scale, int nbins, uint32_t* sub, \
-                              int nsub, uint64_t* zeros, uint64_t* nonfinite);
+#define NCASR_DECLARE_CALIB_KERNELS(SUFFIX)                                                              \
+  void abs_max_##SUFFIX(const float* x, size_t n, float* absmax, uint64_t* nonfinite);                   \
+  void abs_histogram_##SUFFIX(const float* x, size_t n, float scale, int nbins, uint32_t* sub, int nsub, \
+                              uint64_t* zeros, uint64_t* nonfinite);
 
 #if defined(NCASR_HAVE_X86_KERNELS)
 NCASR_DECLARE_CALIB_KERNELS(avx2)

@@ -17,11 +17,11 @@ namespace ncasr {
 namespace kernels {
 
 struct DepthwiseConv1DShape {
-  int channels = 0;        // rows of x and y
-  int kernel = 0;          // taps per channel (w has channels * kernel values)
-  int out_w = 0;           // columns of y; x needs out_w + kernel - 1 columns per row
-  size_t x_stride = 0;     // floats between rows of x (>= out_w + kernel - 1)
-  size_t y_stride = 0;     // floats between rows of y (>= out_w)
+  int channels = 0;     // rows of x and y
+  int kernel = 0;       // taps per channel (w has channels * kernel values)
+  int out_w = 0;        // columns of y; x needs out_w + kernel - 1 columns per row
+  size_t x_stride = 0;  // floats between rows of x (>= out_w + kernel - 1)
+  size_t y_stride = 0;  // floats between rows of y (>= out_w)
 };
 
 // bias may be null (no bias). Invalid shapes are a ConfigError. Returns the path that ran.

@@ -76,8 +76,8 @@ void unpack_rows(const float* x, int blocks, int k, int p, float* dst, size_t st
   }
 }
 
-void dequantize_pack_rows(const int32_t* c, size_t ldc, const float* row_inv, const float* col_inv,
-                          const float* bias, int blocks, int n, int n0, int n1, int p, float* y) {
+void dequantize_pack_rows(const int32_t* c, size_t ldc, const float* row_inv, const float* col_inv, const float* bias,
+                          int blocks, int n, int n0, int n1, int p, float* y) {
   for (int b = 0; b < blocks; ++b) {
     const int32_t* cb = c + static_cast<size_t>(b) * p * ldc;
     const float* ib = row_inv + b * p;
@@ -87,9 +87,11 @@ void dequantize_pack_rows(const int32_t* c, size_t ldc, const float* row_inv, co
       float v[4][4];  // 4 rows x 4 columns, dequantized, then stored transposed
       for (; j + 4 <= n1; j += 4)
         for (int r = 0; r < p; r += 4) {
-          for (int i = 0; i < 4; ++i) dequantize4(cb + static_cast<size_t>(r + i) * ldc + j, ib[r + i], col_inv + j, bias + j, v[i]);
-          transpose4(v[0], v[1], v[2], v[3], yb + static_cast<size_t>(j) * p + r, yb + static_cast<size_t>(j + 1) * p + r,
-                     yb + static_cast<size_t>(j + 2) * p + r, yb + static_cast<size_t>(j + 3) * p + r);
+          for (int i = 0; i < 4; ++i)
+            dequantize4(cb + static_cast<size_t>(r + i) * ldc + j, ib[r + i], col_inv + j, bias + j, v[i]);
+          transpose4(v[0], v[1], v[2], v[3], yb + static_cast<size_t>(j) * p + r,
+                     yb + static_cast<size_t>(j + 1) * p + r, yb + static_cast<size_t>(j + 2) * p + r,
+                     yb + static_cast<size_t>(j + 3) * p + r);
         }
     }
     for (; j < n1; ++j)

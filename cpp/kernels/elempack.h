@@ -15,8 +15,8 @@ void unpack_rows(const float* x, int blocks, int k, int p, float* dst, size_t st
 
 // y (blocks of p rows of n values, packed) for columns [n0, n1) from int32 sums c (row i at
 // c + i * ldc): y = c * (row_inv[i] * col_inv[j]) + bias[j], multiplied and added in that order.
-void dequantize_pack_rows(const int32_t* c, size_t ldc, const float* row_inv, const float* col_inv,
-                          const float* bias, int blocks, int n, int n0, int n1, int p, float* y);
+void dequantize_pack_rows(const int32_t* c, size_t ldc, const float* row_inv, const float* col_inv, const float* bias,
+                          int blocks, int n, int n0, int n1, int p, float* y);
 
 }  // namespace kernels
 }  // namespace ncasr

@@ -16,8 +16,8 @@ float stored(float v, float*) { return v; }
 
 // Packs the rows of [a | b] (b may be absent: b_cols 0), without building the joined matrix.
 template <typename Packed>
-Packed pack_panels(const float* a, int a_cols, size_t a_stride, const float* b, int b_cols, size_t b_stride,
-                   int rows, const char* what) {
+Packed pack_panels(const float* a, int a_cols, size_t a_stride, const float* b, int b_cols, size_t b_stride, int rows,
+                   const char* what) {
   const int cols = a_cols + b_cols;
   if (rows <= 0 || a_cols <= 0 || b_cols < 0 || !a || a_stride < static_cast<size_t>(a_cols) ||
       (b_cols > 0 && (!b || b_stride < static_cast<size_t>(b_cols))))
@@ -41,8 +41,8 @@ Packed pack_panels(const float* a, int a_cols, size_t a_stride, const float* b, 
 // the matrix is whole, one ending at `rows` may be padded (the kernels write only real rows).
 void panel_range(int matrix_rows, const float* x, const float* y, int row0, int row1, const char* what, int* p0,
                  int* p1) {
-  if (matrix_rows <= 0 || !x || !y || row0 < 0 || row1 > matrix_rows || row0 > row1 ||
-      row0 % kF16PanelRows != 0 || (row1 % kF16PanelRows != 0 && row1 != matrix_rows))
+  if (matrix_rows <= 0 || !x || !y || row0 < 0 || row1 > matrix_rows || row0 > row1 || row0 % kF16PanelRows != 0 ||
+      (row1 % kF16PanelRows != 0 && row1 != matrix_rows))
     throw ConfigError(std::string(what) + " gemv: bad row range [" + std::to_string(row0) + ", " +
                       std::to_string(row1) + ") for " + std::to_string(matrix_rows) + " rows");
   *p0 = row0 / kF16PanelRows;
@@ -60,13 +60,13 @@ PackedF32Weights pack_f32_weights(const float* w, int rows, int cols, size_t str
 }
 
 PackedF16Weights pack_f16_weights(const float* a, int a_cols, const float* b, int b_cols, int rows) {
-  return pack_panels<PackedF16Weights>(a, a_cols, static_cast<size_t>(a_cols), b, b_cols,
-                                       static_cast<size_t>(b_cols), rows, "f16");
+  return pack_panels<PackedF16Weights>(a, a_cols, static_cast<size_t>(a_cols), b, b_cols, static_cast<size_t>(b_cols),
+                                       rows, "f16");
 }
 
 PackedF32Weights pack_f32_weights(const float* a, int a_cols, const float* b, int b_cols, int rows) {
-  return pack_panels<PackedF32Weights>(a, a_cols, static_cast<size_t>(a_cols), b, b_cols,
-                                       static_cast<size_t>(b_cols), rows, "f32");
+  return pack_panels<PackedF32Weights>(a, a_cols, static_cast<size_t>(a_cols), b, b_cols, static_cast<size_t>(b_cols),
+                                       rows, "f32");
 }
 
 KernelPath f16_gemv(const PackedF16Weights& w, const float* x, const float* bias, float* y, int row0, int row1,

@@ -8,11 +8,11 @@ namespace ncasr {
 namespace kernels {
 namespace isa {
 
-#define NCASR_DECLARE_F16_GEMV(SUFFIX)                                                              \
-  void f16_gemv_##SUFFIX(const uint16_t* data, int rows, int cols, const float* x, const float* bias, \
-                         float* y, int panel0, int panel1);                                           \
-  void f32_gemv_##SUFFIX(const float* data, int rows, int cols, const float* x, const float* bias,    \
-                         float* y, int panel0, int panel1);
+#define NCASR_DECLARE_F16_GEMV(SUFFIX)                                                                          \
+  void f16_gemv_##SUFFIX(const uint16_t* data, int rows, int cols, const float* x, const float* bias, float* y, \
+                         int panel0, int panel1);                                                               \
+  void f32_gemv_##SUFFIX(const float* data, int rows, int cols, const float* x, const float* bias, float* y,    \
+                         int panel0, int panel1);
 
 #if defined(NCASR_HAVE_X86_KERNELS)
 NCASR_DECLARE_F16_GEMV(avx2)

@@ -96,14 +96,29 @@ KernelPath int8_depthwise_conv1d_packed(const float* x, const Int8DepthwiseWeigh
                       std::to_string(s.kernel) + ", pack " + std::to_string(pack) + ") does not fit the weights (" +
                       std::to_string(w.channels) + " channels, kernel " + std::to_string(w.kernel) + ")");
   const int in_w = s.out_w + s.kernel - 1;
-  if (s.out_w > 0 && (s.x_stride < static_cast<size_t>(in_w) * pack || s.y_stride < static_cast<size_t>(s.out_w) * pack))
+  if (s.out_w > 0 &&
+      (s.x_stride < static_cast<size_t>(in_w) * pack || s.y_stride < static_cast<size_t>(s.out_w) * pack))
     throw ConfigError("int8 depthwise conv1d: row strides too small for the widths");
   if (!x || !y) throw ConfigError("int8 depthwise conv1d: null input or output");
   const KernelPath path = pack == 1 ? KernelPath::kScalar : w.path;
   if (s.out_w == 0) return path;
-  isa::Int8DwArgs a{x, s.x_stride, in_w, s.out_w, pack, s.channels, s.kernel, w.blocks,
-                    w.taps.data(), w.scales.data(), w.phased.data(), w.phased_abs.data(), w.sum_x128.data(),
-                    bias, y, s.y_stride, nullptr};
+  isa::Int8DwArgs a{x,
+                    s.x_stride,
+                    in_w,
+                    s.out_w,
+                    pack,
+                    s.channels,
+                    s.kernel,
+                    w.blocks,
+                    w.taps.data(),
+                    w.scales.data(),
+                    w.phased.data(),
+                    w.phased_abs.data(),
+                    w.sum_x128.data(),
+                    bias,
+                    y,
+                    s.y_stride,
+                    nullptr};
   thread_local std::vector<uint8_t> scratch;
   const size_t need = static_cast<size_t>(isa::int8_dw_activation_blocks(in_w, s.out_w, w.blocks)) * pack * 4 + 64;
   if (scratch.size() < need) scratch.resize(need);
@@ -116,8 +131,10 @@ KernelPath int8_depthwise_conv1d_packed(const float* x, const Int8DepthwiseWeigh
 #endif
 #if defined(NCASR_HAVE_NEON_KERNELS)
     case KernelPath::kNeon:
-      if (w.dotprod) isa::int8_depthwise_conv1d_neon_dotprod(a, 0, rows);
-      else isa::int8_depthwise_conv1d_neon(a, 0, rows);
+      if (w.dotprod)
+        isa::int8_depthwise_conv1d_neon_dotprod(a, 0, rows);
+      else
+        isa::int8_depthwise_conv1d_neon(a, 0, rows);
       break;
 #endif
     default: isa::int8_depthwise_conv1d_ref(a, 0, rows); break;

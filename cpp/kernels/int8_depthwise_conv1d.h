@@ -30,11 +30,11 @@ namespace kernels {
 
 struct Int8DepthwiseWeights {
   int channels = 0, kernel = 0;
-  int blocks = 0;                 // 4-tap blocks per phase: (kernel + 2) / 4 + 1
+  int blocks = 0;                         // 4-tap blocks per phase: (kernel + 2) / 4 + 1
   KernelPath path = KernelPath::kScalar;  // the kernel these were packed for (kAvx512 = VNNI)
-  bool dotprod = false;           // kNeon: the SDOT kernel
-  std::vector<int8_t> taps;       // q_w, channels x kernel
-  std::vector<float> scales;      // sw per channel
+  bool dotprod = false;                   // kNeon: the SDOT kernel
+  std::vector<int8_t> taps;               // q_w, channels x kernel
+  std::vector<float> scales;              // sw per channel
   // SIMD layout [phase][block][channel][4] (blocks padded, int8_depthwise_conv1d_isa.h):
   // slot i of block j in phase p is tap 4j + i - p.
   std::vector<int8_t> phased;
@@ -54,8 +54,8 @@ Int8DepthwiseWeights pack_int8_depthwise_weights(const int8_t* taps, const float
 // x, y as depthwise_conv1d_packed (pack 1, 4, 8 or 16; pack 1 = plain rows, which only the
 // scalar twin runs); x holds shape.out_w + kernel - 1 columns. bias may be null. Returns the
 // path that ran. Thread-safe (scratch is per thread).
-KernelPath int8_depthwise_conv1d_packed(const float* x, const Int8DepthwiseWeights& w, const float* bias,
-                                        float* y, const DepthwiseConv1DShape& shape, int pack);
+KernelPath int8_depthwise_conv1d_packed(const float* x, const Int8DepthwiseWeights& w, const float* bias, float* y,
+                                        const DepthwiseConv1DShape& shape, int pack);
 
 }  // namespace kernels
 }  // namespace ncasr

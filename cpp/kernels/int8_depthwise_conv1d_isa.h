@@ -15,12 +15,12 @@ struct Int8DwArgs {
   const float* x;
   size_t x_stride;
   int in_w, out_w, pack, channels, kernel, blocks;
-  const int8_t* taps;       // ref
+  const int8_t* taps;  // ref
   const float* w_scales;
-  const int8_t* phased;     // SIMD
+  const int8_t* phased;  // SIMD
   const int8_t* phased_abs;
   const int32_t* sum_x128;
-  const float* bias;        // may be null
+  const float* bias;  // may be null
   float* y;
   size_t y_stride;
   uint8_t* scratch;
@@ -36,7 +36,7 @@ inline int int8_dw_activation_blocks(int in_w, int out_w, int blocks) {
 
 // Bytes between the weight blocks of one phase: 4 per channel plus one cache line, so a row's
 // blocks (and phases) do not all fall into the same few L1 sets when 4 * channels is a
-// multiple of 2048 (512 channels: every block of a row in 2 of 64 sets, measured 2x slower).
+// multiple of 2048 (512 channels: every block of a row in 2 of 64 sets, evicting each other).
 inline size_t int8_dw_block_stride(int channels) { return static_cast<size_t>(channels) * 4 + 64; }
 
 #define NCASR_DECLARE_INT8_DW(SUFFIX) void int8_depthwise_conv1d_##SUFFIX(const Int8DwArgs& a, int r0, int r1);

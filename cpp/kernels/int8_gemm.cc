@@ -34,8 +34,8 @@ int padded_k(int k, KernelPath path) {
 
 void check_shape(int n, int k, size_t ldw) {
   if (n < 1 || k < 1 || ldw < static_cast<size_t>(k))
-    throw ConfigError("int8 gemm weights: need n >= 1, k >= 1 and a row stride >= k (got n " +
-                      std::to_string(n) + ", k " + std::to_string(k) + ", stride " + std::to_string(ldw) + ")");
+    throw ConfigError("int8 gemm weights: need n >= 1, k >= 1 and a row stride >= k (got n " + std::to_string(n) +
+                      ", k " + std::to_string(k) + ", stride " + std::to_string(ldw) + ")");
 }
 
 }  // namespace
@@ -92,7 +92,8 @@ PackedInt8Weights pack_int8_weights(const int8_t* w, int n, int k, size_t ldw, K
     for (int j = 0; j < n; ++j) {
       const int panel = j / 64, width = std::min(64, round_up(n - panel * 64, 16));
       for (int t = 0; t < k; ++t) {
-        const size_t at = static_cast<size_t>(panel) * 64 * kp + (static_cast<size_t>(t / 4) * width + j % 64) * 4 + t % 4;
+        const size_t at =
+            static_cast<size_t>(panel) * 64 * kp + (static_cast<size_t>(t / 4) * width + j % 64) * 4 + t % 4;
         p.data[at] = w[j * ldw + t];
       }
     }
@@ -146,9 +147,12 @@ void resize_activations(const PackedInt8Weights& w, int m, Int8Activations* out)
 // Writes quantized value q (in [-127, 127]) at row i, column t of the prepared form.
 inline void put(Int8Activations* out, int i, int t, int q) {
   const size_t at = static_cast<size_t>(i) * out->kp + t;
-  if (out->is_wide()) out->wide[at] = static_cast<int16_t>(q);
-  else if (out->is_u8()) out->narrow[at] = static_cast<int8_t>(static_cast<uint8_t>(q + 128));
-  else out->narrow[at] = static_cast<int8_t>(q);
+  if (out->is_wide())
+    out->wide[at] = static_cast<int16_t>(q);
+  else if (out->is_u8())
+    out->narrow[at] = static_cast<int8_t>(static_cast<uint8_t>(q + 128));
+  else
+    out->narrow[at] = static_cast<int8_t>(q);
 }
 
 }  // namespace
@@ -226,16 +230,21 @@ void int8_gemm_columns(const Int8Activations& a, const PackedInt8Weights& w, int
   switch (w.path) {
 #if defined(NCASR_HAVE_X86_KERNELS)
     case KernelPath::kAvx2:
-      if (w.vnni256 == 1) isa::int8_gemm_avxvnni(ap, a.m, wp, n, kp, rs, cc, ldc);
-      else if (w.vnni256 == 2) isa::int8_gemm_avxvnni_evex(ap, a.m, wp, n, kp, rs, cc, ldc);
-      else isa::int8_gemm_avx2(ap, a.m, wp, n, kp, rs, cc, ldc);
+      if (w.vnni256 == 1)
+        isa::int8_gemm_avxvnni(ap, a.m, wp, n, kp, rs, cc, ldc);
+      else if (w.vnni256 == 2)
+        isa::int8_gemm_avxvnni_evex(ap, a.m, wp, n, kp, rs, cc, ldc);
+      else
+        isa::int8_gemm_avx2(ap, a.m, wp, n, kp, rs, cc, ldc);
       break;
     case KernelPath::kAvx512: isa::int8_gemm_avx512vnni(ap, a.m, wp, n, kp, rs, cc, ldc); break;
 #endif
 #if defined(NCASR_HAVE_NEON_KERNELS)
     case KernelPath::kNeon:
-      if (w.dotprod) isa::int8_gemm_neon_dotprod(ap, a.m, wp, n, kp, rs, cc, ldc);
-      else isa::int8_gemm_neon(ap, a.m, wp, n, kp, rs, cc, ldc);
+      if (w.dotprod)
+        isa::int8_gemm_neon_dotprod(ap, a.m, wp, n, kp, rs, cc, ldc);
+      else
+        isa::int8_gemm_neon(ap, a.m, wp, n, kp, rs, cc, ldc);
       break;
 #endif
     default: isa::int8_gemm_ref(ap, a.m, wp, n, kp, rs, cc, ldc); break;

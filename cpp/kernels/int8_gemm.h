@@ -18,14 +18,14 @@ namespace kernels {
 // Which kernel the packed layout belongs to. kAvx512 here means AVX-512 VNNI (vpdpbusd);
 // a CPU with AVX-512 but no VNNI runs the AVX2 kernel.
 struct PackedInt8Weights {
-  int n = 0, k = 0;            // logical shape of W (n rows of k)
-  int k_padded = 0;            // k rounded up for the layout; padding is zero
+  int n = 0, k = 0;  // logical shape of W (n rows of k)
+  int k_padded = 0;  // k rounded up for the layout; padding is zero
   KernelPath path = KernelPath::kScalar;
-  bool dotprod = false;        // kNeon on a CPU with SDOT: the dot-product kernel and its layout
+  bool dotprod = false;  // kNeon on a CPU with SDOT: the dot-product kernel and its layout
   // kAvx2 only, same layout: 0 the int16 (vpmaddwd) kernel, 1 AVX-VNNI (vpdpbusd on ymm),
   // 2 that kernel built for AVX-512 VL + VNNI (EVEX; how CPUs without AVX-VNNI check it).
   int vnni256 = 0;
-  std::vector<int8_t> data;    // layout depends on path (see int8_gemm.cc)
+  std::vector<int8_t> data;           // layout depends on path (see int8_gemm.cc)
   std::vector<int32_t> row_sum_x128;  // 128 * sum_k W[n][k] (VNNI runs A + 128 as u8)
 };
 
@@ -51,8 +51,7 @@ PackedInt8Weights pack_int8_weights(const int8_t* w, int n, int k, size_t ldw); 
 
 // C (m rows of w.n, row stride ldc) = A (m rows of w.k, row stride lda) * W^T.
 // Returns the path that ran (the one w was packed for).
-KernelPath int8_gemm(const int8_t* a, int m, size_t lda, const PackedInt8Weights& w, int32_t* c,
-                     size_t ldc);
+KernelPath int8_gemm(const int8_t* a, int m, size_t lda, const PackedInt8Weights& w, int32_t* c, size_t ldc);
 
 // Activation rows in the form the kernel for `path` reads, each kp elements, zero past k:
 // u8 = A + 128 (AVX-512 VNNI, AVX2 with vnni256), int16 (AVX2), int8 (NEON, scalar).
@@ -60,7 +59,7 @@ KernelPath int8_gemm(const int8_t* a, int m, size_t lda, const PackedInt8Weights
 struct Int8Activations {
   int m = 0, k = 0, kp = 0;
   KernelPath path = KernelPath::kScalar;
-  int vnni256 = 0;  // as the weights they were prepared for
+  int vnni256 = 0;             // as the weights they were prepared for
   std::vector<int8_t> narrow;  // kAvx512 (as u8), kNeon, kScalar
   std::vector<int16_t> wide;   // kAvx2
   std::vector<float> scales;   // per row: q = round(x * scale), 127 / absmax (1 for a zero row)
@@ -77,8 +76,8 @@ void quantize_int8_activations(const float* x, int m, size_t row_stride, const P
 
 // Output columns [n_begin, n_end) of C = A * W^T for prepared activations: c points at row 0,
 // column 0. n_begin must be a multiple of int8_gemm_column_step(w), so threads can split n.
-void int8_gemm_columns(const Int8Activations& a, const PackedInt8Weights& w, int n_begin, int n_end,
-                       int32_t* c, size_t ldc);
+void int8_gemm_columns(const Int8Activations& a, const PackedInt8Weights& w, int n_begin, int n_end, int32_t* c,
+                       size_t ldc);
 int int8_gemm_column_step(const PackedInt8Weights& w);
 
 // This core's int8 multiply-add ceiling in GOP/s (2 ops per multiply-add), measured for about

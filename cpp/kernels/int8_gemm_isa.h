@@ -14,9 +14,9 @@ namespace isa {
 // quantize_row: one fp32 row of k values -> its scale s = 127 / absmax (1 for a zero row) and
 // round-to-nearest-even(x * s) clamped to [-127, 127], written as the kernel reads it (first k
 // elements of `out`; the padding is the caller's). Returns s.
-#define NCASR_DECLARE_INT8_GEMM(SUFFIX)                                                          \
-  void int8_gemm_##SUFFIX(const void* ap, int m, const int8_t* wp, int n, int kp,                 \
-                          const int32_t* row_sum_x128, int32_t* c, size_t ldc);                  \
+#define NCASR_DECLARE_INT8_GEMM(SUFFIX)                                                                        \
+  void int8_gemm_##SUFFIX(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t* row_sum_x128, \
+                          int32_t* c, size_t ldc);                                                             \
   float quantize_row_##SUFFIX(const float* x, int k, void* out);
 
 #if defined(NCASR_HAVE_X86_KERNELS)
@@ -26,8 +26,8 @@ NCASR_DECLARE_INT8_GEMM(avx2)
 NCASR_DECLARE_INT8_GEMM(avx512vnni)
 // 256-bit VNNI on the AVX2 weight layout, u8 (A + 128) activations (int8_gemm_vnni256.h):
 // the AVX-VNNI build and the same code built for AVX-512 VL + VNNI.
-void int8_gemm_avxvnni(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t* row_sum_x128,
-                       int32_t* c, size_t ldc);
+void int8_gemm_avxvnni(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t* row_sum_x128, int32_t* c,
+                       size_t ldc);
 void int8_gemm_avxvnni_evex(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t* row_sum_x128,
                             int32_t* c, size_t ldc);
 #endif

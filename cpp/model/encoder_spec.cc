@@ -26,8 +26,8 @@ EncoderSpec make_lstm_spec(const ModelMetaData& m) {
 // left key and value (left_context x d_model), conv cache (d_model x (kernel-1)).
 EncoderSpec make_conv_emformer_spec(const ModelMetaData& m) {
   EncoderSpec s;
-  const int layers = m.get(1), memory = m.get(2), kernel = m.get(3), left = m.get(4),
-            chunk = m.get(5), right = m.get(6), d_model = m.get(7);
+  const int layers = m.get(1), memory = m.get(2), kernel = m.get(3), left = m.get(4), chunk = m.get(5),
+            right = m.get(6), d_model = m.get(7);
   s.segment = chunk + right + 2 * 4 + 3;  // subsampling needs 2*4+3 extra frames
   s.offset = chunk;
   for (int i = 0; i < layers; ++i) {

@@ -12,8 +12,8 @@
 namespace ncasr {
 
 struct EncoderSpec {
-  int segment = 0;  // feature frames per encoder call
-  int offset = 0;   // feature frames the stream advances per call
+  int segment = 0;            // feature frames per encoder call
+  int offset = 0;             // feature frames the stream advances per call
   bool length_input = false;  // LSTM takes the frame count as in1
   std::vector<ncnn::Mat> initial_states;
   // Reshapes the extracted out1..outN so they can be fed back as in1..inN (may be empty).

@@ -7,8 +7,8 @@
 
 #include "common/errors.h"
 #include "model/encoder_spec.h"
-#include "runtime/net_loader.h"
 #include "model/tokens.h"
+#include "runtime/net_loader.h"
 
 namespace ncasr {
 namespace {
@@ -20,12 +20,12 @@ void check_io_blobs(const ParamFile& pf, size_t n_in, size_t n_out) {
   for (const auto& l : pf.layers) blobs.insert(l.tops.begin(), l.tops.end());
   for (size_t k = 0; k < n_in; ++k)
     if (!blobs.count("in" + std::to_string(k)))
-      throw ModelError(pf.path, "has no input blob 'in" + std::to_string(k) + "' (expected " +
-                                    std::to_string(n_in) + " inputs)");
+      throw ModelError(
+          pf.path, "has no input blob 'in" + std::to_string(k) + "' (expected " + std::to_string(n_in) + " inputs)");
   for (size_t k = 0; k < n_out; ++k)
     if (!blobs.count("out" + std::to_string(k)))
-      throw ModelError(pf.path, "has no output blob 'out" + std::to_string(k) + "' (expected " +
-                                    std::to_string(n_out) + " outputs)");
+      throw ModelError(pf.path, "has no output blob 'out" + std::to_string(k) + "' (expected " + std::to_string(n_out) +
+                                    " outputs)");
 }
 
 NetInfo inspect_net(const NetFiles& files, size_t n_in, size_t n_out) {

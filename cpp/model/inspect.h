@@ -21,7 +21,7 @@ struct ModelInfo {
   ModelFiles files;
   ModelMetaData meta;
   NetInfo encoder, decoder, joiner;
-  int vocab_size = -1;  // from tokens.txt; -1 when absent
+  int vocab_size = -1;             // from tokens.txt; -1 when absent
   int disambiguation_symbols = 0;  // icefall's trailing "#N" entries of tokens.txt
 };
 

@@ -3,10 +3,10 @@
 #include <net.h>
 
 #include "common/errors.h"
-#include "model/layers/compat/sherpa_meta_data_layer.h"
 #include "model/layers/compat/custom_layers.h"
-#include "runtime/net_loader.h"
+#include "model/layers/compat/sherpa_meta_data_layer.h"
 #include "model/param_file.h"
+#include "runtime/net_loader.h"
 
 namespace ncasr {
 namespace {
@@ -19,16 +19,16 @@ struct Key {
 
 // Required int keys per architecture.
 const std::vector<Key>& int_keys(ModelType t) {
-  static const std::vector<Key> lstm = {
-      {1, "num_encoder_layers", 1}, {2, "encoder_dim", 1}, {3, "rnn_hidden_size", 1}};
-  static const std::vector<Key> emformer = {
-      {1, "num_encoder_layers", 1}, {2, "memory_size", 0},          {3, "cnn_module_kernel", 1},
-      {4, "left_context_length", 0}, {5, "chunk_length", 1},        {6, "right_context_length", 0},
-      {7, "d_model", 1}};
-  static const std::vector<Key> zipformer = {{1, "decode_chunk_len", 1},
-                                             {2, "num_left_chunks", 1},
-                                             {3, "pad_length", 0},
-                                             {15, "model_version", 1}};
+  static const std::vector<Key> lstm = {{1, "num_encoder_layers", 1}, {2, "encoder_dim", 1}, {3, "rnn_hidden_size", 1}};
+  static const std::vector<Key> emformer = {{1, "num_encoder_layers", 1},
+                                            {2, "memory_size", 0},
+                                            {3, "cnn_module_kernel", 1},
+                                            {4, "left_context_length", 0},
+                                            {5, "chunk_length", 1},
+                                            {6, "right_context_length", 0},
+                                            {7, "d_model", 1}};
+  static const std::vector<Key> zipformer = {
+      {1, "decode_chunk_len", 1}, {2, "num_left_chunks", 1}, {3, "pad_length", 0}, {15, "model_version", 1}};
   switch (t) {
     case ModelType::kLstm: return lstm;
     case ModelType::kConvEmformer: return emformer;
@@ -82,8 +82,7 @@ ModelMetaData ModelMetaData::from_layer(const SherpaMetaDataLayer& l, const std:
     throw ModelError(path, where + "key " + std::to_string(l.wrong_kind[0]) +
                                " has the wrong kind of value (0-15 are ints, 16-23 int arrays, "
                                "24-29 floats)");
-  if (!l.has_int[0])
-    throw ModelError(path, where + "key 0 (model type) is missing");
+  if (!l.has_int[0]) throw ModelError(path, where + "key 0 (model type) is missing");
   const int t = l.ints[0];
   if (t != 1 && t != 2 && t != 3)
     throw ModelError(path, where + "unknown model type " + std::to_string(t) +
@@ -101,26 +100,22 @@ ModelMetaData ModelMetaData::from_layer(const SherpaMetaDataLayer& l, const std:
   for (const auto& k : int_keys(m.type)) {
     auto it = m.ints.find(k.id);
     if (it == m.ints.end())
-      throw ModelError(path, where + "missing " + k.name + " (key " + std::to_string(k.id) +
-                                 ") for " + arch);
+      throw ModelError(path, where + "missing " + k.name + " (key " + std::to_string(k.id) + ") for " + arch);
     if (it->second < k.min_value)
-      throw ModelError(path, where + k.name + " (key " + std::to_string(k.id) + ") is " +
-                                 std::to_string(it->second) + ", must be >= " +
-                                 std::to_string(k.min_value) + " for " + arch);
+      throw ModelError(path, where + k.name + " (key " + std::to_string(k.id) + ") is " + std::to_string(it->second) +
+                                 ", must be >= " + std::to_string(k.min_value) + " for " + arch);
   }
   if (m.type == ModelType::kZipformer) {
     size_t stacks = 0;
     for (const auto& k : zipformer_arrays()) {
       auto it = m.arrays.find(k.id);
       if (it == m.arrays.end())
-        throw ModelError(path, where + "missing array " + k.name + " (key -233" +
-                                   std::to_string(k.id) + ") for zipformer");
-      if (it->second.empty())
-        throw ModelError(path, where + "array " + k.name + " is empty");
+        throw ModelError(path,
+                         where + "missing array " + k.name + " (key -233" + std::to_string(k.id) + ") for zipformer");
+      if (it->second.empty()) throw ModelError(path, where + "array " + k.name + " is empty");
       if (stacks == 0) stacks = it->second.size();
       if (it->second.size() != stacks)
-        throw ModelError(path, where + "array " + k.name + " has " +
-                                   std::to_string(it->second.size()) +
+        throw ModelError(path, where + "array " + k.name + " has " + std::to_string(it->second.size()) +
                                    " values, but num_encoder_layers has " + std::to_string(stacks) +
                                    " (one per encoder stack)");
       for (int v : it->second)
@@ -150,8 +145,8 @@ ModelMetaData ModelMetaData::read(const std::string& encoder_param_path) {
   net.opt.use_vulkan_compute = false;
   register_custom_layers(net);
   if (net.load_param_mem(only.to_text().c_str()) != 0)
-    throw ModelError(encoder_param_path, "ncnn could not parse the SherpaMetaData layer (line " +
-                                             std::to_string(meta->line) + ")");
+    throw ModelError(encoder_param_path,
+                     "ncnn could not parse the SherpaMetaData layer (line " + std::to_string(meta->line) + ")");
   for (const ncnn::Layer* layer : net.layers()) {
     if (layer->type == "SherpaMetaData")
       return from_layer(*static_cast<const SherpaMetaDataLayer*>(layer), encoder_param_path);

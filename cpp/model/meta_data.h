@@ -17,9 +17,9 @@ ModelType model_type_from_name(const std::string& name);
 
 struct ModelMetaData {
   ModelType type = ModelType::kLstm;
-  std::map<int, int> ints;                  // ids 0-15 that are present
-  std::map<int, std::vector<int>> arrays;   // ids 16-23 that are present
-  std::map<int, float> floats;              // ids 24-29 that are present
+  std::map<int, int> ints;                 // ids 0-15 that are present
+  std::map<int, std::vector<int>> arrays;  // ids 16-23 that are present
+  std::map<int, float> floats;             // ids 24-29 that are present
 
   // Validates the layer's values for its architecture; throws ModelError(path, ...).
   static ModelMetaData from_layer(const SherpaMetaDataLayer& layer, const std::string& path);

@@ -22,14 +22,12 @@ std::string format_values(const MetaDataValues& v) {
     out << " " << id << "=" << x;
   }
   for (const auto& [id, xs] : v.arrays) {
-    if (id < 16 || id > 23)
-      throw ConfigError("array metadata ids are 16-23, got " + std::to_string(id));
+    if (id < 16 || id > 23) throw ConfigError("array metadata ids are 16-23, got " + std::to_string(id));
     out << " -" << 23300 + id << "=" << xs.size();
     for (int x : xs) out << "," << x;
   }
   for (const auto& [id, x] : v.floats) {
-    if (id < 24 || id > 29)
-      throw ConfigError("float metadata ids are 24-29, got " + std::to_string(id));
+    if (id < 24 || id > 29) throw ConfigError("float metadata ids are 24-29, got " + std::to_string(id));
     if (!std::isfinite(x)) throw ConfigError("float metadata must be finite");
     char buf[64];
     std::snprintf(buf, sizeof(buf), "%e", x);  // a '.' or 'e' marks a float for ncnn
@@ -40,8 +38,7 @@ std::string format_values(const MetaDataValues& v) {
 
 }  // namespace
 
-void write_meta_data(const std::string& param_path, const MetaDataValues& values,
-                     const std::string& out_path) {
+void write_meta_data(const std::string& param_path, const MetaDataValues& values, const std::string& out_path) {
   ParamFile pf = ParamFile::load(param_path);
   std::vector<ParamLayer> layers;
   for (auto& l : pf.layers)

@@ -17,7 +17,6 @@ struct MetaDataValues {
 // layer, recomputes line 2, checks that the result loads and its metadata is valid for the
 // architecture, then replaces out_path (may equal param_path) atomically. On any error
 // nothing is written. Throws ModelError / ConfigError.
-void write_meta_data(const std::string& param_path, const MetaDataValues& values,
-                     const std::string& out_path);
+void write_meta_data(const std::string& param_path, const MetaDataValues& values, const std::string& out_path);
 
 }  // namespace ncasr

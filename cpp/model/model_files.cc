@@ -22,13 +22,16 @@ NetFiles find_net(const fs::path& dir, const std::string& part, const std::strin
     (is_int8_name(name) ? int8s : floats).push_back(entry.path().string());
   }
   std::vector<std::string>* chosen = nullptr;
-  if (variant == "int8") chosen = &int8s;
-  else if (variant == "float") chosen = &floats;
-  else chosen = floats.empty() ? &int8s : &floats;
+  if (variant == "int8")
+    chosen = &int8s;
+  else if (variant == "float")
+    chosen = &floats;
+  else
+    chosen = floats.empty() ? &int8s : &floats;
   if (chosen->empty())
-    throw ModelFileNotFound((dir / (part + "*.param")).string(),
-                            "no " + (variant.empty() ? std::string() : variant + " ") + part +
-                                " param file in this folder");
+    throw ModelFileNotFound(
+        (dir / (part + "*.param")).string(),
+        "no " + (variant.empty() ? std::string() : variant + " ") + part + " param file in this folder");
   if (chosen->size() > 1) {
     std::sort(chosen->begin(), chosen->end());
     std::string list;

@@ -73,17 +73,16 @@ ParamFile ParamFile::parse(const std::string& text, const std::string& path) {
     if (!have_magic) {
       int magic = 0;
       if (!parse_int(tok[0], &magic) || magic != kMagic)
-        throw ModelError(path, at_line(line_no) + "not an ncnn param file (expected magic " +
-                                   std::to_string(kMagic) + ", found '" + excerpt(tok[0]) + "')");
+        throw ModelError(path, at_line(line_no) + "not an ncnn param file (expected magic " + std::to_string(kMagic) +
+                                   ", found '" + excerpt(tok[0]) + "')");
       have_magic = true;
       continue;
     }
     if (!have_counts) {
       if (tok.size() != 2 || !parse_int(tok[0], &pf.declared_layer_count) ||
-          !parse_int(tok[1], &pf.declared_blob_count) || pf.declared_layer_count < 0 ||
-          pf.declared_blob_count < 0)
-        throw ModelError(path, at_line(line_no) + "expected '<layer count> <blob count>', found '" +
-                                   excerpt(line) + "'");
+          !parse_int(tok[1], &pf.declared_blob_count) || pf.declared_layer_count < 0 || pf.declared_blob_count < 0)
+        throw ModelError(path,
+                         at_line(line_no) + "expected '<layer count> <blob count>', found '" + excerpt(line) + "'");
       have_counts = true;
       continue;
     }
@@ -91,13 +90,11 @@ ParamFile ParamFile::parse(const std::string& text, const std::string& path) {
     layer.line = line_no;
     int nb = 0, nt = 0;
     if (tok.size() < 4 || !parse_int(tok[2], &nb) || !parse_int(tok[3], &nt) || nb < 0 || nt < 0)
-      throw ModelError(path, at_line(line_no) +
-                                 "expected '<type> <name> <bottom count> <top count> ...', found '" +
+      throw ModelError(path, at_line(line_no) + "expected '<type> <name> <bottom count> <top count> ...', found '" +
                                  excerpt(line) + "'");
     if (tok.size() < 4 + static_cast<size_t>(nb) + nt)
-      throw ModelError(path, at_line(line_no) + "layer '" + excerpt(tok[1]) + "' declares " +
-                                 std::to_string(nb) + " inputs and " + std::to_string(nt) +
-                                 " outputs but lists fewer blob names");
+      throw ModelError(path, at_line(line_no) + "layer '" + excerpt(tok[1]) + "' declares " + std::to_string(nb) +
+                                 " inputs and " + std::to_string(nt) + " outputs but lists fewer blob names");
     layer.type = tok[0];
     layer.name = tok[1];
     if (!names.insert(layer.name).second)
@@ -109,10 +106,9 @@ ParamFile ParamFile::parse(const std::string& text, const std::string& path) {
       const auto& p = tok[i];
       auto eq = p.find('=');
       int key = 0;
-      if (eq == std::string::npos || eq == 0 || eq + 1 == p.size() ||
-          !parse_int(p.substr(0, eq), &key))
-        throw ModelError(path, at_line(line_no) + "layer '" + excerpt(layer.name) +
-                                   "' has a malformed parameter '" + excerpt(p) + "'");
+      if (eq == std::string::npos || eq == 0 || eq + 1 == p.size() || !parse_int(p.substr(0, eq), &key))
+        throw ModelError(path, at_line(line_no) + "layer '" + excerpt(layer.name) + "' has a malformed parameter '" +
+                                   excerpt(p) + "'");
       bool is_array = key <= -23300;
       int id = is_array ? -key - 23300 : key;
       if (id < 0 || id > 31)
@@ -127,8 +123,7 @@ ParamFile ParamFile::parse(const std::string& text, const std::string& path) {
         if (comma != std::string::npos) {
           for (char c : rest.substr(comma)) n_values += c == ',';
         }
-        if (!parse_int(rest.substr(0, comma), &len) || len < 0 ||
-            static_cast<size_t>(len) != n_values)
+        if (!parse_int(rest.substr(0, comma), &len) || len < 0 || static_cast<size_t>(len) != n_values)
           throw ModelError(path, at_line(line_no) + "layer '" + excerpt(layer.name) + "' array parameter " +
                                      std::to_string(id) + " declares " + excerpt(rest.substr(0, comma)) +
                                      " values but lists " + std::to_string(n_values));
@@ -150,8 +145,8 @@ ParamFile ParamFile::parse(const std::string& text, const std::string& path) {
   if (!have_magic) throw ModelError(path, "empty param file");
   if (!have_counts) throw ModelError(path, "missing the '<layer count> <blob count>' line");
   if (static_cast<int>(pf.layers.size()) != pf.declared_layer_count)
-    throw ModelError(path, "line 2 declares " + std::to_string(pf.declared_layer_count) +
-                               " layers but the file has " + std::to_string(pf.layers.size()));
+    throw ModelError(path, "line 2 declares " + std::to_string(pf.declared_layer_count) + " layers but the file has " +
+                               std::to_string(pf.layers.size()));
   if (pf.blob_count() > pf.declared_blob_count)
     throw ModelError(path, "line 2 declares " + std::to_string(pf.declared_blob_count) +
                                " blobs but the layers produce " + std::to_string(pf.blob_count()));

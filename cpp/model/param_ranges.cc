@@ -26,9 +26,9 @@ constexpr Range kFlag(int key) { return {key, 0, 1}; }
 // only gets the generic checks.
 const std::map<std::string, std::vector<Range>>& known_ranges() {
   static const auto* table = [] {
-    const std::vector<Range> conv = {{0, 1, kAny},  {1, 1, kAny}, {2, 1, kAny},    {3, 1, kAny},
-                                     {4, -234, kAny}, kFlag(5),   {6, 0, kAny},    {7, 1, kAny},
-                                     {9, 0, 6},       {11, 1, kAny}, {12, 1, kAny}, {13, 1, kAny},
+    const std::vector<Range> conv = {{0, 1, kAny},     {1, 1, kAny},     {2, 1, kAny},    {3, 1, kAny},
+                                     {4, -234, kAny},  kFlag(5),         {6, 0, kAny},    {7, 1, kAny},
+                                     {9, 0, 6},        {11, 1, kAny},    {12, 1, kAny},   {13, 1, kAny},
                                      {14, -234, kAny}, {15, -234, kAny}, {16, -234, kAny}};
     const std::vector<Range> axis = {{0, -4, 3}};
     auto* t = new std::map<std::string, std::vector<Range>>{
@@ -42,8 +42,17 @@ const std::map<std::string, std::vector<Range>>& known_ranges() {
         {"Reduction", {{0, 0, 10}, kFlag(1), kFlag(4), kFlag(5)}},
         {"InnerProduct", {{0, 1, kAny}, kFlag(1), {2, 0, kAny}, {8, 0, 102}, {9, 0, 6}}},
         {"Embed", {{0, 1, kAny}, {1, 1, kAny}, kFlag(2), {3, 0, kAny}, {18, 0, 2}}},
-        {"Gemm", {kFlag(2), kFlag(3), kFlag(4), kFlag(5), kFlag(6), {7, 0, kAny}, {8, 0, kAny},
-                  {9, 0, kAny}, kFlag(14), {18, 0, 2}}},
+        {"Gemm",
+         {kFlag(2),
+          kFlag(3),
+          kFlag(4),
+          kFlag(5),
+          kFlag(6),
+          {7, 0, kAny},
+          {8, 0, kAny},
+          {9, 0, kAny},
+          kFlag(14),
+          {18, 0, 2}}},
         {"LSTM", {{0, 1, kAny}, {1, 0, kAny}, {2, 0, 2}, {3, 0, kAny}, {8, 0, 2}}},
         {"Convolution", conv},
         {"Convolution1D", conv},

@@ -30,8 +30,7 @@ class RecordingReader : public ncnn::DataReader {
 
 }  // namespace
 
-long long write_random_weights(const std::string& param_path, const std::string& bin_path,
-                               uint32_t seed, float scale) {
+long long write_random_weights(const std::string& param_path, const std::string& bin_path, uint32_t seed, float scale) {
   ncnn::Net net;
   net.opt.use_vulkan_compute = false;
   load_param_checked(net, param_path);
@@ -49,8 +48,7 @@ long long write_random_weights(const std::string& param_path, const std::string&
     buf.assign((size + 3) / 4, 0.f);
     if (size > 4)
       for (auto& v : buf) v = dist(rng);
-    if (std::fwrite(buf.data(), 1, size, out.get()) != size)
-      throw ModelError(bin_path, "write failed");
+    if (std::fwrite(buf.data(), 1, size, out.get()) != size) throw ModelError(bin_path, "write failed");
     total += static_cast<long long>(size);
   }
   return total;

@@ -7,7 +7,7 @@
 namespace ncasr {
 
 // Returns the number of bytes written. Scale bounds |w| (uniform in [-scale, scale]).
-long long write_random_weights(const std::string& param_path, const std::string& bin_path,
-                               uint32_t seed, float scale = 0.05f);
+long long write_random_weights(const std::string& param_path, const std::string& bin_path, uint32_t seed,
+                               float scale = 0.05f);
 
 }  // namespace ncasr

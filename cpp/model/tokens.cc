@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <fstream>
-#include <limits>
 #include <iterator>
+#include <limits>
 #include <sstream>
 
 #include "common/errors.h"
@@ -12,8 +12,7 @@
 namespace ncasr {
 
 bool SymbolTable::is_disambiguation_symbol(const std::string& symbol) {
-  return symbol.size() >= 2 && symbol[0] == '#' &&
-         symbol.find_first_not_of("0123456789", 1) == std::string::npos;
+  return symbol.size() >= 2 && symbol[0] == '#' && symbol.find_first_not_of("0123456789", 1) == std::string::npos;
 }
 
 SymbolTable SymbolTable::load(const std::string& path) {
@@ -36,11 +35,11 @@ SymbolTable SymbolTable::load(const std::string& path) {
     std::string sym, extra;
     long long id = -1;
     if (!(ls >> sym >> id) || (ls >> extra) || id < 0)
-      throw ModelError(path, "line " + std::to_string(line_no) + ": expected '<symbol> <id>', found '" +
-                                 excerpt(line) + "'");
+      throw ModelError(path,
+                       "line " + std::to_string(line_no) + ": expected '<symbol> <id>', found '" + excerpt(line) + "'");
     if (id > std::numeric_limits<int>::max())
-      throw ModelError(path, "line " + std::to_string(line_no) + ": token id " + std::to_string(id) +
-                                 " is out of range");
+      throw ModelError(path,
+                       "line " + std::to_string(line_no) + ": token id " + std::to_string(id) + " is out of range");
     entries.emplace_back(sym, static_cast<int>(id));
     if (id > max_id) max_id = static_cast<int>(id);
   }
@@ -77,8 +76,7 @@ SymbolTable SymbolTable::load(const std::string& path) {
 
 void SymbolTable::fit_to_joiner(int num_logits) {
   const std::string logits = "the joiner outputs " + std::to_string(num_logits) + " logits";
-  if (size() < num_logits)
-    throw ModelError(path_, "has " + std::to_string(size()) + " tokens but " + logits);
+  if (size() < num_logits) throw ModelError(path_, "has " + std::to_string(size()) + " tokens but " + logits);
   for (int id = num_logits; id < size(); ++id)
     if (!is_disambiguation_symbol(symbols_[id]))
       throw ModelError(path_, "token '" + excerpt(symbols_[id]) + "' (id " + std::to_string(id) + ") is past " +

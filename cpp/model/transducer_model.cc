@@ -35,8 +35,7 @@ void run_probe(ncnn::Extractor& ex, const BlobProbe* probe) {
   if (!probe) return;
   for (size_t i = 0; i < probe->blobs.size(); ++i) {
     ncnn::Mat m;
-    if (ex.extract(probe->blobs[i].c_str(), m) != 0)
-      throw Error("cannot extract blob '" + probe->blobs[i] + "'");
+    if (ex.extract(probe->blobs[i].c_str(), m) != 0) throw Error("cannot extract blob '" + probe->blobs[i] + "'");
     probe->on_blob(i, m);
   }
 }
@@ -71,8 +70,8 @@ NetLoadOptions net_load_options(const RuntimeOptions& runtime, ModelType type, b
   l.lstm_fp32_panels = runtime.lstm_fp32_panels && !fp16;
   // Only the LSTM encoder calls its InnerProducts on one or two frames; Zipformer and
   // Conv-Emformer pass 8-32 frames, where a sweep per frame loses to ncnn's Gemm.
-  l.inner_product_panels = runtime.inner_product_panels && type == ModelType::kLstm &&
-                           !(fp16 && cpu_has_fp16_arithmetic());
+  l.inner_product_panels =
+      runtime.inner_product_panels && type == ModelType::kLstm && !(fp16 && cpu_has_fp16_arithmetic());
   return load;
 }
 
@@ -118,8 +117,8 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& mo
   malloc_trim(0);
 #endif
 
-  const size_t n_bound = encoder_result.unstacked_states.empty() ? first_state + spec_.initial_states.size()
-                                                                 : first_state;
+  const size_t n_bound =
+      encoder_result.unstacked_states.empty() ? first_state + spec_.initial_states.size() : first_state;
   bind_blobs(encoder_, files_.encoder.param, &enc_in_, &enc_out_, n_bound, n_bound);
   bind_states(encoder_result.unstacked_states);
   bind_blobs(decoder_, files_.decoder.param, &dec_in_, &dec_out_, 1, 1);
@@ -131,8 +130,7 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& mo
   ncnn::Mat feats(80, spec_.segment);
   feats.fill(0.f);
   ncnn::Mat enc = run_encoder(feats, &states);
-  if (enc.dims != 2 || enc.h < 1)
-    throw ModelError(files_.encoder.param, "encoder output has an unexpected shape");
+  if (enc.dims != 2 || enc.h < 1) throw ModelError(files_.encoder.param, "encoder output has an unexpected shape");
   int context[kContextSize] = {kBlank, kBlank};
   ncnn::Mat dec = run_decoder(context);
   ncnn::Mat logits = run_joiner(ncnn::Mat(enc.w, enc.row(0)), dec);
@@ -173,9 +171,8 @@ void TransducerModel::bind_states(const std::vector<UnstackedState>& unstacked) 
   }
 }
 
-void TransducerModel::bind_blobs(const ncnn::Net& net, const std::string& path,
-                                 std::vector<int>* in, std::vector<int>* out, size_t n_in,
-                                 size_t n_out) {
+void TransducerModel::bind_blobs(const ncnn::Net& net, const std::string& path, std::vector<int>* in,
+                                 std::vector<int>* out, size_t n_in, size_t n_out) {
   in->assign(n_in, -1);
   out->assign(n_out, -1);
   static const std::regex re("(in|out)(\\d+)");
@@ -189,13 +186,12 @@ void TransducerModel::bind_blobs(const ncnn::Net& net, const std::string& path,
   }
   for (size_t k = 0; k < n_in; ++k)
     if ((*in)[k] < 0)
-      throw ModelError(path, "has no input blob 'in" + std::to_string(k) + "' (expected " +
-                                 std::to_string(n_in) + " inputs for this " +
-                                 model_type_name(meta_.type) + " model)");
+      throw ModelError(path, "has no input blob 'in" + std::to_string(k) + "' (expected " + std::to_string(n_in) +
+                                 " inputs for this " + model_type_name(meta_.type) + " model)");
   for (size_t k = 0; k < n_out; ++k)
     if ((*out)[k] < 0)
-      throw ModelError(path, "has no output blob 'out" + std::to_string(k) + "' (expected " +
-                                 std::to_string(n_out) + " outputs)");
+      throw ModelError(
+          path, "has no output blob 'out" + std::to_string(k) + "' (expected " + std::to_string(n_out) + " outputs)");
 }
 
 ncnn::Mat TransducerModel::run_encoder(const ncnn::Mat& features, std::vector<ncnn::Mat>* states,
@@ -219,8 +215,7 @@ ncnn::Mat TransducerModel::run_encoder(const ncnn::Mat& features, std::vector<nc
   for (size_t i = 0; i < next.size(); ++i) {
     if (ex.extract(state_out_[i], next[i]) != 0) throw Error("encoder state output failed");
     // A layer's new state is fed back in the 2-D form its input has (a view, no copy).
-    if (states_per_layer_ && next[i].dims != 2)
-      next[i] = next[i].reshape(next[i].w, next[i].h * next[i].d * next[i].c);
+    if (states_per_layer_ && next[i].dims != 2) next[i] = next[i].reshape(next[i].w, next[i].h * next[i].d * next[i].c);
   }
   if (!states_per_layer_ && spec_.fix_states) spec_.fix_states(next);
   states->swap(next);
@@ -239,8 +234,8 @@ ncnn::Mat TransducerModel::run_decoder(const int* context, const BlobProbe* prob
   return out.reshape(out.w);
 }
 
-ncnn::Mat TransducerModel::run_joiner(const ncnn::Mat& encoder_frame,
-                                      const ncnn::Mat& decoder_out, const BlobProbe* probe) const {
+ncnn::Mat TransducerModel::run_joiner(const ncnn::Mat& encoder_frame, const ncnn::Mat& decoder_out,
+                                      const BlobProbe* probe) const {
   ncnn::Extractor ex = make_extractor(joiner_, probe, blob_pool_);
   ex.input(join_in_[0], encoder_frame);
   ex.input(join_in_[1], decoder_out);

@@ -10,13 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "graph/state_unstacking.h"
 #include "model/encoder_spec.h"
 #include "model/meta_data.h"
 #include "model/model_files.h"
-#include "runtime/net_loader.h"
 #include "model/runtime_options.h"
-#include "graph/state_unstacking.h"
 #include "model/tokens.h"
+#include "runtime/net_loader.h"
 
 namespace ncasr {
 
@@ -72,8 +72,8 @@ class TransducerModel {
   // Index of the first state blob (in<k>/out<k>): the LSTM's in1/out1 are frame counts.
   size_t first_state_blob() const { return spec_.length_input ? 2 : 1; }
   void bind_states(const std::vector<UnstackedState>& unstacked);
-  void bind_blobs(const ncnn::Net& net, const std::string& path, std::vector<int>* in,
-                  std::vector<int>* out, size_t n_in, size_t n_out);
+  void bind_blobs(const ncnn::Net& net, const std::string& path, std::vector<int>* in, std::vector<int>* out,
+                  size_t n_in, size_t n_out);
 
   ModelFiles files_;
   bool blob_pool_ = true;

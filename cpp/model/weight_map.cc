@@ -24,7 +24,8 @@ class RecordingModelBin : public ncnn::ModelBin {
     b.bytes = r_.offset() - b.offset;
     if (type == 0 && r_.has_tag()) {
       switch (r_.tag()) {
-        case 0: case 0x0002C056: b.storage = BlobStorage::kFp32; break;
+        case 0:
+        case 0x0002C056: b.storage = BlobStorage::kFp32; break;
         case 0x01306B47: b.storage = BlobStorage::kFp16; break;
         case 0x000D4B38: b.storage = BlobStorage::kInt8; break;
         case 0x01348B83: b.storage = BlobStorage::kBf16; break;
@@ -67,9 +68,8 @@ WeightMap map_weights(const std::string& param_path, const std::string& bin_path
     LayerWeights lw;
     RecordingModelBin mb(reader, &lw.blobs);
     if (layers[i]->load_model(mb) != 0 || reader.short_read())
-      throw ModelError(bin_path, "truncated or does not belong to " + param_path + ": layer '" +
-                                     layers[i]->name + "' (" + layers[i]->type +
-                                     ") reads past the end of the file");
+      throw ModelError(bin_path, "truncated or does not belong to " + param_path + ": layer '" + layers[i]->name +
+                                     "' (" + layers[i]->type + ") reads past the end of the file");
     if (lw.blobs.empty()) continue;
     lw.index = static_cast<int>(i);
     lw.type = layers[i]->type;

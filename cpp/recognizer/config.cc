@@ -8,8 +8,7 @@ namespace ncasr {
 
 void DecodingConfig::validate() const {
   if (method != "greedy_search" && method != "modified_beam_search")
-    throw ConfigError("decoding method must be 'greedy_search' or 'modified_beam_search', got '" +
-                      method + "'");
+    throw ConfigError("decoding method must be 'greedy_search' or 'modified_beam_search', got '" + method + "'");
   if (num_active_paths < 1) throw ConfigError("num_active_paths must be >= 1");
   if (!hotwords.empty() && method != "modified_beam_search")
     throw ConfigError("hotwords need decoding method 'modified_beam_search'");

@@ -11,7 +11,7 @@ namespace ncasr {
 struct DecodingConfig {
   std::string method = "greedy_search";  // or "modified_beam_search"
   int num_active_paths = 4;
-  std::string hotwords;       // contents of a hotwords file ("" for none)
+  std::string hotwords;         // contents of a hotwords file ("" for none)
   float hotwords_score = 1.5f;  // default score for lines without ":score"
   void validate() const;
 };

@@ -14,12 +14,30 @@ namespace ncasr {
 
 Recognizer::Recognizer(const ModelFiles& files, const RecognizerConfig& config) : config_(config) {
   config_.validate();
-  model_ = std::make_unique<TransducerModel>(files, config_.model);
+  model_ = std::make_shared<const TransducerModel>(files, config_.model);
+  build_hotwords();
+}
+
+Recognizer::Recognizer(std::shared_ptr<const TransducerModel> model, const RecognizerConfig& config)
+    : config_(config), model_(std::move(model)) {
+  config_.validate();
+  build_hotwords();
+}
+
+void Recognizer::build_hotwords() {
   if (!config_.decoding.hotwords.empty()) {
-    auto hw = ContextGraph::parse(config_.decoding.hotwords, model_->tokens(),
-                                  config_.decoding.hotwords_score, "hotwords");
+    auto hw =
+        ContextGraph::parse(config_.decoding.hotwords, model_->tokens(), config_.decoding.hotwords_score, "hotwords");
     hotwords_ = std::make_unique<ContextGraph>(hw);
   }
+}
+
+std::unique_ptr<Recognizer> Recognizer::with_settings(const DecodingConfig& decoding,
+                                                      const EndpointConfig& endpoint) const {
+  RecognizerConfig config = config_;
+  config.decoding = decoding;
+  config.endpoint = endpoint;
+  return std::unique_ptr<Recognizer>(new Recognizer(model_, config));
 }
 
 std::unique_ptr<Stream> Recognizer::create_stream() const {
@@ -54,8 +72,7 @@ void Recognizer::decode_locked(Stream& s) const {
     if (config_.decoding.method == "greedy_search")
       greedy_search(*model_, enc, &s.decoder_);
     else
-      modified_beam_search(*model_, enc, config_.decoding.num_active_paths, hotwords_.get(),
-                           &s.decoder_);
+      modified_beam_search(*model_, enc, config_.decoding.num_active_paths, hotwords_.get(), &s.decoder_);
     s.num_processed_ += spec.offset;
     s.fbank_.pop(s.num_processed_);
   }

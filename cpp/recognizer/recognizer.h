@@ -28,6 +28,11 @@ class Recognizer {
  public:
   Recognizer(const ModelFiles& files, const RecognizerConfig& config);
 
+  // A recognizer over this one's loaded model with other decoding and endpoint settings
+  // (features and runtime options stay): one model in memory, per-client choices. Streams
+  // belong to the recognizer that created them.
+  std::unique_ptr<Recognizer> with_settings(const DecodingConfig& decoding, const EndpointConfig& endpoint) const;
+
   std::unique_ptr<Stream> create_stream() const;
   bool is_ready(const Stream& s) const;
   // Decodes every chunk the stream has features for.
@@ -45,11 +50,13 @@ class Recognizer {
   const RecognizerConfig& config() const { return config_; }
 
  private:
+  Recognizer(std::shared_ptr<const TransducerModel> model, const RecognizerConfig& config);
+  void build_hotwords();
   bool ready_locked(const Stream& s) const;
   void decode_locked(Stream& s) const;
 
   RecognizerConfig config_;
-  std::unique_ptr<TransducerModel> model_;
+  std::shared_ptr<const TransducerModel> model_;
   std::unique_ptr<ContextGraph> hotwords_;
 };
 

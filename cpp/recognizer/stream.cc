@@ -19,15 +19,14 @@ void Stream::accept_waveform(int sample_rate, const float* samples, size_t n) {
   std::lock_guard<std::mutex> lock(mutex_);
   if (finished_) throw AudioError("audio after input_finished(): create a new stream or reset");
   if (sample_rate < kMinRate || sample_rate > kMaxRate)
-    throw AudioError("unsupported sample rate " + std::to_string(sample_rate) + " Hz (supported: " +
-                     std::to_string(kMinRate) + ".." + std::to_string(kMaxRate) + ")");
+    throw AudioError("unsupported sample rate " + std::to_string(sample_rate) +
+                     " Hz (supported: " + std::to_string(kMinRate) + ".." + std::to_string(kMaxRate) + ")");
   if (input_rate_ != 0 && sample_rate != input_rate_)
     throw AudioError("sample rate changed mid-stream from " + std::to_string(input_rate_) + " to " +
                      std::to_string(sample_rate) + " Hz");
   for (size_t i = 0; i < n; ++i) {
     if (!std::isfinite(samples[i]))
-      throw AudioError("audio sample " + std::to_string(i) + " is " +
-                       (std::isnan(samples[i]) ? "NaN" : "infinite"));
+      throw AudioError("audio sample " + std::to_string(i) + " is " + (std::isnan(samples[i]) ? "NaN" : "infinite"));
   }
   input_rate_ = sample_rate;
   const int model_rate = static_cast<int>(feature_options_.sample_rate);

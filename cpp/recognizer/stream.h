@@ -34,10 +34,10 @@ class Stream {
 
   std::vector<ncnn::Mat> states_;
   DecoderState decoder_;
-  int num_processed_ = 0;      // feature frames consumed (advanced by offset per chunk)
-  int segment_start_ = 0;      // feature frame where the current segment (after reset) began
-  int segment_index_ = 0;      // how many endpoint resets so far
-  ncnn::Mat features_;         // reused buffer for one encoder chunk
+  int num_processed_ = 0;  // feature frames consumed (advanced by offset per chunk)
+  int segment_start_ = 0;  // feature frame where the current segment (after reset) began
+  int segment_index_ = 0;  // how many endpoint resets so far
+  ncnn::Mat features_;     // reused buffer for one encoder chunk
 };
 
 }  // namespace ncasr

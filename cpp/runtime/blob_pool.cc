@@ -9,15 +9,13 @@ namespace {
 // The block's size class sits in front of the pointer handed out; a header of
 // NCNN_MALLOC_ALIGN bytes keeps that pointer aligned as ncnn expects.
 constexpr size_t kHeader = NCNN_MALLOC_ALIGN;
-constexpr int kSteps = 8;        // size classes per power of two
+constexpr int kSteps = 8;         // size classes per power of two
 constexpr size_t kMinBytes = 64;  // class 0
 constexpr int kNumClasses = kSteps * 58;
 
 int log2_floor(size_t v) { return 63 - __builtin_clzll(static_cast<unsigned long long>(v)); }
 
-int32_t& class_of(void* user) {
-  return *reinterpret_cast<int32_t*>(static_cast<unsigned char*>(user) - kHeader);
-}
+int32_t& class_of(void* user) { return *reinterpret_cast<int32_t*>(static_cast<unsigned char*>(user) - kHeader); }
 
 }  // namespace
 

@@ -2,11 +2,12 @@
 // An ncnn::Allocator for blobs and workspaces whose malloc and free are O(1).
 //
 // ncnn's default PoolAllocator keeps freed blocks in a list and scans it on every malloc
-// and free (first fit, any size), so a 2,500-layer Zipformer spends about 4 % of a chunk in
-// its free() scan and more in malloc/page faults when a small request takes a big block and
-// the next big request goes to the system. Here every request is rounded up to a size class
-// (8 classes per power of two, at most 12.5 % waste), the class is written in a header in
-// front of the block, and freed blocks wait on one list per class for the next request.
+// and free (first fit, any size): a graph of thousands of layers pays for that scan on every
+// blob, and more in malloc/page faults when a small request takes a big block and the next
+// big request goes to the system. Here every request is rounded up to a size class (8
+// classes per power of two, so at most 1/8 of a block is unused), the class is written in a
+// header in front of the block, and freed blocks wait on one list per class for the next
+// request. Measured: see docs/runtime-options.md (blob_pool).
 #include <allocator.h>
 
 #include <cstddef>

@@ -12,9 +12,9 @@
 
 #include "common/errors.h"
 #include "common/text_checks.h"
-#include "runtime/file_reader.h"
 #include "graph/graph_fusions.h"
 #include "model/layers/compat/custom_layers.h"
+#include "runtime/file_reader.h"
 
 namespace ncasr {
 
@@ -24,12 +24,11 @@ void check_layer_types(const ParamFile& pf) {
     if (std::find(custom.begin(), custom.end(), l.type) != custom.end()) continue;
     int index = ncnn::layer_to_index(l.type.c_str());
     if (index < 0)
-      throw ModelError(pf.path, "line " + std::to_string(l.line) + ": unknown layer type '" +
-                                    excerpt(l.type) + "' (layer '" + excerpt(l.name) + "')");
+      throw ModelError(pf.path, "line " + std::to_string(l.line) + ": unknown layer type '" + excerpt(l.type) +
+                                    "' (layer '" + excerpt(l.name) + "')");
     std::unique_ptr<ncnn::Layer> probe(ncnn::create_layer_cpu(index));
     if (!probe)
-      throw ModelError(pf.path, "line " + std::to_string(l.line) + ": layer type '" + l.type +
-                                    "' (layer '" + l.name +
+      throw ModelError(pf.path, "line " + std::to_string(l.line) + ": layer type '" + l.type + "' (layer '" + l.name +
                                     "') is not compiled into this ncasr build of ncnn");
   }
 }
@@ -74,8 +73,8 @@ bool is_ncasr_int8_gemm(const ParamLayer& l) {
     const std::string v = l.param(key);
     return v.empty() || std::strtod(v.c_str(), nullptr) == 1.0;
   };
-  if (num("18", 0) != 2 || !one("0") || !one("1") || num("11", 0) != 0 || num("12", 0) != 0 ||
-      num("13", 0) != 0 || num("14", 0) != 0 || num("9", 0) <= 0)
+  if (num("18", 0) != 2 || !one("0") || !one("1") || num("11", 0) != 0 || num("12", 0) != 0 || num("13", 0) != 0 ||
+      num("14", 0) != 0 || num("9", 0) <= 0)
     return false;
   const long broadcast = num("10", 0), constant_c = num("6", 0);
   if (num("4", 0) == 1)  // constant A: W (M x K) times the input
@@ -107,24 +106,24 @@ bool is_forward_float_lstm(const ParamLayer& l) {
 }  // namespace
 
 ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, const NetLoadOptions& options,
-                             std::map<std::string, int>* overrides,
-                             std::vector<UnstackedState>* unstacked_states) {
+                             std::map<std::string, int>* overrides, std::vector<UnstackedState>* unstacked_states) {
   ParamFile pf = ParamFile::load(param_path);
   check_layer_types(pf);
   register_custom_layers(net);
   ParamFile run = pf;
   std::map<std::string, int> renamed;  // new type -> count
   for (auto& l : run.layers) {
-    const char* type = options.layers.pointwise_conv1d_as_gemm && is_pointwise_conv1d(l)        ? kPointwiseConv1DType
-                       : options.layers.depthwise_conv1d_int8 && is_simple_depthwise_conv1d(l)  ? kInt8DepthwiseConv1DType
-                       : options.layers.depthwise_conv1d_simd && is_simple_depthwise_conv1d(l)  ? kDepthwiseConv1DType
-                       : options.layers.glu_simd && is_axis0_glu(l)                             ? kGLUType
-                       : options.layers.int8_gemm_ncasr && is_ncasr_int8_gemm(l)                ? kInt8GemmType
-                       : options.layers.lstm_int8_ncasr && is_forward_int8_lstm(l)              ? kLSTMInt8Type
-                       : options.layers.lstm_fp16_weights && is_forward_float_lstm(l)           ? kLSTMFp16Type
-                       : options.layers.lstm_fp32_panels && is_forward_float_lstm(l)            ? kLSTMFp32Type
-                       : options.layers.inner_product_panels && is_plain_float_inner_product(l) ? kInnerProductPanelsType
-                                                                                                : nullptr;
+    const char* type =
+        options.layers.pointwise_conv1d_as_gemm && is_pointwise_conv1d(l)        ? kPointwiseConv1DType
+        : options.layers.depthwise_conv1d_int8 && is_simple_depthwise_conv1d(l)  ? kInt8DepthwiseConv1DType
+        : options.layers.depthwise_conv1d_simd && is_simple_depthwise_conv1d(l)  ? kDepthwiseConv1DType
+        : options.layers.glu_simd && is_axis0_glu(l)                             ? kGLUType
+        : options.layers.int8_gemm_ncasr && is_ncasr_int8_gemm(l)                ? kInt8GemmType
+        : options.layers.lstm_int8_ncasr && is_forward_int8_lstm(l)              ? kLSTMInt8Type
+        : options.layers.lstm_fp16_weights && is_forward_float_lstm(l)           ? kLSTMFp16Type
+        : options.layers.lstm_fp32_panels && is_forward_float_lstm(l)            ? kLSTMFp32Type
+        : options.layers.inner_product_panels && is_plain_float_inner_product(l) ? kInnerProductPanelsType
+                                                                                 : nullptr;
     if (type) {
       l.type = type;
       ++renamed[type];
@@ -174,11 +173,9 @@ NetLoadResult load_net(ncnn::Net& net, const std::string& param_path, const std:
   }
   if (reader.short_read())
     throw ModelError(bin_path, "truncated or does not belong to " + param_path +
-                                   ": the graph reads past its end (file has " +
-                                   std::to_string(bin_size) + " bytes)");
+                                   ": the graph reads past its end (file has " + std::to_string(bin_size) + " bytes)");
   if (rc != 0)
-    throw ModelError(bin_path, "ncnn could not load the weights for " + param_path +
-                                   " (its message is on stderr)");
+    throw ModelError(bin_path, "ncnn could not load the weights for " + param_path + " (its message is on stderr)");
   if (reader.offset() != bin_size)
     throw ModelError(bin_path, "does not belong to " + param_path + ": the graph reads " +
                                    std::to_string(reader.offset()) + " bytes but the file has " +

@@ -7,9 +7,9 @@
 #include <utility>
 #include <vector>
 
+#include "graph/state_unstacking.h"
 #include "model/param_file.h"
 #include "model/runtime_options.h"
-#include "graph/state_unstacking.h"
 
 namespace ncnn {
 class Net;
@@ -42,8 +42,7 @@ void check_layer_types(const ParamFile& pf);
 
 // Parses and checks the param file, registers ncasr's custom layers on `net` and loads
 // the param into it (no weights). Throws ModelError naming the file.
-ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path,
-                             const NetLoadOptions& options = {},
+ParamFile load_param_checked(ncnn::Net& net, const std::string& param_path, const NetLoadOptions& options = {},
                              std::map<std::string, int>* overrides = nullptr,
                              std::vector<UnstackedState>* unstacked_states = nullptr);
 

@@ -10,8 +10,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -21,14 +21,14 @@
 #include "features/fbank.h"
 #include "kernels/calib_stats.h"
 #include "kernels/depthwise_conv1d.h"
-#include "kernels/int8_depthwise_conv1d.h"
 #include "kernels/elempack.h"
 #include "kernels/f16_gemv.h"
 #include "kernels/glu.h"
+#include "kernels/int8_depthwise_conv1d.h"
 #include "kernels/int8_gemm.h"
 #include "kernels/lstm_cell.h"
-#include "runtime/blob_pool.h"
 #include "recognizer/recognizer.h"
+#include "runtime/blob_pool.h"
 
 namespace {
 
@@ -57,13 +57,11 @@ std::vector<float> fbank_frames(const std::vector<float>& x) {
   fb.accept_waveform(x.data(), x.size());
   fb.input_finished();
   std::vector<float> out;
-  for (int i = 0; i < fb.num_frames_ready(); ++i)
-    out.insert(out.end(), fb.frame(i), fb.frame(i) + fb.dim());
+  for (int i = 0; i < fb.num_frames_ready(); ++i) out.insert(out.end(), fb.frame(i), fb.frame(i) + fb.dim());
   return out;
 }
 
-std::vector<int> decode(const std::string& model_dir, const std::string& method,
-                        const std::vector<float>& x) {
+std::vector<int> decode(const std::string& model_dir, const std::string& method, const std::vector<float>& x) {
   ncasr::RecognizerConfig c;
   c.decoding.method = method;
   // fp32 everywhere: ARM's default fp16 arithmetic rounds differently from x86's fp32
@@ -107,8 +105,7 @@ std::vector<float> kernel_test_data(size_t n) {
     state = state * 1664525u + 1013904223u;
     x[i] = (static_cast<float>(state >> 8) / 16777216.f - 0.5f) * 8.f;
   }
-  const float specials[] = {0.f, -0.f, NAN, INFINITY, -INFINITY, 1e-40f, -1e-41f, 4.f, -4.f,
-                            2.f, 1e30f, -3.99999f};
+  const float specials[] = {0.f, -0.f, NAN, INFINITY, -INFINITY, 1e-40f, -1e-41f, 4.f, -4.f, 2.f, 1e30f, -3.99999f};
   for (size_t i = 0; i < sizeof(specials) / sizeof(specials[0]); ++i) x[(i * 997) % n] = specials[i];
   return x;
 }
@@ -130,15 +127,13 @@ bool check_depthwise_conv1d(ncasr::kernels::KernelPath path) {
     s.out_w = sh[2];
     s.x_stride = static_cast<size_t>(s.out_w + s.kernel - 1 + 3);  // padded rows
     s.y_stride = static_cast<size_t>(s.out_w + 1);
-    std::vector<float> x(s.x_stride * s.channels), w(static_cast<size_t>(s.channels) * s.kernel),
-        b(s.channels);
+    std::vector<float> x(s.x_stride * s.channels), w(static_cast<size_t>(s.channels) * s.kernel), b(s.channels);
     for (auto& v : x) v = next();
     for (auto& v : w) v = next();
     for (auto& v : b) v = next();
     for (const bool with_bias : {false, true}) {
       std::vector<float> ya(s.y_stride * s.channels, -7.f), yb(ya);
-      k::depthwise_conv1d(x.data(), w.data(), with_bias ? b.data() : nullptr, ya.data(), s,
-                          k::KernelPath::kScalar);
+      k::depthwise_conv1d(x.data(), w.data(), with_bias ? b.data() : nullptr, ya.data(), s, k::KernelPath::kScalar);
       if (k::depthwise_conv1d(x.data(), w.data(), with_bias ? b.data() : nullptr, yb.data(), s, path) != path)
         return false;
       if (std::memcmp(ya.data(), yb.data(), ya.size() * sizeof(float)) != 0) return false;
@@ -337,8 +332,8 @@ bool check_int8_depthwise_conv1d(ncasr::kernels::KernelPath path) {
     for (size_t i = 0; i < w.size(); ++i) w[i] = value(i + 7919);
     for (int c = 0; c < C; ++c) b[c] = value(c + 104729);
     for (int t = 0; t < W; ++t) {
-      x[t] = 0.f;                                         // channel 0: all zero
-      x[W + t] = 2.f;                                     // channel 1: constant, q = 127
+      x[t] = 0.f;                                                       // channel 0: all zero
+      x[W + t] = 2.f;                                                   // channel 1: constant, q = 127
       x[2 * W + t] = t % 3 == 0 ? 127.f : (t % 3 == 1 ? 2.5f : -3.5f);  // scale 1: ties
     }
     k::DepthwiseConv1DShape s;
@@ -427,8 +422,8 @@ bool check_panel_gemv(ncasr::kernels::KernelPath path, Packed (*pack)(const floa
   const int shapes[][2] = {{1, 1}, {15, 3}, {17, 33}, {64, 100}, {65, 7}, {200, 513}};
   // fp16: largest, smallest normal, subnormal, and 1e6 (overflows to inf); float: huge,
   // smallest normal, subnormal
-  const std::vector<float> specials = half ? std::vector<float>{65504.f, -6.1e-5f, 3e-8f, 1e6f}
-                                           : std::vector<float>{1e30f, -1.2e-38f, 1e-45f};
+  const std::vector<float> specials =
+      half ? std::vector<float>{65504.f, -6.1e-5f, 3e-8f, 1e6f} : std::vector<float>{1e30f, -1.2e-38f, 1e-45f};
   for (const auto& s : shapes) {
     const int rows = s[0], cols = s[1];
     std::vector<float> w = kernel_test_data(static_cast<size_t>(rows) * cols + 12);
@@ -467,8 +462,7 @@ int check_kernels(int* passed) {
               pack_ok ? "PASS" : "FAIL");
   pack_ok ? ++*passed : ++failures;
   const bool pool_ok = check_blob_pool();
-  std::printf("%s blob pool: size classes (<= 1/8 waste), alignment, reuse, cache budget\n",
-              pool_ok ? "PASS" : "FAIL");
+  std::printf("%s blob pool: size classes (<= 1/8 waste), alignment, reuse, cache budget\n", pool_ok ? "PASS" : "FAIL");
   pool_ok ? ++*passed : ++failures;
   for (const k::KernelPath path : paths) {
     if (path == k::KernelPath::kScalar) continue;
@@ -486,8 +480,8 @@ int check_kernels(int* passed) {
         ok = ok && ha == hb && ra.zeros == rb.zeros && ra.nonfinite == rb.nonfinite && rb.path == path;
       }
     }
-    std::printf("%s kernels %s == scalar (absmax, histogram; 4 sizes, edge values)\n",
-                ok ? "PASS" : "FAIL", k::kernel_path_name(path));
+    std::printf("%s kernels %s == scalar (absmax, histogram; 4 sizes, edge values)\n", ok ? "PASS" : "FAIL",
+                k::kernel_path_name(path));
     ok ? ++*passed : ++failures;
     const bool dw_ok = check_depthwise_conv1d(path);
     std::printf("%s depthwise conv1d %s == scalar bit for bit (odd channels/widths, kernels 1..31)\n",
@@ -527,7 +521,9 @@ int check_kernels(int* passed) {
         k::set_int8_gemm_avx2_vnni256(v);
         const bool ok = check_int8_gemm(path) && check_int8_gemm_layer_path(path);
         std::printf("%s int8 gemm avx2 variant %s == scalar exactly (gemm and layer path)\n", ok ? "PASS" : "FAIL",
-                    v == 0 ? "int16" : v == 1 ? "avx-vnni" : "avx-vnni code as evex");
+                    v == 0   ? "int16"
+                    : v == 1 ? "avx-vnni"
+                             : "avx-vnni code as evex");
         ok ? ++*passed : ++failures;
       }
       k::set_int8_gemm_avx2_vnni256(-1);
@@ -580,8 +576,7 @@ int main(int argc, char** argv) {
       for (size_t i = 0; same_size && i < ref.size(); ++i)
         worst = std::max(worst, std::fabs(feats[i] - ref[i]) / std::max(1.0, std::fabs((double)ref[i])));
       const bool ok = same_size && worst <= 1e-4;
-      std::printf("%s fbank: %zu values, worst relative difference %.2e\n", ok ? "PASS" : "FAIL",
-                  feats.size(), worst);
+      std::printf("%s fbank: %zu values, worst relative difference %.2e\n", ok ? "PASS" : "FAIL", feats.size(), worst);
       ok ? ++passed : ++failures;
     }
     for (const char* model : kModels) {

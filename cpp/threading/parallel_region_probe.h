@@ -6,10 +6,10 @@
 namespace ncasr {
 
 struct ParallelRegionReport {
-  int threads = 0;      // omp_get_num_threads() inside the region
-  int level = 0;        // omp_get_level() inside: 0 when the body ran without a team
-  int iterations = 0;   // iterations of a dynamically scheduled 1000-iteration loop
-  long long sum = 0;    // their sum (499500 when every iteration ran once)
+  int threads = 0;               // omp_get_num_threads() inside the region
+  int level = 0;                 // omp_get_level() inside: 0 when the body ran without a team
+  int iterations = 0;            // iterations of a dynamically scheduled 1000-iteration loop
+  long long sum = 0;             // their sum (499500 when every iteration ran once)
   bool fast_path_built = false;  // this build wraps GOMP_parallel
 };
 

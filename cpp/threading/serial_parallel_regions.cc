@@ -1,6 +1,7 @@
 // libgomp (GCC's OpenMP runtime) makes a futex system call at the end of every parallel
-// region, even a region of one thread. ncnn opens one per layer call, so at num_threads=1 an
-// int8 Zipformer chunk spent ~4 % of its time in the kernel for threads it never started.
+// region, even a region of one thread. ncnn opens one per layer call, so at num_threads=1 a
+// graph of many small layers spends a visible share of its time in the kernel for threads it
+// never started (measured: see docs/runtime-options.md).
 // The link wraps GOMP_parallel (-Wl,--wrap, see CMakeLists.txt): a one-thread region that is
 // not nested in another runs its body directly. Inside it omp_get_num_threads() is 1 and
 // omp_get_thread_num() 0, as in a team of one; barriers and worksharing are orphaned

@@ -24,11 +24,12 @@
 namespace {
 
 void usage() {
-  std::fprintf(stderr,
-               "usage: ncasr-decode [--method greedy_search|modified_beam_search]\n"
-               "         [--num-active-paths N] [--num-threads N] [--hotwords FILE]\n"
-               "         [--tail-padding SECONDS] [--json] [--sherpa-ncnn] [--ncasr-int8-gemm] [--int8-depthwise] [--fp32]\n"
-               "         MODEL_DIR WAV...\n");
+  std::fprintf(
+      stderr,
+      "usage: ncasr-decode [--method greedy_search|modified_beam_search]\n"
+      "         [--num-active-paths N] [--num-threads N] [--hotwords FILE]\n"
+      "         [--tail-padding SECONDS] [--json] [--sherpa-ncnn] [--ncasr-int8-gemm] [--int8-depthwise] [--fp32]\n"
+      "         MODEL_DIR WAV...\n");
 }
 
 std::string json_escape(const std::string& s) {
@@ -64,15 +65,24 @@ int main(int argc, char** argv) {
         if (i + 1 >= argc) throw ncasr::ConfigError(a + " needs a value");
         return argv[++i];
       };
-      if (a == "--method") config.decoding.method = value();
-      else if (a == "--num-active-paths") config.decoding.num_active_paths = std::stoi(value());
-      else if (a == "--num-threads") config.model.runtime.num_threads = std::stoi(value());
-      else if (a == "--tail-padding") tail_padding = std::stof(value());
-      else if (a == "--json") json = true;
-      else if (a == "--sherpa-ncnn" || a == "--ncnn-layers") continue;  // the preset, applied above
-      else if (a == "--ncasr-int8-gemm") config.model.runtime.int8_gemm_ncasr = true;
-      else if (a == "--int8-depthwise") config.model.runtime.depthwise_conv1d_int8 = true;
-      else if (a == "--fp32") config.model.runtime.use_fp16_storage = false;
+      if (a == "--method")
+        config.decoding.method = value();
+      else if (a == "--num-active-paths")
+        config.decoding.num_active_paths = std::stoi(value());
+      else if (a == "--num-threads")
+        config.model.runtime.num_threads = std::stoi(value());
+      else if (a == "--tail-padding")
+        tail_padding = std::stof(value());
+      else if (a == "--json")
+        json = true;
+      else if (a == "--sherpa-ncnn" || a == "--ncnn-layers")
+        continue;  // the preset, applied above
+      else if (a == "--ncasr-int8-gemm")
+        config.model.runtime.int8_gemm_ncasr = true;
+      else if (a == "--int8-depthwise")
+        config.model.runtime.depthwise_conv1d_int8 = true;
+      else if (a == "--fp32")
+        config.model.runtime.use_fp16_storage = false;
       else if (a == "--hotwords") {
         std::string path = value();
         std::ifstream f(path);
@@ -110,19 +120,18 @@ int main(int argc, char** argv) {
       stream->input_finished();
       rec.decode(*stream);
       ncasr::RecognitionResult r = rec.result(*stream);
-      const double elapsed =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       const double duration = static_cast<double>(wav.samples.size()) / wav.sample_rate;
       if (json) {
-        std::printf("{\"file\": \"%s\", \"text\": \"%s\", \"token_ids\": [",
-                    json_escape(positional[f]).c_str(), json_escape(r.text).c_str());
+        std::printf("{\"file\": \"%s\", \"text\": \"%s\", \"token_ids\": [", json_escape(positional[f]).c_str(),
+                    json_escape(r.text).c_str());
         for (size_t i = 0; i < r.token_ids.size(); ++i) std::printf("%s%d", i ? ", " : "", r.token_ids[i]);
         std::printf("], \"timestamps\": [");
         for (size_t i = 0; i < r.timestamps.size(); ++i) std::printf("%s%.2f", i ? ", " : "", r.timestamps[i]);
         std::printf("], \"duration\": %.3f, \"rtf\": %.4f}\n", duration, elapsed / duration);
       } else {
-        std::printf("%s: %s\n  RTF = %.3f/%.3f = %.4f\n", positional[f].c_str(), r.text.c_str(),
-                    elapsed, duration, elapsed / duration);
+        std::printf("%s: %s\n  RTF = %.3f/%.3f = %.4f\n", positional[f].c_str(), r.text.c_str(), elapsed, duration,
+                    elapsed / duration);
       }
     }
   } catch (const std::exception& e) {

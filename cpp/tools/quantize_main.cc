@@ -51,8 +51,8 @@ ncasr::ScaleTable calibrate_wavs(const ncasr::ActivationRunner& runner, const st
   });
   for (const auto& k : r.zero_inputs) std::fprintf(stderr, "input always zero, kept float: %s\n", k.c_str());
   for (const auto& k : r.never_ran) std::fprintf(stderr, "never reached, kept float: %s\n", k.c_str());
-  std::fprintf(stderr, "%zu activation scales from %zu files (%.1f s of audio)\n", r.table.size(),
-               r.utterances, r.audio_seconds);
+  std::fprintf(stderr, "%zu activation scales from %zu files (%.1f s of audio)\n", r.table.size(), r.utterances,
+               r.audio_seconds);
   return r.table;
 }
 
@@ -71,30 +71,52 @@ int main(int argc, char** argv) {
         if (i + 1 >= argc) throw ncasr::ConfigError(a + " needs a value");
         return argv[++i];
       };
-      if (a == "--calibration") wavs.push_back(value());
-      else if (a == "--table") table_path = value();
-      else if (a == "--method") method = value();
-      else if (a == "--exclude") options.exclude_layers.insert(value());
-      else if (a == "--exclude-type") options.exclude_types.insert(value());
-      else if (a == "--fp16-storage") options.fp16_storage = true;
-      else if (a == "--ncasr-int8-gemm") options.ncasr_int8_gemm = true;
-      else if (a == "--ncasr-int8-depthwise") options.ncasr_int8_depthwise = true;
-      else if (a == "--force") force = true;
-      else if (a == "--num-workers") workers = std::atoi(value().c_str());
-      else if (a == "--calibrate-only") calibrate_only = true;
-      else if (a == "-o") output = value();
-      else if (a == "-h" || a == "--help") { usage(); return 0; }
-      else if (!a.empty() && a[0] == '-') throw ncasr::ConfigError("unknown option " + a);
-      else positional.push_back(a);
+      if (a == "--calibration")
+        wavs.push_back(value());
+      else if (a == "--table")
+        table_path = value();
+      else if (a == "--method")
+        method = value();
+      else if (a == "--exclude")
+        options.exclude_layers.insert(value());
+      else if (a == "--exclude-type")
+        options.exclude_types.insert(value());
+      else if (a == "--fp16-storage")
+        options.fp16_storage = true;
+      else if (a == "--ncasr-int8-gemm")
+        options.ncasr_int8_gemm = true;
+      else if (a == "--ncasr-int8-depthwise")
+        options.ncasr_int8_depthwise = true;
+      else if (a == "--force")
+        force = true;
+      else if (a == "--num-workers")
+        workers = std::atoi(value().c_str());
+      else if (a == "--calibrate-only")
+        calibrate_only = true;
+      else if (a == "-o")
+        output = value();
+      else if (a == "-h" || a == "--help") {
+        usage();
+        return 0;
+      } else if (!a.empty() && a[0] == '-')
+        throw ncasr::ConfigError("unknown option " + a);
+      else
+        positional.push_back(a);
     }
     if (calibrate_only) {
-      if (positional.size() < 2 || output.empty()) { usage(); return 2; }
+      if (positional.size() < 2 || output.empty()) {
+        usage();
+        return 2;
+      }
       const ncasr::ActivationRunner runner(ncasr::ModelFiles::find(positional[0], "float"));
       calibrate_wavs(runner, {positional.begin() + 1, positional.end()}, method, workers).save(output);
       std::printf("wrote %s\n", output.c_str());
       return 0;
     }
-    if (positional.size() != 2 || (!wavs.empty() && !table_path.empty())) { usage(); return 2; }
+    if (positional.size() != 2 || (!wavs.empty() && !table_path.empty())) {
+      usage();
+      return 2;
+    }
     const auto t0 = std::chrono::steady_clock::now();
     const ncasr::ModelFiles files = ncasr::ModelFiles::find(positional[0], "float");
     const std::string out = positional[1];

@@ -13,8 +13,7 @@ from .errors import AudioError
 __all__ = ["load_audio", "as_samples"]
 
 
-def load_audio(path: Union[str, "os.PathLike[str]"], *, mix_to_mono: bool = False
-               ) -> Tuple[np.ndarray, int]:
+def load_audio(path: Union[str, "os.PathLike[str]"], *, mix_to_mono: bool = False) -> Tuple[np.ndarray, int]:
     """Read an audio file as (float32 samples in [-1, 1], sample_rate).
 
     Multi-channel files raise AudioError unless ``mix_to_mono=True`` averages the channels.
@@ -37,16 +36,17 @@ def load_audio(path: Union[str, "os.PathLike[str]"], *, mix_to_mono: bool = Fals
         raise AudioError(f"{path}: cannot read audio ({e})") from e
     if samples.shape[1] > 1:
         if not mix_to_mono:
-            raise AudioError(f"{path}: has {samples.shape[1]} channels; pass mix_to_mono=True "
-                             "(ncasr transcribe --mix-to-mono) to average them")
+            raise AudioError(
+                f"{path}: has {samples.shape[1]} channels; pass mix_to_mono=True "
+                "(ncasr transcribe --mix-to-mono) to average them"
+            )
         samples = samples.mean(axis=1, dtype=np.float32)
     else:
         samples = samples[:, 0]
     return np.ascontiguousarray(samples), int(rate)
 
 
-def as_samples(samples: npt.ArrayLike, *, allow_empty: bool = True,
-               mix_to_mono: bool = False) -> np.ndarray:
+def as_samples(samples: npt.ArrayLike, *, allow_empty: bool = True, mix_to_mono: bool = False) -> np.ndarray:
     """Check an array of audio and return it as contiguous float32 (no copy if it is one).
 
     Accepts float arrays of any width and integer PCM (scaled to [-1, 1]). Raises
@@ -66,8 +66,9 @@ def as_samples(samples: npt.ArrayLike, *, allow_empty: bool = True,
         raise AudioError(f"audio must be a float (or integer PCM) array, got dtype {a.dtype}")
     if a.ndim == 2 and min(a.shape) > 1:
         if not mix_to_mono:
-            raise AudioError(f"audio has shape {a.shape}: looks multi-channel; pass "
-                             "mix_to_mono=True to average the channels")
+            raise AudioError(
+                f"audio has shape {a.shape}: looks multi-channel; pass mix_to_mono=True to average the channels"
+            )
         a = a.mean(axis=int(np.argmin(a.shape)))
     elif a.ndim == 2:
         a = a.reshape(-1)

@@ -10,9 +10,9 @@ import sys
 from typing import List, Optional
 
 from . import model_info
+from .errors import ConfigError, NcasrError
 from .quantization.calibration import COLLECT_MODES
 from .quantization.options import CALIBRATION_METHODS
-from .errors import ConfigError, NcasrError
 
 log = logging.getLogger("ncasr")
 
@@ -66,10 +66,15 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
     from .recognizer import Recognizer
 
     preset = RuntimeOptions.sherpa_ncnn() if args.sherpa_ncnn else RuntimeOptions.fastest()
-    overrides = dict(runtime=preset, method=args.decoding_method,
-                     num_active_paths=args.num_active_paths,
-                     num_threads=args.num_threads, hotwords_file=args.hotwords,
-                     hotwords_score=args.hotwords_score, variant=args.variant)
+    overrides = dict(
+        runtime=preset,
+        method=args.decoding_method,
+        num_active_paths=args.num_active_paths,
+        num_threads=args.num_threads,
+        hotwords_file=args.hotwords,
+        hotwords_score=args.hotwords_score,
+        variant=args.variant,
+    )
     model_dir, audio = _model_and_audio(args)
     rec = Recognizer.from_dir(model_dir, **overrides)
     total_audio = total_time = 0.0
@@ -83,16 +88,27 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
         total_time += elapsed
         rtf = elapsed / duration if duration else float("nan")
         if args.json:
-            print(json.dumps({"file": path, "text": result.text, "tokens": result.tokens,
-                              "token_ids": result.token_ids, "timestamps": result.timestamps,
-                              "duration": duration, "elapsed": elapsed, "rtf": rtf}))
+            print(
+                json.dumps(
+                    {
+                        "file": path,
+                        "text": result.text,
+                        "tokens": result.tokens,
+                        "token_ids": result.token_ids,
+                        "timestamps": result.timestamps,
+                        "duration": duration,
+                        "elapsed": elapsed,
+                        "rtf": rtf,
+                    }
+                )
+            )
         else:
             print(f"{path}: {result.text.strip()}")
-            print(f"  duration {duration:.3f} s, elapsed {elapsed:.3f} s, "
-                  f"RTF = {elapsed:.3f}/{duration:.3f} = {rtf:.3f}")
+            print(
+                f"  duration {duration:.3f} s, elapsed {elapsed:.3f} s, RTF = {elapsed:.3f}/{duration:.3f} = {rtf:.3f}"
+            )
     if not args.json and len(audio) > 1 and total_audio:
-        print(f"total: {total_audio:.3f} s of audio in {total_time:.3f} s, "
-              f"RTF {total_time / total_audio:.3f}")
+        print(f"total: {total_audio:.3f} s of audio in {total_time:.3f} s, RTF {total_time / total_audio:.3f}")
     return 0
 
 
@@ -117,15 +133,20 @@ def _cmd_quantize(args: argparse.Namespace) -> int:
         raise ConfigError("give --table or --calibration, not both")
     if args.calibrated_only and args.auto_exclude is None:
         raise ConfigError("--calibrated-only only applies with --auto-exclude")
-    options = QuantizeOptions(exclude_layers=args.exclude, exclude_types=args.exclude_type,
-                              fp16_storage=args.fp16_storage, ncasr_int8_gemm=args.ncasr_int8_gemm,
-                              ncasr_int8_depthwise=args.ncasr_int8_depthwise,
-                              calibration_method=args.calibration_method,
-                              auto_exclude=args.auto_exclude,
-                              auto_exclude_dynamic=not args.calibrated_only)
+    options = QuantizeOptions(
+        exclude_layers=args.exclude,
+        exclude_types=args.exclude_type,
+        fp16_storage=args.fp16_storage,
+        ncasr_int8_gemm=args.ncasr_int8_gemm,
+        ncasr_int8_depthwise=args.ncasr_int8_depthwise,
+        calibration_method=args.calibration_method,
+        auto_exclude=args.auto_exclude,
+        auto_exclude_dynamic=not args.calibrated_only,
+    )
     calibration = ScaleTable.load(args.table) if args.table else args.calibration
-    report = quantize(args.model_dir, args.out_dir, calibration=calibration, options=options,
-                      force=args.force, progress=not args.json)
+    report = quantize(
+        args.model_dir, args.out_dir, calibration=calibration, options=options, force=args.force, progress=not args.json
+    )
     if args.json:
         print(report.to_json())
     else:
@@ -139,9 +160,16 @@ def _cmd_quantize(args: argparse.Namespace) -> int:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from .quantization import calibrate
 
-    result = calibrate(args.model_dir, args.audio, method=args.method, collect=args.collect,
-                       percent=args.percent, num_workers=args.num_workers,
-                       mix_to_mono=args.mix_to_mono, progress=not (args.quiet or args.json))
+    result = calibrate(
+        args.model_dir,
+        args.audio,
+        method=args.method,
+        collect=args.collect,
+        percent=args.percent,
+        num_workers=args.num_workers,
+        mix_to_mono=args.mix_to_mono,
+        progress=not (args.quiet or args.json),
+    )
     result.table.save(args.output)
     if args.json:
         print(json.dumps(dict(result.to_dict(), table=args.output), indent=2))
@@ -155,10 +183,116 @@ def _int_list(text: str) -> List[int]:
     try:
         values = [int(v) for v in text.split(",") if v.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers, got {text!r}") from None
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError(f"expected integers >= 1, got {text!r}")
     return values
+
+
+def _require_websockets() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("websockets") is None:
+        raise ConfigError("ncasr serve and ncasr client need websockets: pip install 'ncasr[serve]'")
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    _require_websockets()
+    from .config import RuntimeOptions
+    from .default_model import default_model_dir
+    from .serve import ServeOptions, serve
+    from .serve.server import listening_urls
+
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        max_connections=args.max_connections,
+        max_message_bytes=args.max_message_bytes,
+        max_stream_seconds=args.max_stream_seconds,
+        idle_timeout=args.idle_timeout,
+        shutdown_grace=args.shutdown_grace,
+        token=args.token,
+        certfile=args.certfile,
+        keyfile=args.keyfile,
+    )
+
+    def started(server) -> None:
+        print(
+            f"ncasr serve: {server.recognizer.model_type} model, {options.num_workers} worker(s); "
+            + " and ".join(listening_urls(server)),
+            flush=True,
+        )
+
+    serve(
+        args.model_dir or default_model_dir(),
+        options,
+        started,
+        variant=args.variant,
+        method=args.decoding_method,
+        num_active_paths=args.num_active_paths,
+        runtime=RuntimeOptions.fastest(),
+    )
+    return 0
+
+
+def _cmd_client(args: argparse.Namespace) -> int:
+    _require_websockets()
+    import asyncio
+
+    from .audio import load_audio
+    from .serve.client import stream_audio
+
+    options = json.loads(args.options) if args.options else None
+    if options is not None and not isinstance(options, dict):
+        raise ConfigError("--options must be a JSON object")
+    failed = False
+    for path in args.audio:
+        samples, rate = load_audio(path, mix_to_mono=True)
+
+        def show(message, path=path) -> None:
+            if args.json or message.get("type") == "done":
+                return
+            if message.get("type") == "partial":
+                print(f"{path}: ... {message['text'].strip()}", file=sys.stderr, flush=True)
+            elif message.get("type") == "final":
+                print(f"{path}: {message['text'].strip()}", flush=True)
+            elif message.get("type") == "error":
+                print(f"{path}: server error {message['code']}: {message['error']}", file=sys.stderr)
+
+        reply = asyncio.run(
+            stream_audio(
+                args.url,
+                samples,
+                rate,
+                realtime=args.realtime,
+                chunk_ms=args.chunk_ms,
+                token=args.token,
+                options=options,
+                on_message=show,
+            )
+        )
+        if args.json:
+            print(
+                json.dumps(
+                    {
+                        "file": path,
+                        "text": reply.text,
+                        "finals": reply.finals,
+                        "close_code": reply.close_code,
+                        "error": reply.error,
+                    },
+                    ensure_ascii=False,
+                )
+            )
+        if not reply.ok:
+            failed = True
+            if reply.error is None:
+                print(
+                    f"{path}: connection closed with code {reply.close_code} {reply.close_reason}".rstrip(),
+                    file=sys.stderr,
+                )
+    return 1 if failed else 0
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
@@ -173,16 +307,31 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     env = bench.environment(peers)
     if not args.json:
         print(bench.header_text(env))
-        print(f"method: {args.decoding_method}; threads: {args.num_threads}; repeat: {args.repeat}; "
-              f"storage: {args.storage}", flush=True)
+        print(
+            f"method: {args.decoding_method}; threads: {args.num_threads}; repeat: {args.repeat}; "
+            f"storage: {args.storage}",
+            flush=True,
+        )
     progress = None if args.quiet else (lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))
-    records = bench.run_bench(args.model_dir, args.manifest, threads=args.num_threads,
-                              method=args.decoding_method,
-                              num_active_paths=args.num_active_paths, peers=peers,
-                              storages=args.storage.split(","), repeat=args.repeat,
-                              latency_files=args.latency_files, progress=progress)
-    settings = {"manifest": args.manifest, "method": args.decoding_method,
-                "threads": args.num_threads, "repeat": args.repeat, "storage": args.storage}
+    records = bench.run_bench(
+        args.model_dir,
+        args.manifest,
+        threads=args.num_threads,
+        method=args.decoding_method,
+        num_active_paths=args.num_active_paths,
+        peers=peers,
+        storages=args.storage.split(","),
+        repeat=args.repeat,
+        latency_files=args.latency_files,
+        progress=progress,
+    )
+    settings = {
+        "manifest": args.manifest,
+        "method": args.decoding_method,
+        "threads": args.num_threads,
+        "repeat": args.repeat,
+        "storage": args.storage,
+    }
     if args.json:
         print(bench.to_json(records, env, settings))
     else:
@@ -201,33 +350,40 @@ def build_parser() -> argparse.ArgumentParser:
         args = build_parser().parse_args(["transcribe", "a.wav"])
     """
     parser = argparse.ArgumentParser(prog="ncasr", description=__doc__)
-    parser.add_argument("--version", action="version",
-                        version=f"ncasr {model_info.build_info().ncasr_version}")
+    parser.add_argument("--version", action="version", version=f"ncasr {model_info.build_info().ncasr_version}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("info", help="versions, SIMD paths, and what a model folder holds")
     p.add_argument("model_dir", nargs="?", help="model folder (encoder/decoder/joiner files)")
-    p.add_argument("--variant", default="", choices=["", "float", "int8"],
-                   help="which files to read when the folder holds several")
+    p.add_argument(
+        "--variant", default="", choices=["", "float", "int8"], help="which files to read when the folder holds several"
+    )
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=_cmd_info)
 
     p = sub.add_parser("transcribe", help="recognize audio files")
-    p.add_argument("paths", nargs="+", metavar="[MODEL_DIR] AUDIO",
-                   help="audio files (any rate soundfile reads), optionally preceded by a model "
-                        "folder; without one the bundled default model is used")
-    p.add_argument("-m", "--model", metavar="MODEL_DIR", help="model folder (alternative to the "
-                   "first positional argument)")
-    p.add_argument("--decoding-method", default="greedy_search",
-                   choices=["greedy_search", "modified_beam_search"])
+    p.add_argument(
+        "paths",
+        nargs="+",
+        metavar="[MODEL_DIR] AUDIO",
+        help="audio files (any rate soundfile reads), optionally preceded by a model "
+        "folder; without one the bundled default model is used",
+    )
+    p.add_argument(
+        "-m", "--model", metavar="MODEL_DIR", help="model folder (alternative to the first positional argument)"
+    )
+    p.add_argument("--decoding-method", default="greedy_search", choices=["greedy_search", "modified_beam_search"])
     p.add_argument("--num-active-paths", type=int, default=4)
     p.add_argument("--num-threads", type=int, default=1)
     p.add_argument("--hotwords", metavar="FILE", help="hotwords file (modified_beam_search)")
     p.add_argument("--hotwords-score", type=float, default=1.5)
     p.add_argument("--variant", default="", choices=["", "float", "int8"])
-    p.add_argument("--sherpa-ncnn", action="store_true",
-                   help="run the model as sherpa-ncnn does (RuntimeOptions.sherpa_ncnn(): ncnn's "
-                        "own layers) instead of ncasr's faster ones")
+    p.add_argument(
+        "--sherpa-ncnn",
+        action="store_true",
+        help="run the model as sherpa-ncnn does (RuntimeOptions.sherpa_ncnn(): ncnn's "
+        "own layers) instead of ncasr's faster ones",
+    )
     p.add_argument("--mix-to-mono", action="store_true", help="average multi-channel audio")
     p.add_argument("--json", action="store_true", help="one JSON object per file")
     p.set_defaults(func=_cmd_transcribe)
@@ -235,38 +391,63 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write SherpaMetaData into an encoder .param from pnnx")
     p.add_argument("param", help="encoder .ncnn.param")
     p.add_argument("--model-type", required=True, choices=["lstm", "conv_emformer", "zipformer"])
-    p.add_argument("--meta", action="append", default=[], metavar="NAME=VALUE",
-                   help="e.g. num_encoder_layers=12 or encoder_dims=384,384,384,384,384")
+    p.add_argument(
+        "--meta",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="e.g. num_encoder_layers=12 or encoder_dims=384,384,384,384,384",
+    )
     p.add_argument("-o", "--output", help="write here instead of rewriting PARAM in place")
     p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("quantize", help="write an int8 copy of a model folder")
     p.add_argument("model_dir")
     p.add_argument("out_dir")
-    p.add_argument("--exclude", action="append", default=[], metavar="NET/LAYER",
-                   help="keep this layer float, named as in scale tables, e.g. encoder/conv_300 "
-                        "(repeatable)")
-    p.add_argument("--exclude-type", action="append", default=[], metavar="TYPE",
-                   help="keep every layer of this type float, e.g. Gemm")
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="NET/LAYER",
+        help="keep this layer float, named as in scale tables, e.g. encoder/conv_300 (repeatable)",
+    )
+    p.add_argument(
+        "--exclude-type",
+        action="append",
+        default=[],
+        metavar="TYPE",
+        help="keep every layer of this type float, e.g. Gemm",
+    )
     p.add_argument("--table", metavar="TABLE", help="calibration table from 'ncasr calibrate'")
-    p.add_argument("--calibration", nargs="+", metavar="AUDIO",
-                   help="calibrate on these files/folders/manifests first")
-    p.add_argument("--calibration-method", default="kl", choices=CALIBRATION_METHODS,
-                   help="threshold method for --calibration")
-    p.add_argument("--auto-exclude", type=float, metavar="MIN_COSINE",
-                   help="keep the most sensitive layers float until the int8 encoder output's "
-                        "lowest per-chunk cosine to float is at least this (e.g. 0.999)")
-    p.add_argument("--calibrated-only", action="store_true",
-                   help="with --auto-exclude: only calibrated layers (Convolution) may stay float; "
-                        "LSTM and Gemm stay int8 even if the budget is not met")
-    p.add_argument("--fp16-storage", action="store_true",
-                   help="store the weights that stay float as fp16")
-    p.add_argument("--ncasr-int8-gemm", action="store_true",
-                   help="Linear and pointwise-conv layers as ncasr's NcasrInt8Gemm (one scale per "
-                        "output channel): more accurate, loads in ncasr only")
-    p.add_argument("--ncasr-int8-depthwise", action="store_true",
-                   help="depthwise Conv1D layers as ncasr's NcasrDepthwiseConv1DInt8 (ncnn has "
-                        "no int8 form): loads in ncasr only")
+    p.add_argument("--calibration", nargs="+", metavar="AUDIO", help="calibrate on these files/folders/manifests first")
+    p.add_argument(
+        "--calibration-method", default="kl", choices=CALIBRATION_METHODS, help="threshold method for --calibration"
+    )
+    p.add_argument(
+        "--auto-exclude",
+        type=float,
+        metavar="MIN_COSINE",
+        help="keep the most sensitive layers float until the int8 encoder output's "
+        "lowest per-chunk cosine to float is at least this (e.g. 0.999)",
+    )
+    p.add_argument(
+        "--calibrated-only",
+        action="store_true",
+        help="with --auto-exclude: only calibrated layers (Convolution) may stay float; "
+        "LSTM and Gemm stay int8 even if the budget is not met",
+    )
+    p.add_argument("--fp16-storage", action="store_true", help="store the weights that stay float as fp16")
+    p.add_argument(
+        "--ncasr-int8-gemm",
+        action="store_true",
+        help="Linear and pointwise-conv layers as ncasr's NcasrInt8Gemm (one scale per "
+        "output channel): more accurate, loads in ncasr only",
+    )
+    p.add_argument(
+        "--ncasr-int8-depthwise",
+        action="store_true",
+        help="depthwise Conv1D layers as ncasr's NcasrDepthwiseConv1DInt8 (ncnn has no int8 form): loads in ncasr only",
+    )
     p.add_argument("--force", action="store_true", help="replace a non-empty OUT_DIR")
     p.add_argument("--layers", action="store_true", help="also list every layer with its outcome")
     p.add_argument("--json", action="store_true", help="print the report as JSON instead of text")
@@ -275,42 +456,79 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("calibrate", help="int8 activation scales from audio (ncnn2table format)")
     p.add_argument("model_dir")
     p.add_argument("audio", nargs="+", help="audio files, folders or manifests (.tsv)")
-    p.add_argument("-o", "--output", required=True, metavar="TABLE",
-                   help="scale table to write; keys are <net>/<layer>")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="TABLE", help="scale table to write; keys are <net>/<layer>"
+    )
     p.add_argument("--method", default="kl", choices=CALIBRATION_METHODS)
     p.add_argument("--percent", type=float, default=99.99, help="for --method percentile")
-    p.add_argument("--collect", default="two_pass", choices=COLLECT_MODES,
-                   help="two passes as ncnn2table (absmax, then histograms) or one online pass")
-    p.add_argument("--num-workers", type=int, default=0,
-                   help="utterances in parallel (0: one per CPU)")
+    p.add_argument(
+        "--collect",
+        default="two_pass",
+        choices=COLLECT_MODES,
+        help="two passes as ncnn2table (absmax, then histograms) or one online pass",
+    )
+    p.add_argument("--num-workers", type=int, default=0, help="utterances in parallel (0: one per CPU)")
     p.add_argument("--mix-to-mono", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON instead of text")
     p.set_defaults(func=_cmd_calibrate)
 
-    p = sub.add_parser("bench", help="WER, RTF, size, memory and latency, side by side with "
-                                     "sherpa-ncnn")
-    p.add_argument("model_dir", nargs="+",
-                   help="model folders; DIR:int8 or DIR:float picks the files of one variant")
-    p.add_argument("--manifest", required=True,
-                   help="TSV with a header: path, text and optional duration/id/speaker")
+    p = sub.add_parser("bench", help="WER, RTF, size, memory and latency, side by side with sherpa-ncnn")
+    p.add_argument("model_dir", nargs="+", help="model folders; DIR:int8 or DIR:float picks the files of one variant")
+    p.add_argument("--manifest", required=True, help="TSV with a header: path, text and optional duration/id/speaker")
     p.add_argument("--num-threads", type=_int_list, default=[1], metavar="N[,N...]")
-    p.add_argument("--decoding-method", default="greedy_search",
-                   choices=["greedy_search", "modified_beam_search"])
+    p.add_argument("--decoding-method", default="greedy_search", choices=["greedy_search", "modified_beam_search"])
     p.add_argument("--num-active-paths", type=int, default=4)
-    p.add_argument("--peer", default="sherpa-ncnn", choices=["sherpa-ncnn", "none"],
-                   help="the other runtime measured in the same run when installed")
-    p.add_argument("--storage", default="fp16",
-                   help="weight storage of float models: fp16 (ncnn's default), fp32, or both "
-                        "as fp16,fp32 (the peer runs fp16 only)")
+    p.add_argument(
+        "--peer",
+        default="sherpa-ncnn",
+        choices=["sherpa-ncnn", "none"],
+        help="the other runtime measured in the same run when installed",
+    )
+    p.add_argument(
+        "--storage",
+        default="fp16",
+        help="weight storage of float models: fp16 (ncnn's default), fp32, or both "
+        "as fp16,fp32 (the peer runs fp16 only)",
+    )
     p.add_argument("--repeat", type=int, default=3, help="runs per row, interleaved")
-    p.add_argument("--latency-files", type=int, default=3,
-                   help="files also fed live in 0.1 s chunks for the latency columns")
-    p.add_argument("--json", action="store_true",
-                   help="print every record as JSON instead of the table")
+    p.add_argument(
+        "--latency-files", type=int, default=3, help="files also fed live in 0.1 s chunks for the latency columns"
+    )
+    p.add_argument("--json", action="store_true", help="print every record as JSON instead of the table")
     p.add_argument("--plot", metavar="OUT.png", help="WER-vs-RTF and size plot (needs matplotlib)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(func=_cmd_bench)
+
+    p = sub.add_parser("serve", help="a streaming WebSocket server with a browser page (needs ncasr[serve])")
+    p.add_argument("model_dir", nargs="?", help="model folder; default: the bundled model")
+    p.add_argument("--variant", default="", choices=["", "float", "int8"])
+    p.add_argument("--host", default="127.0.0.1", help="address to bind; 0.0.0.0 for every interface")
+    p.add_argument("--port", type=int, default=6006, help="0 picks a free port")
+    p.add_argument("--workers", type=int, default=0, help="decoding threads (0: one per CPU)")
+    p.add_argument("--decoding-method", default="greedy_search", choices=["greedy_search", "modified_beam_search"])
+    p.add_argument("--num-active-paths", type=int, default=4)
+    p.add_argument("--max-connections", type=int, default=256, help="more get close code 1013")
+    p.add_argument("--max-message-bytes", type=int, default=1 << 20)
+    p.add_argument("--max-stream-seconds", type=float, default=3600.0)
+    p.add_argument("--idle-timeout", type=float, default=30.0, help="seconds without a client message")
+    p.add_argument("--shutdown-grace", type=float, default=10.0, help="on SIGTERM, seconds open streams may take")
+    p.add_argument("--token", help="clients must send 'Authorization: Bearer TOKEN' (the page: ?token=TOKEN)")
+    p.add_argument("--certfile", help="TLS certificate (PEM), with --keyfile")
+    p.add_argument("--keyfile")
+    p.set_defaults(func=_cmd_serve)
+
+    p = sub.add_parser("client", help="stream audio files to an ncasr serve WebSocket server")
+    p.add_argument("url", help="e.g. ws://127.0.0.1:6006")
+    p.add_argument("audio", nargs="+")
+    p.add_argument("--realtime", action="store_true", help="send at real-time pace")
+    p.add_argument("--chunk-ms", type=float, default=100.0)
+    p.add_argument("--token")
+    p.add_argument(
+        "--options", metavar="JSON", help='state options, e.g. \'{"decoding_method": "modified_beam_search"}\''
+    )
+    p.add_argument("--json", action="store_true", help="one JSON object per file instead of text")
+    p.set_defaults(func=_cmd_client)
     return parser
 
 

@@ -9,8 +9,7 @@ from typing import TYPE_CHECKING, Any, Dict, Optional, Union
 
 from .errors import ConfigError
 
-__all__ = [
-    "FeatureConfig", "DecodingConfig", "EndpointConfig", "RuntimeOptions", "RecognizerConfig"]
+__all__ = ["FeatureConfig", "DecodingConfig", "EndpointConfig", "RuntimeOptions", "RecognizerConfig"]
 
 if TYPE_CHECKING:
     from . import _core
@@ -21,11 +20,9 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def _positive(name: str, value: Any, *, allow_zero: bool = False) -> None:
-    ok = isinstance(value, (int, float)) and math.isfinite(value) and (
-        value >= 0 if allow_zero else value > 0)
+    ok = isinstance(value, (int, float)) and math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
     if not ok:
-        raise ConfigError(f"{name} must be a finite number {'>= 0' if allow_zero else '> 0'}, "
-                          f"got {value!r}")
+        raise ConfigError(f"{name} must be a finite number {'>= 0' if allow_zero else '> 0'}, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -213,8 +210,12 @@ class RecognizerConfig:
             config = RecognizerConfig.from_dir("model/", method="modified_beam_search",
                                                num_threads=2, glu_simd=False)
         """
-        parts = {"features": FeatureConfig, "decoding": DecodingConfig, "endpoint": EndpointConfig,
-                 "runtime": RuntimeOptions}
+        parts = {
+            "features": FeatureConfig,
+            "decoding": DecodingConfig,
+            "endpoint": EndpointConfig,
+            "runtime": RuntimeOptions,
+        }
         top = {f.name for f in fields(cls)}
         per_part: Dict[str, Dict[str, Any]] = {name: {} for name in parts}
         direct: Dict[str, Any] = {}

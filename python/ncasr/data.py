@@ -29,8 +29,7 @@ import numpy as np
 from .audio import as_samples, load_audio
 from .errors import AudioError, NcasrError
 
-__all__ = ["ManifestEntry", "ManifestError", "read_manifest", "write_manifest",
-           "AUDIO_SUFFIXES", "gather_audio"]
+__all__ = ["ManifestEntry", "ManifestError", "read_manifest", "write_manifest", "AUDIO_SUFFIXES", "gather_audio"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -95,17 +94,18 @@ def read_manifest(path: PathLike, *, check_files: bool = True) -> List[ManifestE
     try:
         raw = data.decode("utf-8")
     except UnicodeDecodeError as e:
-        raise ManifestError(path, data.count(b"\n", 0, e.start) + 1,
-                            f"not UTF-8 text: byte 0x{data[e.start]:02x} at offset {e.start}") from None
+        raise ManifestError(
+            path, data.count(b"\n", 0, e.start) + 1, f"not UTF-8 text: byte 0x{data[e.start]:02x} at offset {e.start}"
+        ) from None
     lines = raw.splitlines()
     if not lines or not lines[0].strip():
-        raise ManifestError(path, 1, "empty manifest: the first line must be a header such as "
-                                     "'path<TAB>duration<TAB>text'")
+        raise ManifestError(
+            path, 1, "empty manifest: the first line must be a header such as 'path<TAB>duration<TAB>text'"
+        )
     columns = [c.strip() for c in lines[0].split("\t")]
     for c in columns:
         if c not in KNOWN_COLUMNS:
-            raise ManifestError(path, 1, f"unknown column {c!r} in the header "
-                                         f"(known: {', '.join(KNOWN_COLUMNS)})")
+            raise ManifestError(path, 1, f"unknown column {c!r} in the header (known: {', '.join(KNOWN_COLUMNS)})")
     for c in REQUIRED_COLUMNS:
         if c not in columns:
             raise ManifestError(path, 1, f"the header has no {c!r} column")
@@ -118,8 +118,11 @@ def read_manifest(path: PathLike, *, check_files: bool = True) -> List[ManifestE
             continue
         fields = line.split("\t", len(columns) - 1) if text_last else line.split("\t")
         if len(fields) != len(columns):
-            raise ManifestError(path, number, f"expected {len(columns)} tab-separated fields "
-                                              f"({', '.join(columns)}), found {len(fields)}")
+            raise ManifestError(
+                path,
+                number,
+                f"expected {len(columns)} tab-separated fields ({', '.join(columns)}), found {len(fields)}",
+            )
         row = dict(zip(columns, fields))
         if not row["path"].strip():
             raise ManifestError(path, number, "empty path")
@@ -133,20 +136,25 @@ def read_manifest(path: PathLike, *, check_files: bool = True) -> List[ManifestE
             try:
                 duration = float(row["duration"])
             except ValueError:
-                raise ManifestError(path, number,
-                                    f"duration {row['duration']!r} is not a number") from None
+                raise ManifestError(path, number, f"duration {row['duration']!r} is not a number") from None
             if not duration >= 0:
                 raise ManifestError(path, number, f"duration {duration} is negative or NaN")
-        entries.append(ManifestEntry(str(audio), row["text"].strip(), duration,
-                                     row.get("id", "").strip(), row.get("speaker", "").strip(),
-                                     number))
+        entries.append(
+            ManifestEntry(
+                str(audio),
+                row["text"].strip(),
+                duration,
+                row.get("id", "").strip(),
+                row.get("speaker", "").strip(),
+                number,
+            )
+        )
     if not entries:
         raise ManifestError(path, len(lines), "no utterances after the header")
     return entries
 
 
-def write_manifest(path: PathLike,
-                   entries: Iterable[Tuple[PathLike, float, str]]) -> None:
+def write_manifest(path: PathLike, entries: Iterable[Tuple[PathLike, float, str]]) -> None:
     """Write (path, duration, text) rows with a header, atomically (a temporary file renamed
     into place); paths are written as given.
 
@@ -185,8 +193,9 @@ def _paths(source: PathLike) -> List[Path]:
     return [path]
 
 
-def gather_audio(sources: Union[Source, Iterable[Source]], *, sample_rate: Optional[int] = None,
-                 mix_to_mono: bool = False) -> List[Tuple[np.ndarray, int, str]]:
+def gather_audio(
+    sources: Union[Source, Iterable[Source]], *, sample_rate: Optional[int] = None, mix_to_mono: bool = False
+) -> List[Tuple[np.ndarray, int, str]]:
     """Every utterance named by ``sources``: a path (file, folder searched recursively, or a
     manifest .tsv), an array (needs ``sample_rate``), an ``(array, rate)`` pair, or a list of
     those. Raises AudioError when nothing is found or an array is unusable.
@@ -197,7 +206,8 @@ def gather_audio(sources: Union[Source, Iterable[Source]], *, sample_rate: Optio
             print(name, samples.size / rate)
     """
     if isinstance(sources, (str, os.PathLike, np.ndarray)) or (
-            isinstance(sources, tuple) and len(sources) == 2 and isinstance(sources[1], int)):
+        isinstance(sources, tuple) and len(sources) == 2 and isinstance(sources[1], int)
+    ):
         sources = [sources]
     out = []
     for i, src in enumerate(sources):

@@ -24,6 +24,6 @@ def default_model_dir() -> Path:
     folder = _MODELS_ROOT / DEFAULT_MODEL_NAME
     if not (folder / "tokens.txt").is_file():
         raise ModelFileNotFoundError(
-            folder, "the bundled default model is missing from this installation; "
-                    "pass a model folder explicitly")
+            folder, "the bundled default model is missing from this installation; pass a model folder explicitly"
+        )
     return folder

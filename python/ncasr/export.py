@@ -40,8 +40,7 @@ def _resolve(meta: Mapping[Union[int, str], Value]) -> Dict[int, Value]:
     return out
 
 
-def add_meta_data(param_path: PathLike, meta: Mapping[Union[int, str], Value],
-                  out: Optional[PathLike] = None) -> str:
+def add_meta_data(param_path: PathLike, meta: Mapping[Union[int, str], Value], out: Optional[PathLike] = None) -> str:
     """Write ``meta`` as the encoder's SherpaMetaData layer; returns the written path.
 
     Any SherpaMetaData layer already there is replaced, not duplicated. The values are
@@ -57,14 +56,18 @@ def add_meta_data(param_path: PathLike, meta: Mapping[Union[int, str], Value],
     """
     ints, arrays, floats = {}, {}, {}
     for key, value in _resolve(meta).items():
-        if 16 <= key <= 23:
-            arrays[key] = [int(v) for v in value]  # type: ignore[union-attr]
-        elif 24 <= key <= 29:
-            floats[key] = float(value)  # type: ignore[arg-type]
-        else:
-            if isinstance(value, float) and not value.is_integer():
-                raise ConfigError(f"metadata key {key} takes an int, got {value!r}")
-            ints[key] = int(value)  # type: ignore[arg-type]
+        try:
+            if 16 <= key <= 23:
+                # one stack gives one number: an array of one
+                arrays[key] = [int(value)] if isinstance(value, (int, float)) else [int(v) for v in value]
+            elif 24 <= key <= 29:
+                floats[key] = float(value)  # type: ignore[arg-type]
+            else:
+                if isinstance(value, float) and not value.is_integer():
+                    raise ConfigError(f"metadata key {key} takes an int, got {value!r}")
+                ints[key] = int(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            raise ConfigError(f"metadata key {key}: {value!r} is not a number or a list of numbers") from None
     target = os.fspath(out if out is not None else param_path)
     _core.write_meta_data(os.fspath(param_path), ints, arrays, floats, target)
     return target

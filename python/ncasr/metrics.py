@@ -16,8 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, List, Sequence, Tuple
 
-__all__ = ["normalize_text", "EditCounts", "align_words", "word_error_rate", "char_edits",
-           "char_error_rate"]
+__all__ = ["normalize_text", "EditCounts", "align_words", "word_error_rate", "char_edits", "char_error_rate"]
 
 _DASHES = re.compile(r"[-\u2010-\u2015\u2212]")
 _APOSTROPHES = re.compile(r"[\u2018\u2019\u02bc]")
@@ -33,8 +32,7 @@ def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = _APOSTROPHES.sub("'", text)
     text = _DASHES.sub(" ", text).upper()
-    kept = "".join(ch for ch in text
-                   if ch == "'" or ch.isspace() or unicodedata.category(ch)[0] in "LN")
+    kept = "".join(ch for ch in text if ch == "'" or ch.isspace() or unicodedata.category(ch)[0] in "LN")
     return " ".join(kept.split())
 
 
@@ -66,10 +64,12 @@ class EditCounts:
         return self.errors / self.ref_words
 
     def __add__(self, other: "EditCounts") -> "EditCounts":
-        return EditCounts(self.substitutions + other.substitutions,
-                          self.deletions + other.deletions,
-                          self.insertions + other.insertions,
-                          self.ref_words + other.ref_words)
+        return EditCounts(
+            self.substitutions + other.substitutions,
+            self.deletions + other.deletions,
+            self.insertions + other.insertions,
+            self.ref_words + other.ref_words,
+        )
 
 
 def align_words(ref: Sequence[str], hyp: Sequence[str]) -> EditCounts:
@@ -102,8 +102,7 @@ def align_words(ref: Sequence[str], hyp: Sequence[str]) -> EditCounts:
     return EditCounts(-neg_sub, dels, ins, n)
 
 
-def word_error_rate(refs: Iterable[str], hyps: Iterable[str], *, normalize: bool = True
-                    ) -> EditCounts:
+def word_error_rate(refs: Iterable[str], hyps: Iterable[str], *, normalize: bool = True) -> EditCounts:
     """Corpus totals over paired reference and hypothesis texts (normalised first unless
     ``normalize=False``).
 
@@ -133,8 +132,7 @@ def char_edits(ref: str, hyp: str) -> int:
     return align_words(list(ref), list(hyp)).errors
 
 
-def char_error_rate(refs: Iterable[str], hyps: Iterable[str], *, normalize: bool = True
-                    ) -> Tuple[int, int]:
+def char_error_rate(refs: Iterable[str], hyps: Iterable[str], *, normalize: bool = True) -> Tuple[int, int]:
     """Corpus (character edits, reference characters) over the normalised texts, spaces
     included: a misplaced word boundary costs one edit where WER charges two words. For
     languages written without spaces this is the usual metric; for English it separates

@@ -79,17 +79,23 @@ class ModelInfo:
         for name in ("encoder", "decoder", "joiner"):
             net: NetInfo = getattr(self, name)
             size = f"{net.weight_bytes:,} weight bytes" if net.weight_bytes is not None else "no .bin"
-            lines.append(f"{name}: {os.path.basename(net.param)}: {net.layer_count} layers, "
-                         f"{net.blob_count} blobs, {size}")
+            lines.append(
+                f"{name}: {os.path.basename(net.param)}: {net.layer_count} layers, {net.blob_count} blobs, {size}"
+            )
             top = sorted(net.layer_types.items(), key=lambda kv: (-kv[1], kv[0]))
             lines.append("  " + ", ".join(f"{t} {n}" for t, n in top))
         return "\n".join(lines)
 
 
 def _net(d: Dict[str, Any]) -> NetInfo:
-    return NetInfo(param=d["param"], bin=d["bin"], layer_count=d["layer_count"],
-                   blob_count=d["blob_count"], layer_types=dict(d["layer_types"]),
-                   weight_bytes=d["weight_bytes"])
+    return NetInfo(
+        param=d["param"],
+        bin=d["bin"],
+        layer_count=d["layer_count"],
+        blob_count=d["blob_count"],
+        layer_types=dict(d["layer_types"]),
+        weight_bytes=d["weight_bytes"],
+    )
 
 
 def inspect_model(model_dir: PathLike, variant: str = "") -> ModelInfo:
@@ -106,10 +112,18 @@ def inspect_model(model_dir: PathLike, variant: str = "") -> ModelInfo:
     """
     d = _core.inspect_model(os.fspath(model_dir), variant)
     meta = d["meta_data"]
-    return ModelInfo(dir=d["dir"], model_type=d["model_type"], meta_data=dict(meta["named"]),
-                     raw_meta_data=dict(meta["raw"]), encoder=_net(d["encoder"]),
-                     decoder=_net(d["decoder"]), joiner=_net(d["joiner"]), tokens=d["tokens"],
-                     vocab_size=d["vocab_size"], disambiguation_symbols=d["disambiguation_symbols"])
+    return ModelInfo(
+        dir=d["dir"],
+        model_type=d["model_type"],
+        meta_data=dict(meta["named"]),
+        raw_meta_data=dict(meta["raw"]),
+        encoder=_net(d["encoder"]),
+        decoder=_net(d["decoder"]),
+        joiner=_net(d["joiner"]),
+        tokens=d["tokens"],
+        vocab_size=d["vocab_size"],
+        disambiguation_symbols=d["disambiguation_symbols"],
+    )
 
 
 @dataclass(frozen=True)
@@ -141,12 +155,14 @@ class BuildInfo:
         return asdict(self)
 
     def __str__(self) -> str:
-        return "\n".join([
-            f"ncasr {self.ncasr_version}, ncnn {self.ncnn_version} ({self.ncnn_origin})",
-            f"compiler: {self.compiler}",
-            f"cpu: {self.arch}, {self.cpu_count} cores",
-            f"SIMD paths active: {', '.join(self.simd_active) or 'none'}",
-        ])
+        return "\n".join(
+            [
+                f"ncasr {self.ncasr_version}, ncnn {self.ncnn_version} ({self.ncnn_origin})",
+                f"compiler: {self.compiler}",
+                f"cpu: {self.arch}, {self.cpu_count} cores",
+                f"SIMD paths active: {', '.join(self.simd_active) or 'none'}",
+            ]
+        )
 
 
 def build_info() -> BuildInfo:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Union
@@ -11,8 +12,8 @@ import numpy.typing as npt
 
 from . import _core
 from .audio import as_samples, load_audio
-from .config import RecognizerConfig
-from .errors import AudioError
+from .config import DecodingConfig, EndpointConfig, RecognizerConfig
+from .errors import AudioError, ConfigError
 from .text_file import read_text
 
 __all__ = ["Recognizer", "Stream", "Result"]
@@ -106,13 +107,49 @@ class Recognizer:
             c.hotwords = read_text(config.decoding.hotwords_file)
         c.hotwords_score = config.decoding.hotwords_score
         e = config.endpoint
-        c.set_endpoint(e.enabled, e.rule1_min_trailing_silence, e.rule2_min_trailing_silence,
-                       e.rule3_min_utterance_length)
+        c.set_endpoint(
+            e.enabled, e.rule1_min_trailing_silence, e.rule2_min_trailing_silence, e.rule3_min_utterance_length
+        )
         c.runtime = config.runtime.to_core()
         c.variant = config.variant
         c.features.sample_rate = float(config.features.sample_rate)
         c.features.num_bins = config.features.num_bins
         self._r = _core.Recognizer(config.model_dir, c)
+
+    def with_settings(
+        self,
+        decoding: Optional[DecodingConfig] = None,
+        endpoint: Optional[EndpointConfig] = None,
+        hotwords: Optional[str] = None,
+    ) -> "Recognizer":
+        """A recognizer over this one's loaded model (no second copy in memory) with other
+        decoding and endpoint settings; ``hotwords`` is a hotwords file's text (it replaces
+        ``decoding.hotwords_file``). Streams belong to the recognizer that created them.
+
+        Example::
+
+            beam = rec.with_settings(DecodingConfig("modified_beam_search"), hotwords="▁HE LLO :2.0")
+            stream = beam.create_stream()
+        """
+        decoding = decoding if decoding is not None else self.config.decoding
+        endpoint = endpoint if endpoint is not None else self.config.endpoint
+        if hotwords is None:
+            hotwords = read_text(decoding.hotwords_file) if decoding.hotwords_file else ""
+        elif hotwords and decoding.method != "modified_beam_search":
+            raise ConfigError("hotwords need method='modified_beam_search'")
+        derived = Recognizer.__new__(Recognizer)
+        derived.config = dataclasses.replace(self.config, decoding=decoding, endpoint=endpoint)
+        derived._r = self._r.with_settings(
+            decoding.method,
+            decoding.num_active_paths,
+            hotwords,
+            decoding.hotwords_score,
+            endpoint.enabled,
+            endpoint.rule1_min_trailing_silence,
+            endpoint.rule2_min_trailing_silence,
+            endpoint.rule3_min_utterance_length,
+        )
+        return derived
 
     @classmethod
     def from_dir(cls, model_dir: PathLike, **overrides: Any) -> "Recognizer":
@@ -201,8 +238,7 @@ class Recognizer:
         """
         self._r.reset(stream._s)
 
-    def transcribe(self, audio: Union[PathLike, npt.ArrayLike],
-                   sample_rate: Optional[int] = None) -> Result:
+    def transcribe(self, audio: Union[PathLike, npt.ArrayLike], sample_rate: Optional[int] = None) -> Result:
         """Recognize a whole file or array in one call (pads the tail and flushes).
 
         An array needs ``sample_rate``; for a file it is read from the file.
@@ -215,8 +251,7 @@ class Recognizer:
         if isinstance(audio, (str, os.PathLike)):
             samples, rate = load_audio(audio)
             if sample_rate is not None and sample_rate != rate:
-                raise AudioError(f"{os.fspath(audio)}: file is {rate} Hz but sample_rate="
-                                 f"{sample_rate} was given")
+                raise AudioError(f"{os.fspath(audio)}: file is {rate} Hz but sample_rate={sample_rate} was given")
         else:
             if sample_rate is None:
                 raise AudioError("sample_rate is required when audio is an array")

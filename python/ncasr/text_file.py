@@ -25,8 +25,9 @@ def decode_utf8(data: bytes, path: PathLike, error: Callable[[str], NcasrError] 
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-        raise error(f"{os.fspath(path)}: not UTF-8 text: byte 0x{data[e.start]:02x} at offset "
-                    f"{e.start} (line {line})") from None
+        raise error(
+            f"{os.fspath(path)}: not UTF-8 text: byte 0x{data[e.start]:02x} at offset {e.start} (line {line})"
+        ) from None
 
 
 def read_text(path: PathLike, error: Callable[[str], NcasrError] = ConfigError) -> str:

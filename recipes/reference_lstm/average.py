@@ -9,6 +9,7 @@ forked from one checkpoint (a "model soup"): each folder gives its own last --la
 snapshots, and every architecture field of their configs must agree (dropout may differ;
 it holds no weights).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,6 @@ from pathlib import Path
 import torch
 
 from .common import exp_dir
-
 
 # Config fields that change no weight shape or value: runs that differ only here can be averaged.
 _NO_WEIGHT_FIELDS = {"dropout"}
@@ -54,8 +54,12 @@ def average_state_dicts(paths):
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--exp", action="append", default=None,
-                    help="experiment folder; repeat to average across runs (default: NCASR_RECIPE_EXP)")
+    ap.add_argument(
+        "--exp",
+        action="append",
+        default=None,
+        help="experiment folder; repeat to average across runs (default: NCASR_RECIPE_EXP)",
+    )
     ap.add_argument("--last", type=int, default=5)
     ap.add_argument("--epochs", default="")
     ap.add_argument("--out", default="")
@@ -66,14 +70,22 @@ def main(argv=None):
         if args.epochs:
             found = [exp / f"epoch-{e}.pt" for e in args.epochs.split(",")]
         else:
-            found = sorted((exp / "snapshots").glob("step-*.pt"))[-args.last:]
+            found = sorted((exp / "snapshots").glob("step-*.pt"))[-args.last :]
         if not found:
             raise SystemExit(f"no checkpoints found in {exp}")
         paths += found
     sd, meta = average_state_dicts(paths)
     out = Path(args.out) if args.out else exps[0] / "averaged.pt"
-    torch.save({"model": sd, "config": meta["config"], "averaged_from": [str(p) for p in paths],
-                "step": meta.get("step"), "epoch": meta.get("epoch")}, out)
+    torch.save(
+        {
+            "model": sd,
+            "config": meta["config"],
+            "averaged_from": [str(p) for p in paths],
+            "step": meta.get("step"),
+            "epoch": meta.get("epoch"),
+        },
+        out,
+    )
     print(f"averaged {len(paths)} checkpoints -> {out}")
     for p in paths:
         print("  ", p)

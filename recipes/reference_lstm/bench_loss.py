@@ -10,6 +10,7 @@ shows the best of --rounds per batch and the ratios against the full loss.
 Without --checkpoint a freshly initialised default model is used (the joiner's cost does
 not depend on the weights, the pruning windows do).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,8 +32,9 @@ def step_seconds(model, heads, batch, pruned_range, bf16=False):
     x, xl, tg, ul, ys_in = batch
     t0 = time.perf_counter()
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-        _, _, loss, simple = transducer_losses(model, heads, x, xl, tg, ul, ys_in, pruned_range,
-                                               pruned=pruned_range > 0)
+        _, _, loss, simple = transducer_losses(
+            model, heads, x, xl, tg, ul, ys_in, pruned_range, pruned=pruned_range > 0
+        )
     (loss + 0.5 * simple if simple is not None else loss).backward()
     model.zero_grad(set_to_none=True)
     heads.zero_grad(set_to_none=True)
@@ -61,14 +63,17 @@ def main(argv=None):
         model = Transducer(ModelConfig(vocab_size=sp.get_piece_size()))
     model.train()
     cfg = model.cfg
-    heads = torch.nn.ModuleDict({"am": torch.nn.Linear(cfg.encoder_dim, cfg.vocab_size),
-                                 "lm": torch.nn.Linear(cfg.decoder_dim, cfg.vocab_size)})
+    heads = torch.nn.ModuleDict(
+        {"am": torch.nn.Linear(cfg.encoder_dim, cfg.vocab_size), "lm": torch.nn.Linear(cfg.decoder_dim, cfg.vocab_size)}
+    )
     init_simple_heads(heads, model.joiner)
     dev = Split("dev", sp, args.feats)
     all_b = make_batches(dev, args.max_frames, list(range(len(dev))))
     pick = [all_b[round(i * (len(all_b) - 1) / max(1, args.batches - 1))] for i in range(args.batches)]
-    print(f"| batch | utts | frames (padded) | max tokens | full s | pruned (S={args.pruned_range}) s "
-          "| pruned bf16 s | full / pruned | full / pruned bf16 |")
+    print(
+        f"| batch | utts | frames (padded) | max tokens | full s | pruned (S={args.pruned_range}) s "
+        "| pruned bf16 s | full / pruned | full / pruned bf16 |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     tot = [0.0, 0.0, 0.0]
     for k, b in enumerate(pick):
@@ -80,8 +85,10 @@ def main(argv=None):
             runs[2].append(step_seconds(model, heads, batch, args.pruned_range, bf16=True))
         f, p, q = (min(r) for r in runs)
         tot = [tot[0] + f, tot[1] + p, tot[2] + q]
-        print(f"| {k} | {len(b)} | {batch[0].shape[1]} | {int(batch[3].max())} | {f:.3f} | {p:.3f} | {q:.3f} "
-              f"| {f / p:.2f} | {f / q:.2f} |")
+        print(
+            f"| {k} | {len(b)} | {batch[0].shape[1]} | {int(batch[3].max())} | {f:.3f} | {p:.3f} | {q:.3f} "
+            f"| {f / p:.2f} | {f / q:.2f} |"
+        )
     f, p, q = tot
     print(f"| all | | | | {f:.3f} | {p:.3f} | {q:.3f} | {f / p:.2f} | {f / q:.2f} |")
 

@@ -9,6 +9,7 @@ int8 encoder/decoder/joiner (ncasr.quantize calibrated on dev-split audio) besid
 float files, scores float and int8 with ncasr itself on the dev and test splits, and writes
 MODEL_CARD.md (data, voices, held-out voices, parameters, training, WER tables).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,9 +61,12 @@ def main(argv=None):
     wers = bundled_evaluations(exp_dir() / "wer.json", rep["checkpoint"])
     cfg = rep["config"]
     lines = [
-        "# Reference streaming LSTM transducer (ncasr default model)", "",
-        "Built by `recipes/reference_lstm` (see its README for every command).", "",
-        "## Model", "",
+        "# Reference streaming LSTM transducer (ncasr default model)",
+        "",
+        "Built by `recipes/reference_lstm` (see its README for every command).",
+        "",
+        "## Model",
+        "",
         f"icefall lstm_transducer_stateless2 contract: {cfg['num_layers']} LSTM layers, encoder_dim "
         f"{cfg['encoder_dim']}, rnn_hidden {cfg['rnn_hidden_size']}, feed-forward {cfg['dim_feedforward']}, "
         f"decoder/joiner dims {cfg['decoder_dim']}/{cfg['joiner_dim']}, vocab {cfg['vocab_size']} "
@@ -73,33 +77,45 @@ def main(argv=None):
         "",
         "Export check (ncnn vs PyTorch, chunk by chunk with carried states): "
         f"encoder max rel err {rep['encoder_max_rel_err']:.2e} over {rep['encoder_chunks']} chunks, "
-        f"decoder {rep['decoder_max_rel_err']:.2e}, joiner {rep['joiner_max_rel_err']:.2e}.", "",
-        "## Data", "",
+        f"decoder {rep['decoder_max_rel_err']:.2e}, joiner {rep['joiner_max_rel_err']:.2e}.",
+        "",
+        "## Data",
+        "",
         "Synthetic English speech from Debian TTS engines (and the neural voices of piper and hibari from PyPI), "
         "prompts from WordNet examples + fortunes, "
-        "sox/numpy augmentation (speed, pitch, reverb, telephone band, noise 5-30 dB SNR, gain, silence).", "",
-        "| split | utterances | hours | engine+voice |", "|---|---|---|---|",
+        "sox/numpy augmentation (speed, pitch, reverb, telephone band, noise 5-30 dB SNR, gain, silence).",
+        "",
+        "| split | utterances | hours | engine+voice |",
+        "|---|---|---|---|",
     ]
     for s in ("train", "dev", "test"):
         lines.append(f"| {s} | {stats[s]['utts']} | {stats[s]['hours']} | {stats[s]['voices']} |")
-    lines += ["", "Training voices: " + training_voices(croot / "train.voices.tsv"),
-              "", "Held-out test voices (never in training): " +
-              ", ".join(f"{e}:{v}" for _, e, vs in voices["test"] for v in vs), "",
-              "## WER (greedy, 1 symbol/frame)", "", "| what | split | WER % | CER % | words | utts |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Training voices: " + training_voices(croot / "train.voices.tsv"),
+        "",
+        "Held-out test voices (never in training): " + ", ".join(f"{e}:{v}" for _, e, vs in voices["test"] for v in vs),
+        "",
+        "## WER (greedy, 1 symbol/frame)",
+        "",
+        "| what | split | WER % | CER % | words | utts |",
+        "|---|---|---|---|---|---|",
+    ]
     for w in wers:
         for kind, res in w["result"].items():
             name = "exp/ncnn" if kind == "ncnn" else Path(w["checkpoint"]).name
             for s, r in res.items():
                 # older evaluations have no CER
-                lines.append(f"| {kind} {name} | {s} | {r['wer']} | {r.get('cer', '')} | {r['words']} "
-                             f"| {r['utts']} |")
+                lines.append(f"| {kind} {name} | {s} | {r['wer']} | {r.get('cer', '')} | {r['words']} | {r['utts']} |")
     lines += by_voice_lines(wers)
     dev_wers = [r["wer"] for w in wers for res in w["result"].values() for sp, r in res.items() if sp == "dev"]
     if dev_wers and min(dev_wers) > 25:
-        lines += ["", f"**Quality warning**: dev WER {min(dev_wers)} % (> 25 %): the model is under-trained "
-                      "(see the recipe README's Status) and only demonstrates the pipeline; do not rely "
-                      "on its transcripts."]
+        lines += [
+            "",
+            f"**Quality warning**: dev WER {min(dev_wers)} % (> 25 %): the model is under-trained "
+            "(see the recipe README's Results) and only demonstrates the pipeline; do not rely "
+            "on its transcripts.",
+        ]
     lines += ["", f"Bundled test set: {len(rows)} test-split utterances (held-out voices), {total / 1e6:.1f} MB.", ""]
     lines += ncasr_wer_lines(scores, int8_note)
     (out / "MODEL_CARD.md").write_text("\n".join(lines))
@@ -122,8 +138,10 @@ def training_voices(voices_tsv: Path) -> str:
     by_engine = {}
     for r in rows:
         by_engine.setdefault(r[1], []).append(r[2])
-    return "; ".join(f"{e}: {len(set(v))} voices, {100 * len(v) / len(rows):.1f} % of utterances"
-                     for e, v in sorted(by_engine.items(), key=lambda kv: -len(kv[1])))
+    return "; ".join(
+        f"{e}: {len(set(v))} voices, {100 * len(v) / len(rows):.1f} % of utterances"
+        for e, v in sorted(by_engine.items(), key=lambda kv: -len(kv[1]))
+    )
 
 
 def by_voice_lines(wers) -> list:
@@ -152,20 +170,25 @@ def add_int8(out: Path, calibration_utts: int) -> dict:
     audio = [path for path, _, _ in dev[:: max(1, len(dev) // calibration_utts)][:calibration_utts]]
     with tempfile.TemporaryDirectory() as tmp:
         q = Path(tmp) / "int8"
-        # Measured on an earlier 2.44 M model (dev/test WER points vs float): plain KL +0.31/+0.46;
-        # keeping the layers below a 0.9995 chunk cosine float (the two front-end convs) with
-        # fp16 storage for them +0.27/+0.00 at 27.5 % of the float encoder. On a later
-        # model, letting the budget also keep a Gemm float cost 4 % of size for no WER
-        # (int8 dev/test 69.25/86.01 vs 68.56/85.89 without): only calibrated layers may stay.
-        options = ncasr.QuantizeOptions(calibration_method="kl", auto_exclude=AUTO_EXCLUDE,
-                                        auto_exclude_dynamic=False, fp16_storage=True)
+        # Keep the layers below a 0.9995 chunk cosine float (the two front-end convs), with fp16
+        # storage for them; only calibrated layers may stay float (letting the size budget also
+        # keep a Gemm float cost size for no WER). Measured: EXPERIMENTS.md, "int8: keep only
+        # the calibrated front-end convolutions float".
+        options = ncasr.QuantizeOptions(
+            calibration_method="kl", auto_exclude=AUTO_EXCLUDE, auto_exclude_dynamic=False, fp16_storage=True
+        )
         report = ncasr.quantize(out, q, calibration=audio, options=options, progress=False)
         for f in q.iterdir():
             if ".int8." in f.name or f.name == "calibration.table":
                 shutil.copy(f, out / f.name)
     print(report)
-    kept = [l.name for l in report.layers if l.net == "encoder" and l.outcome is not ncasr.LayerOutcome.INT8
-            and l.type in ("Convolution", "Gemm", "LSTM", "InnerProduct")]
+    kept = [
+        l.name
+        for l in report.layers
+        if l.net == "encoder"
+        and l.outcome is not ncasr.LayerOutcome.INT8
+        and l.type in ("Convolution", "Gemm", "LSTM", "InnerProduct")
+    ]
     nets = {net: dataclasses.asdict(size) for net, size in report.nets.items()}
     return {"calibration_utts": len(audio), "nets": nets, "kept_float": kept}
 
@@ -188,7 +211,7 @@ def score_with_ncasr(out: Path, with_int8: bool, bundled_manifest: Path) -> dict
     from ncasr.metrics import char_error_rate, word_error_rate
 
     result = {}
-    for variant in (["float", "int8"] if with_int8 else ["float"]):
+    for variant in ["float", "int8"] if with_int8 else ["float"]:
         for method, paths in SEARCHES:
             kw = {"method": method, "num_active_paths": paths} if paths else {"method": method}
             rec = ncasr.Recognizer.from_dir(out, variant=variant, **kw)
@@ -201,10 +224,16 @@ def score_with_ncasr(out: Path, with_int8: bool, bundled_manifest: Path) -> dict
                 refs = [t for _, _, t in rows]
                 c = word_error_rate(refs, hyps)
                 edits, chars = char_error_rate(refs, hyps)
-                r = {"wer": round(100 * c.wer, 2), "cer": round(100 * edits / chars, 2),
-                     "sub": c.substitutions, "del": c.deletions,
-                     "ins": c.insertions, "words": c.ref_words, "utts": len(rows),
-                     "rtf": round((time.perf_counter() - t0) / audio_s, 4)}
+                r = {
+                    "wer": round(100 * c.wer, 2),
+                    "cer": round(100 * edits / chars, 2),
+                    "sub": c.substitutions,
+                    "del": c.deletions,
+                    "ins": c.insertions,
+                    "words": c.ref_words,
+                    "utts": len(rows),
+                    "rtf": round((time.perf_counter() - t0) / audio_s, 4),
+                }
                 result[(variant, search_name(method, paths), split)] = r
                 print(variant, method, split, r)
     return result
@@ -215,20 +244,31 @@ def search_name(method: str, paths: int) -> str:
 
 
 def ncasr_wer_lines(scores: dict, int8_note) -> list:
-    lines = ["## WER through ncasr (1 thread; greedy, and modified beam search with 4 active paths)", "",
-             "| files | search | split | WER % | CER % | sub | del | ins | words | utts | RTF |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "## WER through ncasr (1 thread; greedy, and modified beam search with 4 active paths)",
+        "",
+        "| files | search | split | WER % | CER % | sub | del | ins | words | utts | RTF |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for (variant, search, split), r in scores.items():
-        lines.append(f"| {variant} | {search} | {split} | {r['wer']} | {r['cer']} | {r['sub']} | {r['del']} "
-                     f"| {r['ins']} | "
-                     f"{r['words']} | {r['utts']} | {r['rtf']} |")
+        lines.append(
+            f"| {variant} | {search} | {split} | {r['wer']} | {r['cer']} | {r['sub']} | {r['del']} "
+            f"| {r['ins']} | "
+            f"{r['words']} | {r['utts']} | {r['rtf']} |"
+        )
     if int8_note:
-        sizes = ", ".join(f"{n} {d['bytes_out'] / 1e6:.2f} MB ({d['bytes_out'] / d['bytes_in']:.0%} of float)"
-                          for n, d in int8_note["nets"].items())
-        lines += ["", f"int8 files (`*.int8.*`): `ncasr.quantize`, KL calibration on "
-                      f"{int8_note['calibration_utts']} dev-split utterances, `auto_exclude={AUTO_EXCLUDE}` (calibrated layers only) "
-                      f"(kept float: {', '.join(int8_note['kept_float']) or 'none'}), fp16 storage for what "
-                      f"stays float; {sizes}. Load them with `variant=\"int8\"`."]
+        sizes = ", ".join(
+            f"{n} {d['bytes_out'] / 1e6:.2f} MB ({d['bytes_out'] / d['bytes_in']:.0%} of float)"
+            for n, d in int8_note["nets"].items()
+        )
+        lines += [
+            "",
+            f"int8 files (`*.int8.*`): `ncasr.quantize`, KL calibration on "
+            f"{int8_note['calibration_utts']} dev-split utterances, `auto_exclude={AUTO_EXCLUDE}` "
+            "(calibrated layers only) "
+            f"(kept float: {', '.join(int8_note['kept_float']) or 'none'}), fp16 storage for what "
+            f'stays float; {sizes}. Load them with `variant="int8"`.',
+        ]
     return lines + [""]
 
 

@@ -1,4 +1,5 @@
 """Shared helpers: paths, manifest I/O, text normalisation, tokens.txt."""
+
 from __future__ import annotations
 
 import os
@@ -6,6 +7,7 @@ import re
 from pathlib import Path
 
 # ---------------------------------------------------------------- paths
+
 
 def work_dir() -> Path:
     """Root of all generated data (corpus, features, checkpoints, exports).
@@ -38,6 +40,7 @@ SPLITS = ("train", "dev", "test")
 
 # The manifest format is ncasr's own (ncasr.data), so `ncasr bench` reads the corpus.
 
+
 def write_manifest(path: Path, rows) -> None:
     """rows: iterable of (relpath, duration_seconds, text). Header: path, duration, text."""
     from ncasr.data import write_manifest as write
@@ -56,6 +59,7 @@ def read_manifest(path: Path):
 
     return [(e.path, e.duration, e.text) for e in read(path, check_files=False)]
 
+
 # ---------------------------------------------------------------- text
 
 _ALLOWED = re.compile(r"^[a-z' ]+$")
@@ -67,6 +71,7 @@ _YEAR_OK = re.compile(r"^(1[1-9]|20)\d\d$")
 
 def _num2words(n: str, to: str = "cardinal") -> str:
     from num2words import num2words
+
     if to == "cardinal" and _YEAR_OK.match(n):
         return num2words(int(n), to="year")
     return num2words(int(n), to=to)
@@ -82,7 +87,9 @@ def normalize_text(s: str) -> str | None:
     s = s.replace("+", " plus ").replace("@", " at ")
     s = s.replace("`", "'")
     s = _ORD.sub(lambda m: " " + _num2words(m.group(1), "ordinal") + " ", s)
-    s = _DEC.sub(lambda m: " " + _num2words(m.group(1)) + " point " + " ".join(_num2words(c) for c in m.group(2)) + " ", s)
+    s = _DEC.sub(
+        lambda m: " " + _num2words(m.group(1)) + " point " + " ".join(_num2words(c) for c in m.group(2)) + " ", s
+    )
     s = s.replace(",000", "000")
     s = _NUM.sub(lambda m: " " + _num2words(m.group(0)) + " ", s)
     s = s.lower()
@@ -105,7 +112,9 @@ def normalize_text(s: str) -> str | None:
     out = " ".join(words)
     return out if _ALLOWED.match(out) else None
 
+
 # ---------------------------------------------------------------- tokens
+
 
 def read_tokens(path: Path) -> list[str]:
     toks = []
@@ -121,7 +130,9 @@ def tokens_to_text(tokens: list[str], ids) -> str:
     s = "".join(tokens[i] for i in ids)
     return s.replace("\u2581", " ").strip()
 
+
 # ---------------------------------------------------------------- WER
+
 
 def corpus_wer(pairs) -> tuple[float, int, int]:
     """pairs: iterable of (ref_text, hyp_text). Returns (wer, errors, ref_words), scored by

@@ -9,6 +9,7 @@ replacement and pairs A's and B's errors on the same draws, so the sentences bot
 do not count as noise twice. On the 200-utterance test split the interval is about ±1.8
 points, so gains smaller than that are not re-bundled.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,10 +23,11 @@ from .common import corpus_wer
 def read_hyps(path) -> list[tuple[str, str]]:
     """(ref, hyp) pairs from REF:/HYP: line pairs."""
     lines = Path(path).read_text(encoding="utf-8").splitlines()
-    if len(lines) % 2 or any(not r.startswith("REF:") or not h.startswith("HYP:")
-                             for r, h in zip(lines[::2], lines[1::2])):
+    if len(lines) % 2 or any(
+        not r.startswith("REF:") or not h.startswith("HYP:") for r, h in zip(lines[::2], lines[1::2])
+    ):
         raise ValueError(f"{path}: not REF:/HYP: line pairs")
-    return [(r[len("REF:"):].strip(), h[len("HYP:"):].strip()) for r, h in zip(lines[::2], lines[1::2])]
+    return [(r[len("REF:") :].strip(), h[len("HYP:") :].strip()) for r, h in zip(lines[::2], lines[1::2])]
 
 
 def paired_bootstrap(a, b, rounds: int = 2000, seed: int = 0) -> dict:
@@ -39,10 +41,16 @@ def paired_bootstrap(a, b, rounds: int = 2000, seed: int = 0) -> dict:
     idx = np.random.default_rng(seed).integers(0, len(a), size=(rounds, len(a)))
     words = n[idx].sum(1)
     delta = 100 * (eb[idx].sum(1) - ea[idx].sum(1)) / words
-    return {"wer_a": 100 * ea.sum() / n.sum(), "wer_b": 100 * eb.sum() / n.sum(),
-            "delta": 100 * (eb.sum() - ea.sum()) / n.sum(),
-            "low": float(np.percentile(delta, 2.5)), "high": float(np.percentile(delta, 97.5)),
-            "p_b_better": float((delta < 0).mean()), "utts": len(a), "words": int(n.sum())}
+    return {
+        "wer_a": 100 * ea.sum() / n.sum(),
+        "wer_b": 100 * eb.sum() / n.sum(),
+        "delta": 100 * (eb.sum() - ea.sum()) / n.sum(),
+        "low": float(np.percentile(delta, 2.5)),
+        "high": float(np.percentile(delta, 97.5)),
+        "p_b_better": float((delta < 0).mean()),
+        "utts": len(a),
+        "words": int(n.sum()),
+    }
 
 
 def main(argv=None):
@@ -52,9 +60,11 @@ def main(argv=None):
     ap.add_argument("--rounds", type=int, default=2000)
     args = ap.parse_args(argv)
     r = paired_bootstrap(read_hyps(args.a), read_hyps(args.b), args.rounds)
-    print(f"{r['utts']} utterances, {r['words']} words: A {r['wer_a']:.2f} %, B {r['wer_b']:.2f} %, "
-          f"B - A {r['delta']:+.2f} (95 % interval {r['low']:+.2f} … {r['high']:+.2f}), "
-          f"B better in {100 * r['p_b_better']:.1f} % of {args.rounds} resamples")
+    print(
+        f"{r['utts']} utterances, {r['words']} words: A {r['wer_a']:.2f} %, B {r['wer_b']:.2f} %, "
+        f"B - A {r['delta']:+.2f} (95 % interval {r['low']:+.2f} … {r['high']:+.2f}), "
+        f"B better in {100 * r['p_b_better']:.1f} % of {args.rounds} resamples"
+    )
     return r
 
 

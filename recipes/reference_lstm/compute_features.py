@@ -9,6 +9,7 @@ Writes $NCASR_RECIPE_DIR/feats/<split>.npy (all frames concatenated, float16) an
 same order; their frames are copied from OLD_FEATS and only the new rows are computed (the
 result equals a full run).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,8 +36,9 @@ def reusable_prefix(old_dir, split, rows):
     if len(items) > len(rows) or any(t != r[2] for (_, _, t), r in zip(items, rows)):
         raise SystemExit(f"--reuse {old_dir}: {split}.index.tsv is not a prefix of the {split} manifest")
     if items and len(arr) != items[-1][0] + items[-1][1]:
-        raise SystemExit(f"--reuse {old_dir}: {split}.npy has {len(arr)} frames, its index says "
-                         f"{items[-1][0] + items[-1][1]}")
+        raise SystemExit(
+            f"--reuse {old_dir}: {split}.npy has {len(arr)} frames, its index says {items[-1][0] + items[-1][1]}"
+        )
     return arr, items
 
 
@@ -49,9 +51,9 @@ def write_features(npy, old, new_feats):
     if old is not None:
         off = len(old)
         for i in range(0, off, 1 << 20):  # copy in slices: old is a memmap
-            out[i: min(i + (1 << 20), off)] = old[i: i + (1 << 20)]
+            out[i : min(i + (1 << 20), off)] = old[i : i + (1 << 20)]
     for f in new_feats:
-        out[off: off + len(f)] = f
+        out[off : off + len(f)] = f
         off += len(f)
     out.flush()
     del out
@@ -78,7 +80,7 @@ def main(argv=None):
         old, old_items = reusable_prefix(args.reuse, split, rows) if args.reuse else (None, [])
         t0 = time.time()
         with Pool(args.jobs) as pool:
-            feats = pool.map(_one, [r[0] for r in rows[len(old_items):]], chunksize=32)
+            feats = pool.map(_one, [r[0] for r in rows[len(old_items) :]], chunksize=32)
         lens = [n for _, n, _ in old_items] + [len(f) for f in feats]
         off = write_features(npy, old, feats)
         offs = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(int) if lens else []

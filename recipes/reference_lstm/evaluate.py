@@ -9,6 +9,7 @@ computed from the wavs exactly as the runtime (kaldi-native-fbank, 0.3 s tail pa
 sherpa-ncnn's CLI), encoder fed 9-frame segments with 4-frame offset and carried states,
 greedy search with the decoder/joiner nets. Writes EXP/wer_<what>_<split>.txt (+ hyps).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,14 +22,26 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .common import (corpus_cer, corpus_dir, corpus_wer, exp_dir, feats_dir, lang_dir, read_manifest,
-                     read_tokens, tokens_to_text, tsv_rows)
+from .common import (
+    corpus_cer,
+    corpus_dir,
+    corpus_wer,
+    exp_dir,
+    feats_dir,
+    lang_dir,
+    read_manifest,
+    read_tokens,
+    tokens_to_text,
+    tsv_rows,
+)
 
 
 def eval_torch(ckpt, splits, max_utts):
     import sentencepiece as spm
+
     from .export import load_model
     from .train import Split, evaluate_wer
+
     model = load_model(ckpt)
     sp = spm.SentencePieceProcessor(model_file=str(lang_dir() / "bpe.model"))
     tokens = read_tokens(lang_dir() / "tokens.txt")
@@ -37,9 +50,15 @@ def eval_torch(ckpt, splits, max_utts):
         split = Split(s, sp, str(feats_dir()), in_ram=False)
         t0 = time.time()
         (w, e, n), pairs = evaluate_wer(model, split, tokens, max_utts=max_utts or None)
-        res[s] = {"wer": round(100 * w, 2), "cer": round(100 * corpus_cer(pairs), 2),
-                  "errors": e, "words": n, "utts": len(pairs),
-                  "seconds": round(time.time() - t0, 1), "by_voice": wer_by_voice(pairs, s)}
+        res[s] = {
+            "wer": round(100 * w, 2),
+            "cer": round(100 * corpus_cer(pairs), 2),
+            "errors": e,
+            "words": n,
+            "utts": len(pairs),
+            "seconds": round(time.time() - t0, 1),
+            "by_voice": wer_by_voice(pairs, s),
+        }
         write_hyps(exp_dir() / f"hyps_torch_{s}.txt", pairs)
     return res
 
@@ -58,6 +77,7 @@ def strip_meta_data(param):
 class NcnnTransducer:
     def __init__(self, d, threads=1):
         from .export import ncnn_net
+
         d = Path(d)
         self.nets = {}
         for k in ("encoder", "decoder", "joiner"):
@@ -65,22 +85,29 @@ class NcnnTransducer:
             self.nets[k] = ncnn_net(p, str(d / f"{k}_jit_trace-pnnx.ncnn.bin"))
             self.nets[k].opt.num_threads = threads
             os.remove(p)
-        meta = [l for l in (d / "encoder_jit_trace-pnnx.ncnn.param").read_text().splitlines()
-                if l.startswith("SherpaMetaData")][0]
+        meta = [
+            l
+            for l in (d / "encoder_jit_trace-pnnx.ncnn.param").read_text().splitlines()
+            if l.startswith("SherpaMetaData")
+        ][0]
         kv = dict(x.split("=") for x in meta.split()[4:])
         self.L, self.D, self.H = int(kv["1"]), int(kv["2"]), int(kv["3"])
         self.tokens = read_tokens(d / "tokens.txt")
 
     def decode(self, feats):
         from .export import ncnn_run
+
         h = np.zeros((self.L, self.D), np.float32)
         c = np.zeros((self.L, self.H), np.float32)
         hyp = [0, 0]
         (dec,) = ncnn_run(self.nets["decoder"], {"in0": np.array(hyp[-2:], np.int32)}, ["out0"])
         s = 0
         while s + 9 <= len(feats):
-            o, _, h, c = ncnn_run(self.nets["encoder"], {"in0": feats[s: s + 9], "in1": np.array([9], np.float32),
-                                                          "in2": h, "in3": c}, ["out0", "out1", "out2", "out3"])
+            o, _, h, c = ncnn_run(
+                self.nets["encoder"],
+                {"in0": feats[s : s + 9], "in1": np.array([9], np.float32), "in2": h, "in3": c},
+                ["out0", "out1", "out2", "out3"],
+            )
             h = h.reshape(self.L, self.D)
             c = c.reshape(self.L, self.H)
             for frame in o.reshape(-1, self.D):
@@ -95,6 +122,7 @@ class NcnnTransducer:
 
 def eval_ncnn(d, splits, max_utts, threads=1):
     from .features import compute_fbank, load_wav
+
     m = NcnnTransducer(d, threads)
     res = {}
     for s in splits:
@@ -109,9 +137,15 @@ def eval_ncnn(d, splits, max_utts, threads=1):
             t_dec += time.time() - t0
             audio += dur
         (w, e, n) = corpus_wer(pairs)
-        res[s] = {"wer": round(100 * w, 2), "cer": round(100 * corpus_cer(pairs), 2),
-                  "errors": e, "words": n, "utts": len(pairs),
-                  "rtf_python_loop_1thread": round(t_dec / audio, 4), "by_voice": wer_by_voice(pairs, s)}
+        res[s] = {
+            "wer": round(100 * w, 2),
+            "cer": round(100 * corpus_cer(pairs), 2),
+            "errors": e,
+            "words": n,
+            "utts": len(pairs),
+            "rtf_python_loop_1thread": round(t_dec / audio, 4),
+            "by_voice": wer_by_voice(pairs, s),
+        }
         write_hyps(exp_dir() / f"hyps_ncnn_{s}.txt", pairs)
     return res
 
@@ -160,8 +194,10 @@ def main(argv=None):
         out["ncnn"] = eval_ncnn(args.ncnn, splits, args.max_utts, args.threads)
     print(json.dumps(out, indent=1))
     with open(exp_dir() / "wer.json", "a") as f:
-        f.write(json.dumps({"checkpoint": args.checkpoint, "ncnn": args.ncnn, "max_utts": args.max_utts,
-                            "result": out}) + "\n")
+        f.write(
+            json.dumps({"checkpoint": args.checkpoint, "ncnn": args.ncnn, "max_utts": args.max_utts, "result": out})
+            + "\n"
+        )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ dev features and compared with PyTorch's full-utterance forward; decoder and joi
 compared too. The SherpaMetaData line (0=3 1=layers 2=encoder_dim 3=rnn_hidden) is added
 afterwards by ncasr.export.add_meta_data when available, else by the local fallback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,6 +71,7 @@ def load_model(ckpt):
 
 # ------------------------------------------------------------------ metadata
 
+
 def add_meta_data_fallback(param_path, meta: dict):
     """FALLBACK, used only when ncasr.export.add_meta_data is not importable.
     Inserts (or replaces) `SherpaMetaData sherpa_meta_data1 0 0 k=v...` as line 3 and
@@ -100,14 +102,22 @@ def add_meta_data(param_path, meta: dict) -> str:
 
 # ------------------------------------------------------------------ pnnx
 
+
 def run_pnnx(pt, inputshape, inputshape2=None, fp16=False):
     """Converts pt (e.g. .../encoder_jit_trace-pnnx.pt) to <same base>.ncnn.{param,bin}."""
     d = os.path.dirname(pt)
     base = pt[:-3]
     name = os.path.basename(base)
-    tmp = {k: f"_tmp_{name}{ext}" for k, ext in (("pnnxparam", ".pnnx.param"), ("pnnxbin", ".pnnx.bin"),
-                                                  ("pnnxpy", "_pnnx.py"), ("pnnxonnx", ".pnnx.onnx"),
-                                                  ("ncnnpy", "_ncnn.py"))}
+    tmp = {
+        k: f"_tmp_{name}{ext}"
+        for k, ext in (
+            ("pnnxparam", ".pnnx.param"),
+            ("pnnxbin", ".pnnx.bin"),
+            ("pnnxpy", "_pnnx.py"),
+            ("pnnxonnx", ".pnnx.onnx"),
+            ("ncnnpy", "_ncnn.py"),
+        )
+    }
     cmd = ["pnnx", os.path.basename(pt), f"ncnnparam={name}.ncnn.param", f"ncnnbin={name}.ncnn.bin"]
     cmd += [f"{k}={v}" for k, v in tmp.items()]
     cmd.append(f"inputshape={inputshape}")
@@ -151,8 +161,10 @@ def plain_reshapes(param_path) -> int:
 
 # ------------------------------------------------------------------ verification
 
+
 def ncnn_net(param, bin_):
     import ncnn
+
     net = ncnn.Net()
     net.opt.use_vulkan_compute = False
     net.opt.num_threads = 1
@@ -167,6 +179,7 @@ def ncnn_net(param, bin_):
 
 def ncnn_run(net, inputs: dict, outputs):
     import ncnn
+
     ex = net.create_extractor()
     keep = []  # ncnn.Mat(ndarray) does not own the data: keep arrays alive and clone
     for k, v in inputs.items():
@@ -186,8 +199,7 @@ def verify(model: Transducer, paths: dict, feats_list):
     enc = ncnn_net(*paths["encoder"])
     dec = ncnn_net(*paths["decoder"])
     joi = ncnn_net(*paths["joiner"])
-    rep = {"encoder_max_abs_err": 0.0, "encoder_max_rel_err": 0.0, "encoder_chunks": 0,
-           "states_max_abs_err": 0.0}
+    rep = {"encoder_max_abs_err": 0.0, "encoder_max_rel_err": 0.0, "encoder_chunks": 0, "states_max_abs_err": 0.0}
     with torch.no_grad():
         for f in feats_list:
             T = len(f)
@@ -198,13 +210,16 @@ def verify(model: Transducer, paths: dict, feats_list):
             ht, ct = model.encoder.zero_states(1)
             s, j = 0, 0
             while s + SEGMENT <= T:
-                seg = f[s: s + SEGMENT]
-                o, ol, hn, cn = ncnn_run(enc, {"in0": seg, "in1": np.array([SEGMENT], np.float32),
-                                                "in2": hn, "in3": cn}, ["out0", "out1", "out2", "out3"])
+                seg = f[s : s + SEGMENT]
+                o, ol, hn, cn = ncnn_run(
+                    enc,
+                    {"in0": seg, "in1": np.array([SEGMENT], np.float32), "in2": hn, "in3": cn},
+                    ["out0", "out1", "out2", "out3"],
+                )
                 ot, _, ht, ct = model.encoder(torch.from_numpy(seg)[None], torch.tensor([SEGMENT]), ht, ct)
                 o = o.reshape(-1, cfg.encoder_dim)
                 assert o.shape[0] == 1, o.shape
-                for ref in (ot[0].numpy(), full[j: j + 1]):
+                for ref in (ot[0].numpy(), full[j : j + 1]):
                     err = float(np.abs(o - ref).max())
                     rep["encoder_max_abs_err"] = max(rep["encoder_max_abs_err"], err)
                     rep["encoder_max_rel_err"] = max(rep["encoder_max_rel_err"], err / float(np.abs(ref).max()))
@@ -212,8 +227,9 @@ def verify(model: Transducer, paths: dict, feats_list):
                     ref = b[:, 0].numpy()
                     err = float(np.abs(a.reshape(ref.shape) - ref).max())
                     rep["states_max_abs_err"] = max(rep["states_max_abs_err"], err)
-                    rep["states_max_rel_err"] = max(rep.get("states_max_rel_err", 0.0),
-                                                    err / (float(np.abs(ref).max()) + 1e-9))
+                    rep["states_max_rel_err"] = max(
+                        rep.get("states_max_rel_err", 0.0), err / (float(np.abs(ref).max()) + 1e-9)
+                    )
                 hn = hn.reshape(cfg.num_layers, cfg.encoder_dim)
                 cn = cn.reshape(cfg.num_layers, cfg.rnn_hidden_size)
                 s += OFFSET
@@ -268,11 +284,16 @@ def main(argv=None):
         tj = torch.jit.trace(JoinerExport(model.joiner), (torch.zeros(1, D), torch.zeros(1, cfg.decoder_dim)))
         tj.save(str(out / "joiner_jit_trace-pnnx.pt"))
     paths = {
-        "encoder": run_pnnx(str(out / "encoder_jit_trace-pnnx.pt"),
-                            f"[1,{SEGMENT},80]f32,[1]f32,[{L},1,{D}]f32,[{L},1,{H}]f32",
-                            f"[1,{SEGMENT + 4},80]f32,[1]f32,[{L},1,{D}]f32,[{L},1,{H}]f32", args.fp16),
+        "encoder": run_pnnx(
+            str(out / "encoder_jit_trace-pnnx.pt"),
+            f"[1,{SEGMENT},80]f32,[1]f32,[{L},1,{D}]f32,[{L},1,{H}]f32",
+            f"[1,{SEGMENT + 4},80]f32,[1]f32,[{L},1,{D}]f32,[{L},1,{H}]f32",
+            args.fp16,
+        ),
         "decoder": run_pnnx(str(out / "decoder_jit_trace-pnnx.pt"), f"[1,{cfg.context_size}]i64", None, args.fp16),
-        "joiner": run_pnnx(str(out / "joiner_jit_trace-pnnx.pt"), f"[1,{D}]f32,[1,{cfg.decoder_dim}]f32", None, args.fp16),
+        "joiner": run_pnnx(
+            str(out / "joiner_jit_trace-pnnx.pt"), f"[1,{D}]f32,[1,{cfg.decoder_dim}]f32", None, args.fp16
+        ),
     }
     for p in glob.glob(str(out / "*.pt")):
         os.remove(p)
@@ -281,9 +302,10 @@ def main(argv=None):
     feats = []
     try:
         from .compute_features import load_split
+
         arr, items = load_split("dev", str(feats_dir()))
         for o, n, _ in items[: args.verify_utts]:
-            feats.append(np.asarray(arr[o: o + n], dtype=np.float32))
+            feats.append(np.asarray(arr[o : o + n], dtype=np.float32))
     except FileNotFoundError:
         pass
     if not feats:
@@ -301,8 +323,11 @@ def main(argv=None):
     rep["sizes_bytes"] = {os.path.basename(p): os.path.getsize(p) for k in paths for p in paths[k]}
     (out / "export_report.json").write_text(json.dumps(rep, indent=1))
     print(json.dumps(rep, indent=1))
-    if rep["encoder_max_rel_err"] > args.max_rel_err or rep["joiner_max_rel_err"] > args.max_rel_err \
-            or rep["decoder_max_rel_err"] > args.max_rel_err:
+    if (
+        rep["encoder_max_rel_err"] > args.max_rel_err
+        or rep["joiner_max_rel_err"] > args.max_rel_err
+        or rep["decoder_max_rel_err"] > args.max_rel_err
+    ):
         if not args.fp16:
             raise SystemExit(f"verification FAILED (max rel err > {args.max_rel_err})")
         print("note: fp16 weights; errors reflect weight rounding")

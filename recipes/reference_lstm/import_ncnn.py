@@ -11,6 +11,7 @@ export changed is not undone: the input normalisation stays folded into the firs
 the sum, bias_hh = 0), which computes the same function. The imported model is checked
 against the ncnn files themselves, chunk by chunk with carried states (export.verify).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,7 @@ def _param_fields(param_path):
         if len(parts) < 4:
             continue
         n_in, n_out = int(parts[2]), int(parts[3])
-        kv = dict(p.split("=", 1) for p in parts[4 + n_in + n_out:] if "=" in p)
+        kv = dict(p.split("=", 1) for p in parts[4 + n_in + n_out :] if "=" in p)
         out[parts[1]] = kv
     return out
 
@@ -62,8 +63,10 @@ def read_weights(param_path, bin_path):
             elif storage == "raw":
                 a = np.frombuffer(data, np.float32, n, off).copy()
             else:
-                raise ValueError(f"{bin_path}: layer {layer['name']} ({layer['type']}) stores "
-                                 f"{storage} weights; only float (fp32/fp16) models can be imported")
+                raise ValueError(
+                    f"{bin_path}: layer {layer['name']} ({layer['type']}) stores "
+                    f"{storage} weights; only float (fp32/fp16) models can be imported"
+                )
             arrays.append(a)
         layers.append((layer["type"], layer["name"], fields.get(layer["name"], {}), arrays))
     return layers
@@ -72,8 +75,9 @@ def read_weights(param_path, bin_path):
 def _expect(layers, types, what):
     got = [t for t, *_ in layers]
     if got != list(types):
-        raise ValueError(f"{what}: weighted layers {got}, expected {list(types)} "
-                         "(not an LSTM transducer exported by this recipe?)")
+        raise ValueError(
+            f"{what}: weighted layers {got}, expected {list(types)} (not an LSTM transducer exported by this recipe?)"
+        )
 
 
 def _front_end_feature_dim(flat_in: int, c3: int) -> int:
@@ -109,12 +113,22 @@ def import_model(folder, dropout: float = 0.1, variant: str = ""):
     lstm0 = enc[4][2]
     c3 = int(convs[2]["0"])
     cfg = ModelConfig(
-        vocab_size=int(dec[0][2]["1"]), feature_dim=_front_end_feature_dim(int(enc[3][2]["9"]), c3),
-        num_layers=n_lstm, encoder_dim=int(lstm0["0"]), rnn_hidden_size=int(lstm0["3"]),
-        dim_feedforward=int(enc[5][2]["8"]), decoder_dim=int(dec[0][2]["0"]),
-        joiner_dim=int(joi[0][2]["0"]), context_size=int(dec[1][2]["1"]), dropout=dropout,
-        layer1_channels=int(convs[0]["0"]), layer2_channels=int(convs[1]["0"]), layer3_channels=c3,
-        input_mean=0.0, input_std=1.0)
+        vocab_size=int(dec[0][2]["1"]),
+        feature_dim=_front_end_feature_dim(int(enc[3][2]["9"]), c3),
+        num_layers=n_lstm,
+        encoder_dim=int(lstm0["0"]),
+        rnn_hidden_size=int(lstm0["3"]),
+        dim_feedforward=int(enc[5][2]["8"]),
+        decoder_dim=int(dec[0][2]["0"]),
+        joiner_dim=int(joi[0][2]["0"]),
+        context_size=int(dec[1][2]["1"]),
+        dropout=dropout,
+        layer1_channels=int(convs[0]["0"]),
+        layer2_channels=int(convs[1]["0"]),
+        layer3_channels=c3,
+        input_mean=0.0,
+        input_std=1.0,
+    )
     model = Transducer(cfg).eval()
     sd = model.state_dict()
     new = {}
@@ -133,8 +147,11 @@ def import_model(folder, dropout: float = 0.1, variant: str = ""):
     put(f"{pre}out.bias", enc[3][3][1])
     H = cfg.rnn_hidden_size
     for i in range(n_lstm):
-        (_, _, _, (wxc, bc, whc, whr)), ff1, ff2 = enc[4 + 3 * i: 7 + 3 * i]
-        gates = lambda a: np.concatenate([a.reshape(4, H, -1)[g] for g in _TORCH_GATES_FROM_NCNN])
+        (_, _, _, (wxc, bc, whc, whr)), ff1, ff2 = enc[4 + 3 * i : 7 + 3 * i]
+
+        def gates(a):
+            return np.concatenate([a.reshape(4, H, -1)[g] for g in _TORCH_GATES_FROM_NCNN])
+
         p = f"encoder.layers.{i}."
         put(p + "lstm.weight_ih_l0", gates(wxc))
         put(p + "lstm.weight_hh_l0", gates(whc))
@@ -173,8 +190,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--ncnn", required=True, help="folder with {encoder,decoder,joiner}_jit_trace-pnnx.ncnn.*")
     ap.add_argument("--out", required=True, help="checkpoint to write (train.py --init-from reads it)")
-    ap.add_argument("--step", type=int, default=0,
-                    help="training step the weights reached: train --init-from continues the lr schedule there")
+    ap.add_argument(
+        "--step",
+        type=int,
+        default=0,
+        help="training step the weights reached: train --init-from continues the lr schedule there",
+    )
     ap.add_argument("--epoch", type=int, default=0, help="epoch the weights reached (lr schedule)")
     ap.add_argument("--dropout", type=float, default=0.1)
     ap.add_argument("--max-rel-err", type=float, default=1e-4)
@@ -189,10 +210,17 @@ def main(argv=None):
     if worst > args.max_rel_err:
         raise SystemExit(f"imported model differs from the ncnn files: max rel err {worst:.2e}")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"model": model.state_dict(), "config": model.cfg.to_dict(), "step": args.step,
-                "epoch": args.epoch, "imported_from": str(Path(args.ncnn).resolve())}, args.out)
-    print(f"wrote {args.out}: {count_parameters(model):,} parameters, "
-          f"max rel err vs ncnn {worst:.2e}")
+    torch.save(
+        {
+            "model": model.state_dict(),
+            "config": model.cfg.to_dict(),
+            "step": args.step,
+            "epoch": args.epoch,
+            "imported_from": str(Path(args.ncnn).resolve()),
+        },
+        args.out,
+    )
+    print(f"wrote {args.out}: {count_parameters(model):,} parameters, max rel err vs ncnn {worst:.2e}")
 
 
 if __name__ == "__main__":

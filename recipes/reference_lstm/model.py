@@ -11,6 +11,7 @@ Encoder (what sherpa-ncnn / ncasr feed, 9-frame segments, 4-frame offset):
 Decoder: Embedding(V, Dd, padding_idx=0) -> depthwise Conv1d(kernel=context 2, no bias) -> ReLU.
 Joiner: tanh(encoder_proj(enc) + decoder_proj(dec)) -> output_linear (projections inside).
 """
+
 from __future__ import annotations
 
 import warnings
@@ -108,9 +109,12 @@ class Conv2dSubsampling(nn.Module):
         super().__init__()
         c1, c2, c3 = cfg.layer1_channels, cfg.layer2_channels, cfg.layer3_channels
         self.conv = nn.Sequential(
-            nn.Conv2d(1, c1, kernel_size=3, padding=0), DoubleSwish(),
-            nn.Conv2d(c1, c2, kernel_size=3, stride=2), DoubleSwish(),
-            nn.Conv2d(c2, c3, kernel_size=3, stride=2), DoubleSwish(),
+            nn.Conv2d(1, c1, kernel_size=3, padding=0),
+            DoubleSwish(),
+            nn.Conv2d(c1, c2, kernel_size=3, stride=2),
+            DoubleSwish(),
+            nn.Conv2d(c2, c3, kernel_size=3, stride=2),
+            DoubleSwish(),
         )
         f = cfg.feature_dim - 2  # conv1: kernel 3, no padding
         f = (f - 3) // 2 + 1  # conv2: stride 2
@@ -156,8 +160,9 @@ class RNNEncoderLayer(nn.Module):
         super().__init__()
         d = cfg.encoder_dim
         self.lstm = nn.LSTM(d, cfg.rnn_hidden_size, proj_size=d, num_layers=1, batch_first=True)
-        self.feed_forward = nn.Sequential(nn.Linear(d, cfg.dim_feedforward), DoubleSwish(),
-                                          nn.Dropout(cfg.dropout), nn.Linear(cfg.dim_feedforward, d))
+        self.feed_forward = nn.Sequential(
+            nn.Linear(d, cfg.dim_feedforward), DoubleSwish(), nn.Dropout(cfg.dropout), nn.Linear(cfg.dim_feedforward, d)
+        )
         self.norm_final = BasicNorm()
         self.balancer = ActivationBalancer()
         self.dropout = nn.Dropout(cfg.dropout)
@@ -184,8 +189,10 @@ class Encoder(nn.Module):
 
     def zero_states(self, n: int = 1, device=None):
         c = self.cfg
-        return (torch.zeros(c.num_layers, n, c.encoder_dim, device=device),
-                torch.zeros(c.num_layers, n, c.rnn_hidden_size, device=device))
+        return (
+            torch.zeros(c.num_layers, n, c.encoder_dim, device=device),
+            torch.zeros(c.num_layers, n, c.rnn_hidden_size, device=device),
+        )
 
     def forward(self, x, x_lens, h, c):
         """x (N, T, 80); h (L, N, D); c (L, N, H). Returns out (N, T', D), lens, h, c."""
@@ -193,7 +200,7 @@ class Encoder(nn.Module):
         lens = self.output_lengths(x_lens)
         hs, cs = [], []
         for i, layer in enumerate(self.layers):
-            x, hi, ci = layer(x, h[i: i + 1], c[i: i + 1])
+            x, hi, ci = layer(x, h[i : i + 1], c[i : i + 1])
             hs.append(hi)
             cs.append(ci)
         return x, lens, torch.cat(hs, dim=0), torch.cat(cs, dim=0)
@@ -205,8 +212,14 @@ class Decoder(nn.Module):
         self.context_size = cfg.context_size
         self.blank_id = cfg.blank_id
         self.embedding = nn.Embedding(cfg.vocab_size, cfg.decoder_dim, padding_idx=cfg.blank_id)
-        self.conv = nn.Conv1d(cfg.decoder_dim, cfg.decoder_dim, kernel_size=cfg.context_size,
-                              padding=0, groups=cfg.decoder_dim, bias=False)
+        self.conv = nn.Conv1d(
+            cfg.decoder_dim,
+            cfg.decoder_dim,
+            kernel_size=cfg.context_size,
+            padding=0,
+            groups=cfg.decoder_dim,
+            bias=False,
+        )
 
     def forward(self, y, need_pad: bool = True):
         """y (N, U) int64 -> (N, U, Dd). With need_pad=False, U must be >= context_size."""

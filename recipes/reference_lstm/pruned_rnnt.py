@@ -13,6 +13,7 @@ probability mass. Two steps cut it down:
    joiner runs only there: (N, T, S, V) logits. Edges outside the windows get a log-prob of
    NEG and the ordinary lattice recursion (rnnt_loss_from_lp) sums the rest.
 """
+
 from __future__ import annotations
 
 import torch
@@ -67,8 +68,7 @@ def prune_ranges(occupation, logit_lens, target_lens, s: int):
     return torch.maximum(start, back)
 
 
-def pruned_rnnt_loss(enc, dec, joiner, am, lm, targets, logit_lens, target_lens, s_range: int = 5,
-                     blank: int = 0):
+def pruned_rnnt_loss(enc, dec, joiner, am, lm, targets, logit_lens, target_lens, s_range: int = 5, blank: int = 0):
     """Returns (simple_loss, pruned_loss), each (N,) negative log-likelihoods.
 
     enc (N, T, De), dec (N, U+1, Dd): encoder and decoder outputs; joiner: a module with
@@ -91,8 +91,7 @@ def pruned_rnnt_loss(enc, dec, joiner, am, lm, targets, logit_lens, target_lens,
         start = prune_ranges(occ, logit_lens, target_lens, s)
     idx = start.unsqueeze(2) + torch.arange(s, device=enc.device).view(1, 1, -1)  # (N, T, S)
     d = joiner.decoder_proj(dec)  # (N, U+1, J)
-    d = torch.gather(d.unsqueeze(1).expand(n, t_max, u1, d.size(2)), 2,
-                     idx.unsqueeze(3).expand(n, t_max, s, d.size(2)))
+    d = torch.gather(d.unsqueeze(1).expand(n, t_max, u1, d.size(2)), 2, idx.unsqueeze(3).expand(n, t_max, s, d.size(2)))
     logits = joiner.output_linear(torch.tanh(joiner.encoder_proj(enc).unsqueeze(2) + d))
     logits = logits.to(torch.promote_types(logits.dtype, torch.float32))  # bf16 autocast -> fp32
     lse = torch.logsumexp(logits, dim=-1)  # (N, T, S)

@@ -7,6 +7,7 @@ with cumulative ops:
     alpha[t, u] = C[u] + logcumsumexp_k<=u (b[k] - C[k])
 The lattice (N, T, U+1) is evaluated in float64 to keep the cumsum differences exact.
 """
+
 from __future__ import annotations
 
 import torch
@@ -29,7 +30,7 @@ def rnnt_loss_from_lp(blank_lp, label_lp, logit_lens, target_lens):
     n, t_max, u1 = blank_lp.shape
     zeros = torch.zeros(n, 1, dtype=blank_lp.dtype, device=blank_lp.device)
     # Rows by unbind, not by indexing inside the loop: the backward of each index op fills a
-    # whole (N, T, U+1) gradient with zeros (T of them: measured half the loss's time).
+    # whole (N, T, U+1) gradient with zeros (T of them, which dominated the loss's time).
     blank_rows, label_rows = blank_lp.unbind(1), label_lp.unbind(1)
     # row t = 0: only label transitions
     c0 = torch.cat([zeros, torch.cumsum(label_rows[0], dim=1)], dim=1)
@@ -62,7 +63,7 @@ def rnnt_loss_bruteforce(logits, targets, blank: int = 0):
     """Reference for ONE utterance: logits (T, U+1, V), targets (U,). Enumerates every
     alignment (path through the lattice) explicitly. Only for tiny T, U."""
     import itertools
-    import math
+
     T, U1, V = logits.shape
     U = U1 - 1
     lp = torch.log_softmax(logits.double(), dim=-1)

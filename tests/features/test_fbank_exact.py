@@ -6,17 +6,22 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from test_fbank_reference import Runner, harness, speech_like  # noqa: F401 (fixtures used by name)
 
-from test_fbank_reference import Runner, harness, speech_like  # noqa: F401 (fixture)
-
-FRAME_OPTS = {"window": "window_type", "snip_edges": "snip_edges", "preemph_coeff": "preemph_coeff",
-              "remove_dc_offset": "remove_dc_offset", "sample_rate": "samp_freq",
-              "frame_length_ms": "frame_length_ms", "frame_shift_ms": "frame_shift_ms"}
+FRAME_OPTS = {
+    "window": "window_type",
+    "snip_edges": "snip_edges",
+    "preemph_coeff": "preemph_coeff",
+    "remove_dc_offset": "remove_dc_offset",
+    "sample_rate": "samp_freq",
+    "frame_length_ms": "frame_length_ms",
+    "frame_shift_ms": "frame_shift_ms",
+}
 MEL_OPTS = {"num_bins": "num_bins", "low_freq": "low_freq", "high_freq": "high_freq"}
 
 
 @pytest.fixture
-def run(harness, tmp_path) -> Runner:  # noqa: F811
+def run(harness, tmp_path) -> Runner:  # noqa: F811 (this file's own `run` fixture)
     return Runner(harness, tmp_path)
 
 
@@ -76,7 +81,7 @@ OPTIONS = [
 def test_options_bit_identical(run, opts):
     rate = int(opts.get("sample_rate", 16000))
     x = speech_like(rate + 321, rate=rate, seed=5)
-    x[rate // 3: rate // 3 + 2000] *= 1e-6  # a near-silent stretch: log values near the floor
+    x[rate // 3 : rate // 3 + 2000] *= 1e-6  # a near-silent stretch: log values near the floor
     whole = run.fbank(x, **opts)
     assert_bit_identical(whole, knf(x, **opts), str(opts))
     assert run.fbank(x, chunk=777, pop=True, **opts).tobytes() == whole.tobytes()

@@ -22,7 +22,7 @@ def widen_bin(param: Path, bin_in: Path, bin_out: Path) -> None:
     out = bytearray()
     for layer in _core.weight_map(str(param), str(bin_in))["layers"]:
         for blob in layer["blobs"]:
-            raw = data[blob["offset"]:blob["offset"] + blob["bytes"]]
+            raw = data[blob["offset"] : blob["offset"] + blob["bytes"]]
             if blob["storage"] != "fp16":
                 out += raw
                 continue

@@ -36,8 +36,9 @@ def quantize_weights(w: np.ndarray, per_channel: bool) -> Tuple[np.ndarray, np.n
     return q, scales
 
 
-def _gemm_layer(w: np.ndarray, bias: Optional[np.ndarray], form: str, layout: str, name: str,
-                bottom: str, top: str) -> Tuple[str, bytes]:
+def _gemm_layer(
+    w: np.ndarray, bias: Optional[np.ndarray], form: str, layout: str, name: str, bottom: str, top: str
+) -> Tuple[str, bytes]:
     """One Gemm layer line and its weight bytes (see write_gemm_net)."""
     if form not in FORMS or layout not in LAYOUTS:
         raise ValueError(f"form must be one of {FORMS} and layout one of {LAYOUTS}")
@@ -48,11 +49,9 @@ def _gemm_layer(w: np.ndarray, bias: Optional[np.ndarray], form: str, layout: st
     int8 = form != "fp32"
     per_channel = form == "ncasr-int8" or layout == "columns"  # constant A is per row in ncnn too
     if layout == "rows":
-        params = ["2=0", "3=1", "4=0", "5=1", "6=1", "7=0", f"8={n}", f"9={k}",
-                  f"10={4 if bias is not None else -1}"]
+        params = ["2=0", "3=1", "4=0", "5=1", "6=1", "7=0", f"8={n}", f"9={k}", f"10={4 if bias is not None else -1}"]
     else:
-        params = ["2=0", "3=0", "4=1", "5=0", "6=1", f"7={n}", "8=0", f"9={k}",
-                  f"10={1 if bias is not None else -1}"]
+        params = ["2=0", "3=0", "4=1", "5=0", "6=1", f"7={n}", "8=0", f"9={k}", f"10={1 if bias is not None else -1}"]
     blob = b""
     if int8:
         q, scales = quantize_weights(w, per_channel)
@@ -84,8 +83,14 @@ def _write(folder, name: str, lines, blob: bytes) -> Tuple[str, str]:
     return str(param), str(binf)
 
 
-def write_gemm_net(folder, w: np.ndarray, bias: Optional[np.ndarray] = None, form: str = "fp32",
-                   layout: str = "rows", name: str = "gemm") -> Tuple[str, str]:
+def write_gemm_net(
+    folder,
+    w: np.ndarray,
+    bias: Optional[np.ndarray] = None,
+    form: str = "fp32",
+    layout: str = "rows",
+    name: str = "gemm",
+) -> Tuple[str, str]:
     """Writes ``name.param``/``name.bin`` for y = x W^T + b (layout "rows": input T x K, output
     T x N) or y = W x + b (layout "columns": input K x T, output N x T); W is (N, K). Blobs:
     ``in0`` -> ``out0``."""
@@ -93,8 +98,9 @@ def write_gemm_net(folder, w: np.ndarray, bias: Optional[np.ndarray] = None, for
     return _write(folder, name, [line], blob)
 
 
-def write_gemm_chain(folder, k: int, n: int, count: int, form: str = "fp32", layout: str = "rows",
-                     seed: int = 0, name: str = "chain") -> Tuple[str, str]:
+def write_gemm_chain(
+    folder, k: int, n: int, count: int, form: str = "fp32", layout: str = "rows", seed: int = 0, name: str = "chain"
+) -> Tuple[str, str]:
     """``count`` Gemm layers with distinct random weights, alternating K -> N and N -> K
     (count even ends at width K): ``in0`` -> ``out1`` ... ``out{count}``. More weights than
     the caches hold, as in a real encoder, for benchmarks."""
@@ -103,16 +109,23 @@ def write_gemm_chain(folder, k: int, n: int, count: int, form: str = "fp32", lay
     for i in range(count):
         a, b = (k, n) if i % 2 == 0 else (n, k)
         w = (rng.standard_normal((b, a)) / np.sqrt(a)).astype(np.float32)
-        line, data = _gemm_layer(w, np.zeros(b, np.float32), form, layout, f"g{i}",
-                                 "in0" if i == 0 else f"out{i}", f"out{i + 1}")
+        line, data = _gemm_layer(
+            w, np.zeros(b, np.float32), form, layout, f"g{i}", "in0" if i == 0 else f"out{i}", f"out{i + 1}"
+        )
         lines.append(line)
         blob += data
     return _write(folder, name, lines, blob)
 
 
-def write_lstm_net(folder, w_xc: np.ndarray, bias: np.ndarray, w_hc: np.ndarray,
-                   w_hr: Optional[np.ndarray] = None, form: str = "fp32",
-                   name: str = "lstm") -> Tuple[str, str]:
+def write_lstm_net(
+    folder,
+    w_xc: np.ndarray,
+    bias: np.ndarray,
+    w_hc: np.ndarray,
+    w_hr: Optional[np.ndarray] = None,
+    form: str = "fp32",
+    name: str = "lstm",
+) -> Tuple[str, str]:
     """A forward ncnn LSTM with explicit states: ``in0`` (T x input), ``h0`` (num_output),
     ``c0`` (hidden) -> ``out0`` (T x num_output), ``h1``, ``c1``. Gate rows I, F, O, G:
     w_xc (4H, input), bias (4H,), w_hc (4H, num_output), w_hr (num_output, H) or None.
@@ -137,14 +150,17 @@ def write_lstm_net(folder, w_xc: np.ndarray, bias: np.ndarray, w_hc: np.ndarray,
     if form != "fp32":
         blob += np.asarray(sxc, "<f4").tobytes() + np.asarray(shc, "<f4").tobytes()
     params = f"0={num_output} 1={rows * size} 2=0 3={hidden}" + (" 8=2" if form != "fp32" else "")
-    lines = ["Input            h0                       0 1 h0",
-             "Input            c0                       0 1 c0",
-             f"LSTM             {name:<24} 3 3 in0 h0 c0 out0 h1 c1 {params}"]
+    lines = [
+        "Input            h0                       0 1 h0",
+        "Input            c0                       0 1 c0",
+        f"LSTM             {name:<24} 3 3 in0 h0 c0 out0 h1 c1 {params}",
+    ]
     return _write(folder, name, lines, blob)
 
 
-def write_depthwise_net(folder, w: np.ndarray, bias: Optional[np.ndarray] = None, form: str = "fp32",
-                        pad: int = 0, name: str = "dw") -> Tuple[str, str]:
+def write_depthwise_net(
+    folder, w: np.ndarray, bias: Optional[np.ndarray] = None, form: str = "fp32", pad: int = 0, name: str = "dw"
+) -> Tuple[str, str]:
     """Writes ``name.param``/``name.bin`` for a depthwise Conv1D (stride 1, one filter per
     channel) with taps w (C, K): ncnn's ConvolutionDepthWise1D with float weights (form
     "fp32"), or ncasr's NcasrDepthwiseConv1DInt8 with int8 taps and per-channel scales as
@@ -159,8 +175,7 @@ def write_depthwise_net(folder, w: np.ndarray, bias: Optional[np.ndarray] = None
     elif form == "ncasr-int8":
         q, scales = quantize_weights(w, per_channel=True)
         line = f"NcasrDepthwiseConv1DInt8 {name} 1 1 in0 out0 {params} 8=1"
-        blob = (_tagged_int8(q) + (b"" if bias is None else _tagged_fp32(bias))
-                + np.asarray(scales, "<f4").tobytes())
+        blob = _tagged_int8(q) + (b"" if bias is None else _tagged_fp32(bias)) + np.asarray(scales, "<f4").tobytes()
     else:
         raise ValueError(f"form must be fp32 or ncasr-int8, not {form!r}")
     return _write(folder, name, [line], blob)

@@ -87,10 +87,47 @@ DEFAULTS = {
 # ModelWriter's key order for the layers this module quantizes.
 KEY_ORDER = {
     "InnerProduct": ["0", "1", "2", "8", "9", "-23310"],
-    "Convolution": ["0", "1", "11", "2", "12", "3", "13", "4", "14", "15", "16", "18", "5", "6", "8", "9",
-                    "-23310", "19"],
-    "ConvolutionDepthWise": ["0", "1", "11", "2", "12", "3", "13", "4", "14", "15", "16", "18", "5", "6", "7",
-                             "8", "9", "-23310", "19"],
+    "Convolution": [
+        "0",
+        "1",
+        "11",
+        "2",
+        "12",
+        "3",
+        "13",
+        "4",
+        "14",
+        "15",
+        "16",
+        "18",
+        "5",
+        "6",
+        "8",
+        "9",
+        "-23310",
+        "19",
+    ],
+    "ConvolutionDepthWise": [
+        "0",
+        "1",
+        "11",
+        "2",
+        "12",
+        "3",
+        "13",
+        "4",
+        "14",
+        "15",
+        "16",
+        "18",
+        "5",
+        "6",
+        "7",
+        "8",
+        "9",
+        "-23310",
+        "19",
+    ],
     "LSTM": ["0", "1", "2", "3", "8"],
     "Gemm": ["0", "1"] + [str(k) for k in range(2, 15)] + ["18", "20", "21", "22"],
     "Embed": ["0", "1", "2", "3", "18"],
@@ -123,8 +160,8 @@ def read_param(path: Path) -> List[Layer]:
         if not t:
             continue
         nb, nt = int(t[2]), int(t[3])
-        params = dict(p.split("=", 1) for p in t[4 + nb + nt:])
-        layers.append(Layer(t[0], t[1], t[4:4 + nb], t[4 + nb:4 + nb + nt], params))
+        params = dict(p.split("=", 1) for p in t[4 + nb + nt :])
+        layers.append(Layer(t[0], t[1], t[4 : 4 + nb], t[4 + nb : 4 + nb + nt], params))
     return layers
 
 
@@ -137,7 +174,7 @@ def read_weights(param: Path, bin_: Path, layers: List[Layer]) -> None:
         layer = layers[entry["index"]]
         assert layer.name == entry["name"], (layer.name, entry["name"])
         for b in entry["blobs"]:
-            raw, n, storage = data[b["offset"]:b["offset"] + b["bytes"]], b["elements"], b["storage"]
+            raw, n, storage = data[b["offset"] : b["offset"] + b["bytes"]], b["elements"], b["storage"]
             if storage == "raw":
                 values = np.frombuffer(raw, "<f4", n)
             elif storage == "fp32":
@@ -178,8 +215,14 @@ def table_weight_row(layer: Layer) -> np.ndarray:
         qmax = 127
         if layer.type == "Convolution":
             kw, dw, sw = p.get("1", 0), p.get("2", 1), p.get("3", 1)
-            if kw == 3 and p.get("11", kw) == 3 and dw == 1 and p.get("12", dw) == 1 and sw == 1 \
-                    and p.get("13", sw) == 1:
+            if (
+                kw == 3
+                and p.get("11", kw) == 3
+                and dw == 1
+                and p.get("12", dw) == 1
+                and sw == 1
+                and p.get("13", sw) == 1
+            ):
                 qmax = 31
     absmax = np.abs(w.reshape(rows, -1)).max(axis=1)
     return _pct_f(np.float32(qmax) / absmax)
@@ -333,8 +376,14 @@ def _param_text(layer: Layer, tool: str, meta_shape_hint: bool) -> str:
         return head + blobs + "".join(" " + i for i in items)
     defaults = dict(DEFAULTS.get(layer.type, {}))
     if layer.type in ("Convolution", "ConvolutionDepthWise"):  # h follows w, right/bottom follow left/top
-        for h, w, d in (("11", "1", 0), ("12", "2", 1), ("13", "3", 1), ("14", "4", 0), ("15", "4", 0),
-                        ("16", "14", 0)):
+        for h, w, d in (
+            ("11", "1", 0),
+            ("12", "2", 1),
+            ("13", "3", 1),
+            ("14", "4", 0),
+            ("15", "4", 0),
+            ("16", "14", 0),
+        ):
             defaults[h] = _num(params.get(w, str(defaults.get(w, d))))
         defaults.update({"2": 1, "3": 1, "4": 0, "18": 0.0, "5": 0, "8": 0, "9": 0, "19": 0})
         if layer.type == "ConvolutionDepthWise":
@@ -352,8 +401,15 @@ def _param_text(layer: Layer, tool: str, meta_shape_hint: bool) -> str:
     return head + blobs + "".join(f" {k}={v}" for k, v in kept.items())
 
 
-def write_int8_net(param_in: Path, bin_in: Path, table_text: str, param_out: Path, bin_out: Path,
-                   tool: str = "2023", meta_shape_hint: bool = False) -> List[str]:
+def write_int8_net(
+    param_in: Path,
+    bin_in: Path,
+    table_text: str,
+    param_out: Path,
+    bin_out: Path,
+    tool: str = "2023",
+    meta_shape_hint: bool = False,
+) -> List[str]:
     """Write ``param_out``/``bin_out`` as ``ncnn2int8 param_in bin_in param_out bin_out table``
     of ``tool`` would. Returns the names of the layers it quantized."""
     if tool not in TOOLS:
@@ -370,8 +426,10 @@ def write_int8_net(param_in: Path, bin_in: Path, table_text: str, param_out: Pat
         if layer.type in ("MultiHeadAttention", "RNN", "GRU") and tool == "2025":
             raise NotImplementedError(f"{layer.type} {layer.name}: not written by this module")
         if tool == "2025" and layer.type in FORK_TYPES and layer.blobs:
-            raise NotImplementedError(f"{layer.type} {layer.name}: a custom layer to upstream ncnn2int8, "
-                                      "which loads none of its weights and so misreads every later layer's")
+            raise NotImplementedError(
+                f"{layer.type} {layer.name}: a custom layer to upstream ncnn2int8, "
+                "which loads none of its weights and so misreads every later layer's"
+            )
         if layer.type in TABLE_TYPES and _quantize_table_layer(layer, blob_scales, weight_scales, out):
             quantized.append(layer.name)
         elif tool == "2025" and layer.type == "LSTM":
@@ -399,9 +457,9 @@ def write_int8_net(param_in: Path, bin_in: Path, table_text: str, param_out: Pat
 def _check_no_requantize_chain(layers: List[Layer], quantized: set) -> None:
     """ncnn2int8 fuses a requantize into an int8 conv whose output feeds int8 convs only
     (directly, or through one Split); raise if that would happen."""
+
     def int8_conv(l: Layer) -> bool:
-        return (l.type in ("Convolution", "ConvolutionDepthWise") and l.name in quantized
-                and len(l.bottoms) == 1)
+        return l.type in ("Convolution", "ConvolutionDepthWise") and l.name in quantized and len(l.bottoms) == 1
 
     readers: Dict[str, List[Layer]] = {}
     for l in layers:

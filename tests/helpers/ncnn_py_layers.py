@@ -59,8 +59,9 @@ class TensorAsStrided(ncnn.Layer):
 
     def forward(self, bottom, top, opt):
         flat = bottom.numpy().reshape(-1)
-        y = np.lib.stride_tricks.as_strided(flat[self.offset:], shape=self.sizes,
-                                            strides=[s * flat.itemsize for s in self.strides])
+        y = np.lib.stride_tricks.as_strided(
+            flat[self.offset :], shape=self.sizes, strides=[s * flat.itemsize for s in self.strides]
+        )
         _set(top, y)
         return 0
 
@@ -99,6 +100,7 @@ class Stack(ncnn.Layer):
 
 def register(net: "ncnn.Net") -> None:
     for cls in (SherpaMetaData, PoolingModuleNoProj, TensorAsStrided, SimpleUpsample, Stack):
+
         def create(cls=cls):
             layer = cls()
             _alive.append(layer)

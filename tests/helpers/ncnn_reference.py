@@ -20,8 +20,7 @@ def initial_states(model_type: str, raw: dict) -> List[np.ndarray]:
         layers, memory, kernel, left, d = raw[1], raw[2], raw[3], raw[4], raw[7]
         out = []
         for _ in range(layers):
-            out += [np.zeros((memory, d)), np.zeros((left, d)), np.zeros((left, d)),
-                    np.zeros((d, kernel - 1))]
+            out += [np.zeros((memory, d)), np.zeros((left, d)), np.zeros((left, d)), np.zeros((d, kernel - 1))]
         return out
     chunk, left_chunks = raw[1], raw[2]
     groups = [[] for _ in range(7)]
@@ -64,7 +63,7 @@ def encode_chunks(model_dir: Path, model_type: str, raw: dict, feats: np.ndarray
     for start in range(0, feats.shape[0] - segment + 1, offset):
         ex = net.create_extractor()
         # ncnn.Mat(array) borrows the array's memory: keep every input alive until extract.
-        inputs = [np.ascontiguousarray(feats[start:start + segment], np.float32)]
+        inputs = [np.ascontiguousarray(feats[start : start + segment], np.float32)]
         if extra:
             inputs.append(np.array([segment], np.float32))
         inputs += [np.ascontiguousarray(s, np.float32) for s in states]

@@ -13,23 +13,31 @@ FRAME = 0.04  # seconds per encoder frame
 BEAM_LOOKBACK = 4  # frames before a parting point whose beam decisions may explain it
 
 
-def sherpa_decode(model_dir: Path, samples: np.ndarray, rate: int, method: str,
-                  num_active_paths: int = 4, num_threads: int = 1) -> Tuple[List[int], List[float]]:
+def sherpa_decode(
+    model_dir: Path, samples: np.ndarray, rate: int, method: str, num_active_paths: int = 4, num_threads: int = 1
+) -> Tuple[List[int], List[float]]:
     import sherpa_ncnn
 
     d = Path(model_dir)
-    f = {f"{n}_{e}": str(d / f"{n}_jit_trace-pnnx.ncnn.{e}")
-         for n in ("encoder", "decoder", "joiner") for e in ("param", "bin")}
-    rec = sherpa_ncnn.Recognizer(tokens=str(d / "tokens.txt"), num_threads=num_threads,
-                                 decoding_method=method, num_active_paths=num_active_paths, **f)
+    f = {
+        f"{n}_{e}": str(d / f"{n}_jit_trace-pnnx.ncnn.{e}")
+        for n in ("encoder", "decoder", "joiner")
+        for e in ("param", "bin")
+    }
+    rec = sherpa_ncnn.Recognizer(
+        tokens=str(d / "tokens.txt"),
+        num_threads=num_threads,
+        decoding_method=method,
+        num_active_paths=num_active_paths,
+        **f,
+    )
     rec.accept_waveform(rate, samples)
     rec.accept_waveform(rate, np.zeros(int(TAIL_PADDING * rate), np.float32))
     rec.input_finished()
     return list(rec.tokens), [round(t, 4) for t in rec.timestamps]
 
 
-def ncasr_decode(model_dir: Path, samples: np.ndarray, rate: int, method: str,
-                 num_active_paths: int = 4):
+def ncasr_decode(model_dir: Path, samples: np.ndarray, rate: int, method: str, num_active_paths: int = 4):
     """ncasr's core, with per-frame decision margins recorded. Returns (ids, stamps, margins)."""
     from ncasr import _core
 
@@ -72,11 +80,12 @@ def assert_parity(model_dir: Path, wavs, method: str, label: str) -> None:
             continue
         frame = first_divergent_frame(ids, ref_ids, stamps, ref_stamps)
         lookback = 0 if method == "greedy_search" else BEAM_LOOKBACK
-        window = margins[max(0, frame - lookback): frame + 1]
+        window = margins[max(0, frame - lookback) : frame + 1]
         closest = min(window) if window else float("inf")
         differing.append((Path(path).name, frame, closest))
         assert closest <= NEAR_TIE, (
             f"{label} {Path(path).name}: outputs part at frame {frame}, where ncasr's "
-            f"closest decision margin was {closest:.2e} (> {NEAR_TIE}): not a near-tie")
+            f"closest decision margin was {closest:.2e} (> {NEAR_TIE}): not a near-tie"
+        )
     agree = 1 - len(differing) / len(wavs)
     assert agree >= 0.95, f"{label}: only {agree:.0%} identical; differing {differing}"

@@ -36,11 +36,13 @@ def _need(tool: str) -> str:
 
 def speak(text: str, voice: str, speed: int, out: Path) -> np.ndarray:
     raw = out.with_suffix(".raw.wav")
-    subprocess.run([_need("espeak-ng"), "-v", voice, "-s", str(speed), "-w", str(raw), text],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [_need("espeak-ng"), "-v", voice, "-s", str(speed), "-w", str(raw), text], check=True, capture_output=True
+    )
     # -D: no dither, so the same text always gives the same samples.
-    subprocess.run([_need("sox"), "-D", str(raw), "-r", "16000", "-b", "16", "-c", "1", str(out)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [_need("sox"), "-D", str(raw), "-r", "16000", "-b", "16", "-c", "1", str(out)], check=True, capture_output=True
+    )
     raw.unlink()
     samples, _ = sf.read(out, dtype="float32")
     return samples

@@ -64,8 +64,8 @@ void abs_max_neon(const float* x, size_t n, float* absmax, uint64_t* nonfinite) 
   *nonfinite = bad;
 }
 
-void abs_histogram_neon(const float* x, size_t n, float scale, int nbins, uint32_t* sub, int nsub,
-                        uint64_t* zeros, uint64_t* nonfinite) {
+void abs_histogram_neon(const float* x, size_t n, float scale, int nbins, uint32_t* sub, int nsub, uint64_t* zeros,
+                        uint64_t* nonfinite) {
   const size_t stride = static_cast<size_t>(nbins) + 1;
   uint32_t* s0 = sub;
   uint32_t* s1 = nsub == 4 ? sub + stride : sub;

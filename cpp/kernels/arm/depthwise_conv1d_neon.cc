@@ -12,8 +12,8 @@ namespace isa {
 namespace {
 
 template <int G>
-inline void channel_group(const float* x, size_t x_stride, const float* w, const float* bias, int kernel,
-                          int out_w, float* y, size_t y_stride, int c) {
+inline void channel_group(const float* x, size_t x_stride, const float* w, const float* bias, int kernel, int out_w,
+                          float* y, size_t y_stride, int c) {
   int j = 0;
   for (; j + 4 <= out_w; j += 4) {
     float32x4_t acc[G];
@@ -39,8 +39,8 @@ inline void channel_group(const float* x, size_t x_stride, const float* w, const
 
 }  // namespace
 
-void depthwise_conv1d_neon(const float* x, size_t x_stride, const float* w, const float* bias, int kernel,
-                           int out_w, float* y, size_t y_stride, int c0, int c1) {
+void depthwise_conv1d_neon(const float* x, size_t x_stride, const float* w, const float* bias, int kernel, int out_w,
+                           float* y, size_t y_stride, int c0, int c1) {
   int c = c0;
   for (; c + 4 <= c1; c += 4) channel_group<4>(x, x_stride, w, bias, kernel, out_w, y, y_stride, c);
   for (; c < c1; ++c) channel_group<1>(x, x_stride, w, bias, kernel, out_w, y, y_stride, c);
@@ -48,9 +48,8 @@ void depthwise_conv1d_neon(const float* x, size_t x_stride, const float* w, cons
 
 // Packed rows: one vector holds 4 consecutive (time, lane) outputs, all of one time step
 // (pack >= 4), so its weights are 4 of the row's, contiguous.
-void depthwise_conv1d_packed_neon(const float* x, size_t x_stride, const float* wt, const float* bias,
-                                  int channels, int kernel, int out_w, int pack, float* y, size_t y_stride,
-                                  int r0, int r1) {
+void depthwise_conv1d_packed_neon(const float* x, size_t x_stride, const float* wt, const float* bias, int channels,
+                                  int kernel, int out_w, int pack, float* y, size_t y_stride, int r0, int r1) {
   const int n = out_w * pack;
   for (int r = r0; r < r1; ++r) {
     const float* xr = x + r * x_stride;
@@ -71,7 +70,8 @@ void depthwise_conv1d_packed_neon(const float* x, size_t x_stride, const float* 
     for (; i < n; i += 4) {  // n is a multiple of 4
       float32x4_t a = bias ? vld1q_f32(bias + r * pack + i % pack) : vdupq_n_f32(0.f);
       for (int k = 0; k < kernel; ++k)
-        a = vaddq_f32(a, vmulq_f32(vld1q_f32(xr + i + k * pack), vld1q_f32(wr + static_cast<size_t>(k) * channels + i % pack)));
+        a = vaddq_f32(
+            a, vmulq_f32(vld1q_f32(xr + i + k * pack), vld1q_f32(wr + static_cast<size_t>(k) * channels + i % pack)));
       vst1q_f32(yr + i, a);
     }
   }

@@ -8,7 +8,9 @@ namespace isa {
 namespace {
 
 struct PlainDot {
-  struct Acc { int32x4_t lo, hi; };  // pair sums of channels 0-1 and 2-3
+  struct Acc {
+    int32x4_t lo, hi;
+  };  // pair sums of channels 0-1 and 2-3
   static void zero(Acc* a) { a->lo = a->hi = vdupq_n_s32(0); }
   static void add(Acc* a, int8x16_t x, int8x16_t w) {
     a->lo = vpadalq_s16(a->lo, vmull_s8(vget_low_s8(x), vget_low_s8(w)));

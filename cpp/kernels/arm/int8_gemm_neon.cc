@@ -9,8 +9,7 @@ namespace ncasr {
 namespace kernels {
 namespace isa {
 
-void int8_gemm_neon(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t*, int32_t* c,
-                    size_t ldc) {
+void int8_gemm_neon(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t*, int32_t* c, size_t ldc) {
   for (int i = 0; i < m; ++i) {
     const int8_t* row = static_cast<const int8_t*>(ap) + static_cast<size_t>(i) * kp;
     int j = 0;

@@ -23,19 +23,20 @@ void tile(const int8_t* a, int kp, const int8_t* wb, int cols, int32_t* c, size_
   for (int g4 = 0; g4 < groups; g4 += 4) {
     int8x16_t av[R];
     for (int r = 0; r < R; ++r) av[r] = vld1q_s8(a + static_cast<size_t>(r) * kp + 4 * g4);
-#define NCASR_GROUP(LANE)                                                           \
-  {                                                                                 \
-    const int8_t* wg = wb + static_cast<size_t>(g4 + LANE) * 64;                    \
-    const int8x16_t w0 = vld1q_s8(wg), w1 = vld1q_s8(wg + 16), w2 = vld1q_s8(wg + 32), \
-                    w3 = vld1q_s8(wg + 48);                                         \
-    for (int r = 0; r < R; ++r) {                                                   \
-      acc[r][0] = vdotq_laneq_s32(acc[r][0], w0, av[r], LANE);                      \
-      acc[r][1] = vdotq_laneq_s32(acc[r][1], w1, av[r], LANE);                      \
-      acc[r][2] = vdotq_laneq_s32(acc[r][2], w2, av[r], LANE);                      \
-      acc[r][3] = vdotq_laneq_s32(acc[r][3], w3, av[r], LANE);                      \
-    }                                                                               \
+#define NCASR_GROUP(LANE)                                                                                      \
+  {                                                                                                            \
+    const int8_t* wg = wb + static_cast<size_t>(g4 + LANE) * 64;                                               \
+    const int8x16_t w0 = vld1q_s8(wg), w1 = vld1q_s8(wg + 16), w2 = vld1q_s8(wg + 32), w3 = vld1q_s8(wg + 48); \
+    for (int r = 0; r < R; ++r) {                                                                              \
+      acc[r][0] = vdotq_laneq_s32(acc[r][0], w0, av[r], LANE);                                                 \
+      acc[r][1] = vdotq_laneq_s32(acc[r][1], w1, av[r], LANE);                                                 \
+      acc[r][2] = vdotq_laneq_s32(acc[r][2], w2, av[r], LANE);                                                 \
+      acc[r][3] = vdotq_laneq_s32(acc[r][3], w3, av[r], LANE);                                                 \
+    }                                                                                                          \
   }
+    // clang-format off: each macro is a whole block
     NCASR_GROUP(0) NCASR_GROUP(1) NCASR_GROUP(2) NCASR_GROUP(3)
+    // clang-format on
 #undef NCASR_GROUP
   }
   for (int r = 0; r < R; ++r) {

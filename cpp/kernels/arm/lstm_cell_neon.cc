@@ -2,8 +2,8 @@
 // kernels/exp_approx.h.
 #include <arm_neon.h>
 
-#include "kernels/lstm_cell_isa.h"
 #include "kernels/arm/exp_neon.h"
+#include "kernels/lstm_cell_isa.h"
 
 namespace ncasr {
 namespace kernels {
@@ -23,7 +23,8 @@ void cell4(const float* i4, const float* f4, const float* o4, const float* g4, f
 void lstm_cell_neon(const float* gates, int gate_stride, float* cell, float* hidden_out, int hidden) {
   int q = 0;
   for (; q + 4 <= hidden; q += 4)
-    cell4(gates + q, gates + gate_stride + q, gates + 2 * gate_stride + q, gates + 3 * gate_stride + q, cell + q, hidden_out + q);
+    cell4(gates + q, gates + gate_stride + q, gates + 2 * gate_stride + q, gates + 3 * gate_stride + q, cell + q,
+          hidden_out + q);
   if (q < hidden) {
     float t[6][4] = {};
     const int left = hidden - q;

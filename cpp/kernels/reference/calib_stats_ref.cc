@@ -22,8 +22,8 @@ void abs_max(const float* x, size_t n, float* absmax, uint64_t* nonfinite) {
   *nonfinite = bad;
 }
 
-void abs_histogram(const float* x, size_t n, float scale, int nbins, uint64_t* bins,
-                   uint64_t* zeros, uint64_t* nonfinite) {
+void abs_histogram(const float* x, size_t n, float scale, int nbins, uint64_t* bins, uint64_t* zeros,
+                   uint64_t* nonfinite) {
   const float top = static_cast<float>(nbins - 1);
   uint64_t z = 0, bad = 0;
   for (size_t i = 0; i < n; ++i) {

@@ -7,8 +7,8 @@ namespace ncasr {
 namespace kernels {
 namespace isa {
 
-void depthwise_conv1d_ref(const float* x, size_t x_stride, const float* w, const float* bias, int kernel,
-                          int out_w, float* y, size_t y_stride, int c0, int c1) {
+void depthwise_conv1d_ref(const float* x, size_t x_stride, const float* w, const float* bias, int kernel, int out_w,
+                          float* y, size_t y_stride, int c0, int c1) {
   for (int c = c0; c < c1; ++c) {
     const float* xr = x + c * x_stride;
     const float* wr = w + static_cast<size_t>(c) * kernel;
@@ -22,9 +22,8 @@ void depthwise_conv1d_ref(const float* x, size_t x_stride, const float* w, const
   }
 }
 
-void depthwise_conv1d_packed_ref(const float* x, size_t x_stride, const float* wt, const float* bias,
-                                 int channels, int kernel, int out_w, int pack, float* y, size_t y_stride,
-                                 int r0, int r1) {
+void depthwise_conv1d_packed_ref(const float* x, size_t x_stride, const float* wt, const float* bias, int channels,
+                                 int kernel, int out_w, int pack, float* y, size_t y_stride, int r0, int r1) {
   for (int r = r0; r < r1; ++r) {
     const float* xr = x + r * x_stride;
     float* yr = y + r * y_stride;

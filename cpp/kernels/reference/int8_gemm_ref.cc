@@ -7,8 +7,7 @@ namespace ncasr {
 namespace kernels {
 namespace isa {
 
-void int8_gemm_ref(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t*, int32_t* c,
-                   size_t ldc) {
+void int8_gemm_ref(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t*, int32_t* c, size_t ldc) {
   const int8_t* a = static_cast<const int8_t*>(ap);
   for (int i = 0; i < m; ++i)
     for (int j = 0; j < n; ++j) {

@@ -72,8 +72,8 @@ void abs_max_avx2(const float* x, size_t n, float* absmax, uint64_t* nonfinite) 
   *nonfinite = bad;
 }
 
-void abs_histogram_avx2(const float* x, size_t n, float scale, int nbins, uint32_t* sub, int nsub,
-                        uint64_t* zeros, uint64_t* nonfinite) {
+void abs_histogram_avx2(const float* x, size_t n, float scale, int nbins, uint32_t* sub, int nsub, uint64_t* zeros,
+                        uint64_t* nonfinite) {
   const size_t stride = static_cast<size_t>(nbins) + 1;
   // Lane l counts into sub-histogram l % nsub, so neighbouring equal bins do not serialise
   // on one counter.
@@ -100,8 +100,7 @@ void abs_histogram_avx2(const float* x, size_t n, float scale, int nbins, uint32
     // below it (inf) and for NaN products, which only occur on masked-out lanes.
     const __m256 f = _mm256_min_ps(_mm256_mul_ps(a, vscale), vtop);
     const __m256i bin = _mm256_cvttps_epi32(f);
-    _mm256_store_si256(reinterpret_cast<__m256i*>(idx),
-                       _mm256_blendv_epi8(vdiscard, bin, _mm256_castps_si256(valid)));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(idx), _mm256_blendv_epi8(vdiscard, bin, _mm256_castps_si256(valid)));
     const int vm = _mm256_movemask_ps(valid);
     if (vm != 0xff) {
       const int fm = _mm256_movemask_ps(fin);

@@ -38,8 +38,7 @@ void abs_max_avx512(const float* x, size_t n, float* absmax, uint64_t* nonfinite
     m2 = _mm512_mask_max_ps(m2, ok2, m2, a2);
     m3 = _mm512_mask_max_ps(m3, ok3, m3, a3);
     if ((ok0 & ok1 & ok2 & ok3) != 0xffff) {
-      bad += 64 - __builtin_popcount(ok0) - __builtin_popcount(ok1) - __builtin_popcount(ok2) -
-             __builtin_popcount(ok3);
+      bad += 64 - __builtin_popcount(ok0) - __builtin_popcount(ok1) - __builtin_popcount(ok2) - __builtin_popcount(ok3);
     }
   }
   for (; i < n; i += 16) {
@@ -55,8 +54,8 @@ void abs_max_avx512(const float* x, size_t n, float* absmax, uint64_t* nonfinite
   *nonfinite = bad;
 }
 
-void abs_histogram_avx512(const float* x, size_t n, float scale, int nbins, uint32_t* sub, int nsub,
-                          uint64_t* zeros, uint64_t* nonfinite) {
+void abs_histogram_avx512(const float* x, size_t n, float scale, int nbins, uint32_t* sub, int nsub, uint64_t* zeros,
+                          uint64_t* nonfinite) {
   const size_t stride = static_cast<size_t>(nbins) + 1;
   uint32_t* s0 = sub;
   uint32_t* s1 = nsub == 4 ? sub + stride : sub;

@@ -17,8 +17,8 @@ inline __m256i tail_mask(int n) {
 }
 
 template <int G>
-inline void channel_group(const float* x, size_t x_stride, const float* w, const float* bias, int kernel,
-                          int out_w, float* y, size_t y_stride, int c) {
+inline void channel_group(const float* x, size_t x_stride, const float* w, const float* bias, int kernel, int out_w,
+                          float* y, size_t y_stride, int c) {
   for (int j = 0; j < out_w; j += 8) {
     const int n = out_w - j < 8 ? out_w - j : 8;
     const __m256i m = tail_mask(n);
@@ -37,8 +37,8 @@ inline void channel_group(const float* x, size_t x_stride, const float* w, const
 
 }  // namespace
 
-void depthwise_conv1d_avx2(const float* x, size_t x_stride, const float* w, const float* bias, int kernel,
-                           int out_w, float* y, size_t y_stride, int c0, int c1) {
+void depthwise_conv1d_avx2(const float* x, size_t x_stride, const float* w, const float* bias, int kernel, int out_w,
+                           float* y, size_t y_stride, int c0, int c1) {
   int c = c0;
   for (; c + 4 <= c1; c += 4) channel_group<4>(x, x_stride, w, bias, kernel, out_w, y, y_stride, c);
   for (; c < c1; ++c) channel_group<1>(x, x_stride, w, bias, kernel, out_w, y, y_stride, c);
@@ -46,9 +46,8 @@ void depthwise_conv1d_avx2(const float* x, size_t x_stride, const float* w, cons
 
 // Packed rows: one vector holds 8 consecutive (time, lane) outputs: with pack 4 its
 // weights are the row's 4 repeated, with pack 16 alternately its first and last 8.
-void depthwise_conv1d_packed_avx2(const float* x, size_t x_stride, const float* wt, const float* bias,
-                                  int channels, int kernel, int out_w, int pack, float* y, size_t y_stride,
-                                  int r0, int r1) {
+void depthwise_conv1d_packed_avx2(const float* x, size_t x_stride, const float* wt, const float* bias, int channels,
+                                  int kernel, int out_w, int pack, float* y, size_t y_stride, int r0, int r1) {
   const int n = out_w * pack;
   auto lanes = [pack](const float* v, int i) {  // the weights (or biases) of outputs i .. i + 7
     if (pack == 4) return _mm256_broadcast_ps(reinterpret_cast<const __m128*>(v));

@@ -12,8 +12,8 @@ namespace isa {
 namespace {
 
 template <int G>
-inline void channel_group(const float* x, size_t x_stride, const float* w, const float* bias, int kernel,
-                          int out_w, float* y, size_t y_stride, int c) {
+inline void channel_group(const float* x, size_t x_stride, const float* w, const float* bias, int kernel, int out_w,
+                          float* y, size_t y_stride, int c) {
   for (int j = 0; j < out_w; j += 16) {
     const int n = out_w - j < 16 ? out_w - j : 16;
     const __mmask16 m = static_cast<__mmask16>((1u << n) - 1u);
@@ -32,8 +32,8 @@ inline void channel_group(const float* x, size_t x_stride, const float* w, const
 
 }  // namespace
 
-void depthwise_conv1d_avx512(const float* x, size_t x_stride, const float* w, const float* bias, int kernel,
-                             int out_w, float* y, size_t y_stride, int c0, int c1) {
+void depthwise_conv1d_avx512(const float* x, size_t x_stride, const float* w, const float* bias, int kernel, int out_w,
+                             float* y, size_t y_stride, int c0, int c1) {
   int c = c0;
   for (; c + 4 <= c1; c += 4) channel_group<4>(x, x_stride, w, bias, kernel, out_w, y, y_stride, c);
   for (; c < c1; ++c) channel_group<1>(x, x_stride, w, bias, kernel, out_w, y, y_stride, c);
@@ -54,9 +54,8 @@ inline __m512 lane_vector(const float* v, int pack) {  // v[0..pack) repeated to
 
 }  // namespace
 
-void depthwise_conv1d_packed_avx512(const float* x, size_t x_stride, const float* wt, const float* bias,
-                                    int channels, int kernel, int out_w, int pack, float* y, size_t y_stride,
-                                    int r0, int r1) {
+void depthwise_conv1d_packed_avx512(const float* x, size_t x_stride, const float* wt, const float* bias, int channels,
+                                    int kernel, int out_w, int pack, float* y, size_t y_stride, int r0, int r1) {
   const int n = out_w * pack;
   for (int r = r0; r < r1; ++r) {
     const float* xr = x + r * x_stride;

@@ -76,13 +76,13 @@ void gemv_panels(const W* data, int rows, int cols, const float* x, const float*
 
 }  // namespace
 
-void f16_gemv_avx2(const uint16_t* data, int rows, int cols, const float* x, const float* bias, float* y,
-                   int panel0, int panel1) {
+void f16_gemv_avx2(const uint16_t* data, int rows, int cols, const float* x, const float* bias, float* y, int panel0,
+                   int panel1) {
   gemv_panels(data, rows, cols, x, bias, y, panel0, panel1);
 }
 
-void f32_gemv_avx2(const float* data, int rows, int cols, const float* x, const float* bias, float* y,
-                   int panel0, int panel1) {
+void f32_gemv_avx2(const float* data, int rows, int cols, const float* x, const float* bias, float* y, int panel0,
+                   int panel1) {
   gemv_panels(data, rows, cols, x, bias, y, panel0, panel1);
 }
 

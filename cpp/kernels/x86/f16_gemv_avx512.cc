@@ -25,8 +25,10 @@ __m512 start(const float* bias, int row, int rows) {
 
 void store(float* y, int row, int rows, __m512 v) {
   const int n = rows - row;
-  if (n >= R) _mm512_storeu_ps(y + row, v);
-  else _mm512_mask_storeu_ps(y + row, static_cast<__mmask16>((1u << n) - 1), v);
+  if (n >= R)
+    _mm512_storeu_ps(y + row, v);
+  else
+    _mm512_mask_storeu_ps(y + row, static_cast<__mmask16>((1u << n) - 1), v);
 }
 
 template <typename W>
@@ -65,13 +67,13 @@ void gemv_panels(const W* data, int rows, int cols, const float* x, const float*
 
 }  // namespace
 
-void f16_gemv_avx512(const uint16_t* data, int rows, int cols, const float* x, const float* bias, float* y,
-                     int panel0, int panel1) {
+void f16_gemv_avx512(const uint16_t* data, int rows, int cols, const float* x, const float* bias, float* y, int panel0,
+                     int panel1) {
   gemv_panels(data, rows, cols, x, bias, y, panel0, panel1);
 }
 
-void f32_gemv_avx512(const float* data, int rows, int cols, const float* x, const float* bias, float* y,
-                     int panel0, int panel1) {
+void f32_gemv_avx512(const float* data, int rows, int cols, const float* x, const float* bias, float* y, int panel0,
+                     int panel1) {
   gemv_panels(data, rows, cols, x, bias, y, panel0, panel1);
 }
 

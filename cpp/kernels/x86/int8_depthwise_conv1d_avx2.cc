@@ -35,18 +35,22 @@ void int8_depthwise_conv1d_avx2(const Int8DwArgs& a, int r0, int r1) {
     int g = 0;
     for (; g + 8 <= P; g += 8) {
       const int c = r * P + g;
-      const __m256 deq = _mm256_div_ps(_mm256_set1_ps(1.f), _mm256_mul_ps(_mm256_loadu_ps(sx + g), _mm256_loadu_ps(a.w_scales + c)));
+      const __m256 deq =
+          _mm256_div_ps(_mm256_set1_ps(1.f), _mm256_mul_ps(_mm256_loadu_ps(sx + g), _mm256_loadu_ps(a.w_scales + c)));
       const __m256 bias = a.bias ? _mm256_loadu_ps(a.bias + c) : _mm256_setzero_ps();
       const __m256i ones = _mm256_set1_epi16(1);
       const size_t woff = static_cast<size_t>(c) * 4;
       for (int u0 = 0; 4 * u0 < a.out_w; ++u0) {
-        __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
+        __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(),
+                          _mm256_setzero_si256()};
         for (int j = 0; j < J; ++j) {
-          const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.scratch + (static_cast<size_t>(u0 + j) * P + g) * 4));
+          const __m256i x = _mm256_loadu_si256(
+              reinterpret_cast<const __m256i*>(a.scratch + (static_cast<size_t>(u0 + j) * P + g) * 4));
           const size_t o = woff + j * block_stride;
           for (int p = 0; p < 4; ++p) {
             const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.phased + o + p * phase_stride));
-            const __m256i wa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.phased_abs + o + p * phase_stride));
+            const __m256i wa =
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.phased_abs + o + p * phase_stride));
             acc[p] = dot4(acc[p], x, w, wa, ones);
           }
         }
@@ -65,7 +69,8 @@ void int8_depthwise_conv1d_avx2(const Int8DwArgs& a, int r0, int r1) {
       for (int u0 = 0; 4 * u0 < a.out_w; ++u0) {
         __m128i acc[4] = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
         for (int j = 0; j < J; ++j) {
-          const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a.scratch + (static_cast<size_t>(u0 + j) * P + g) * 4));
+          const __m128i x =
+              _mm_loadu_si128(reinterpret_cast<const __m128i*>(a.scratch + (static_cast<size_t>(u0 + j) * P + g) * 4));
           const size_t o = woff + j * block_stride;
           for (int p = 0; p < 4; ++p) {
             const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a.phased + o + p * phase_stride));

@@ -118,7 +118,8 @@ void row_xmm(const Int8DwArgs& a, int r) {
     for (int u0 = 0; 4 * u0 < a.out_w; ++u0) {
       __m128i acc[4] = {_mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128(), _mm_setzero_si128()};
       for (int j = 0; j < J; ++j) {
-        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a.scratch + (static_cast<size_t>(u0 + j) * P + g) * 4));
+        const __m128i x =
+            _mm_loadu_si128(reinterpret_cast<const __m128i*>(a.scratch + (static_cast<size_t>(u0 + j) * P + g) * 4));
         const int8_t* w = w0 + j * block_stride;
         for (int p = 0; p < 4; ++p)
           acc[p] = _mm_dpbusd_epi32(acc[p], x, _mm_loadu_si128(reinterpret_cast<const __m128i*>(w + p * phase_stride)));
@@ -135,8 +136,10 @@ void row_xmm(const Int8DwArgs& a, int r) {
 
 void int8_depthwise_conv1d_avx512vnni(const Int8DwArgs& a, int r0, int r1) {
   for (int r = r0; r < r1; ++r) {
-    if (a.pack == 16) row16(a, r);
-    else row_xmm(a, r);
+    if (a.pack == 16)
+      row16(a, r);
+    else
+      row_xmm(a, r);
   }
 }
 

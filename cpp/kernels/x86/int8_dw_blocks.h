@@ -18,7 +18,8 @@ inline void dw_lane_scales_sse(const float* xr, int P, int in_w, float* sx) {
   const __m128 abs_mask = _mm_castsi128_ps(_mm_set1_epi32(0x7fffffff));
   for (int g = 0; g < P; g += 4) {
     __m128 m = _mm_setzero_ps();
-    for (int t = 0; t < in_w; ++t) m = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(xr + static_cast<size_t>(t) * P + g), abs_mask), m);
+    for (int t = 0; t < in_w; ++t)
+      m = _mm_max_ps(_mm_and_ps(_mm_loadu_ps(xr + static_cast<size_t>(t) * P + g), abs_mask), m);
     const __m128 s = _mm_div_ps(_mm_set1_ps(127.f), m);
     _mm_storeu_ps(sx + g, _mm_blendv_ps(_mm_set1_ps(1.f), s, _mm_cmpgt_ps(m, _mm_setzero_ps())));
   }

@@ -46,8 +46,7 @@ inline void rows(const int16_t* aw, int kp, const int8_t* wp, int n, int32_t* c,
 
 }  // namespace
 
-void int8_gemm_avx2(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t*, int32_t* c,
-                    size_t ldc) {
+void int8_gemm_avx2(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t*, int32_t* c, size_t ldc) {
   const int16_t* aw = static_cast<const int16_t*>(ap);
   int i = 0;
   for (; i + 4 <= m; i += 4) rows<4>(aw + static_cast<size_t>(i) * kp, kp, wp, n, c + i * ldc, ldc);

@@ -36,27 +36,29 @@ inline __m512i dpbusd(__m512i acc, __m512i a, __m512i w) {
 
 // One accumulator variable per (row, block) rather than an array: GCC keeps a 24-vector array
 // on the stack, named variables stay in registers. Unused ones are compiled out (if constexpr).
-#define NCASR_ROW(r)                                                                          \
-  if constexpr (R > r) {                                                                      \
-    int32_t a4;                                                                               \
-    std::memcpy(&a4, au + static_cast<size_t>(r) * kp + 4 * g, 4);                            \
-    const __m512i a = _mm512_set1_epi32(a4);                                                  \
-    c##r##0 = dpbusd(c##r##0, a, w0);                                            \
-    if constexpr (NB > 1) c##r##1 = dpbusd(c##r##1, a, w1);                      \
-    if constexpr (NB > 2) c##r##2 = dpbusd(c##r##2, a, w2);                      \
-    if constexpr (NB > 3) c##r##3 = dpbusd(c##r##3, a, w3);                      \
+#define NCASR_ROW(r)                                               \
+  if constexpr (R > r) {                                           \
+    int32_t a4;                                                    \
+    std::memcpy(&a4, au + static_cast<size_t>(r) * kp + 4 * g, 4); \
+    const __m512i a = _mm512_set1_epi32(a4);                       \
+    c##r##0 = dpbusd(c##r##0, a, w0);                              \
+    if constexpr (NB > 1) c##r##1 = dpbusd(c##r##1, a, w1);        \
+    if constexpr (NB > 2) c##r##2 = dpbusd(c##r##2, a, w2);        \
+    if constexpr (NB > 3) c##r##3 = dpbusd(c##r##3, a, w3);        \
   }
-#define NCASR_STORE(r, b)                                                                     \
+#define NCASR_STORE(r, b) \
   if constexpr (R > r && NB > b) store(c##r##b, r, b);
 #define NCASR_ACC(r) __m512i c##r##0 = z, c##r##1 = z, c##r##2 = z, c##r##3 = z;
 
 template <int R, int NB>
-inline void tile(const uint8_t* au, int kp, const int8_t* wp, size_t gstride, int n_left, const int32_t* rs,
-                 int32_t* c, size_t ldc) {
+inline void tile(const uint8_t* au, int kp, const int8_t* wp, size_t gstride, int n_left, const int32_t* rs, int32_t* c,
+                 size_t ldc) {
   static_assert(R * NB <= 24, "more accumulators than zmm registers");
   const int groups = kp / 4;
   const __m512i z = _mm512_setzero_si512();
+  // clang-format off: the macros end their own statements; one row of the grid per line
   NCASR_ACC(0) NCASR_ACC(1) NCASR_ACC(2) NCASR_ACC(3) NCASR_ACC(4) NCASR_ACC(5) NCASR_ACC(6) NCASR_ACC(7)
+  // clang-format on
   for (int g = 0; g < groups; ++g) {
     const int8_t* wg = wp + static_cast<size_t>(g) * gstride;
     const char* ahead = reinterpret_cast<const char*>(wg + gstride * kPrefetchGroups);
@@ -68,7 +70,9 @@ inline void tile(const uint8_t* au, int kp, const int8_t* wp, size_t gstride, in
     const __m512i w1 = NB > 1 ? _mm512_loadu_si512(wg + 64) : z;
     const __m512i w2 = NB > 2 ? _mm512_loadu_si512(wg + 128) : z;
     const __m512i w3 = NB > 3 ? _mm512_loadu_si512(wg + 192) : z;
+    // clang-format off
     NCASR_ROW(0) NCASR_ROW(1) NCASR_ROW(2) NCASR_ROW(3) NCASR_ROW(4) NCASR_ROW(5) NCASR_ROW(6) NCASR_ROW(7)
+    // clang-format on
   }
   auto store = [&](__m512i acc, int r, int b) {
     const int cols = n_left - b * 16 < 16 ? n_left - b * 16 : 16;
@@ -76,6 +80,7 @@ inline void tile(const uint8_t* au, int kp, const int8_t* wp, size_t gstride, in
     const __m512i sum = _mm512_maskz_loadu_epi32(m, rs + b * 16);
     _mm512_mask_storeu_epi32(c + r * ldc + b * 16, m, _mm512_sub_epi32(acc, sum));
   };
+  // clang-format off
   NCASR_STORE(0, 0) NCASR_STORE(0, 1) NCASR_STORE(0, 2) NCASR_STORE(0, 3)
   NCASR_STORE(1, 0) NCASR_STORE(1, 1) NCASR_STORE(1, 2) NCASR_STORE(1, 3)
   NCASR_STORE(2, 0) NCASR_STORE(2, 1) NCASR_STORE(2, 2) NCASR_STORE(2, 3)
@@ -84,6 +89,7 @@ inline void tile(const uint8_t* au, int kp, const int8_t* wp, size_t gstride, in
   NCASR_STORE(5, 0) NCASR_STORE(5, 1) NCASR_STORE(5, 2) NCASR_STORE(5, 3)
   NCASR_STORE(6, 0) NCASR_STORE(6, 1)
   NCASR_STORE(7, 0) NCASR_STORE(7, 1)
+  // clang-format on
 }
 
 #undef NCASR_ROW
@@ -122,8 +128,10 @@ void int8_gemm_avx512vnni(const void* ap, int m, const int8_t* wp, int n, int kp
         // 8 rows against two blocks at a time: every weight load feeds 8 multiply-adds.
         for (int b = 0; b < blocks; b += 2) {
           const int8_t* wb = wj + b * 64;
-          if (blocks - b >= 2) tile<8, 2>(ai, kp, wb, gstride, n_left - b * 16, rs + b * 16, ci + b * 16, ldc);
-          else tile<8, 1>(ai, kp, wb, gstride, n_left - b * 16, rs + b * 16, ci + b * 16, ldc);
+          if (blocks - b >= 2)
+            tile<8, 2>(ai, kp, wb, gstride, n_left - b * 16, rs + b * 16, ci + b * 16, ldc);
+          else
+            tile<8, 1>(ai, kp, wb, gstride, n_left - b * 16, rs + b * 16, ci + b * 16, ldc);
         }
         i += 8;
         continue;

@@ -18,8 +18,8 @@ namespace isa {
 namespace {
 
 template <int R>
-inline void vnni256_rows(const uint8_t* au, int kp, const int8_t* wp, int n, const int32_t* row_sum_x128,
-                         int32_t* c, size_t ldc) {
+inline void vnni256_rows(const uint8_t* au, int kp, const int8_t* wp, int n, const int32_t* row_sum_x128, int32_t* c,
+                         size_t ldc) {
   const int groups = kp / 4;
   for (int nb = 0; nb * 8 < n; ++nb) {
     __m256i acc[R];
@@ -49,7 +49,8 @@ inline void vnni256_gemm(const void* ap, int m, const int8_t* wp, int n, int kp,
                          int32_t* c, size_t ldc) {
   const uint8_t* au = static_cast<const uint8_t*>(ap);
   int i = 0;
-  for (; i + 4 <= m; i += 4) vnni256_rows<4>(au + static_cast<size_t>(i) * kp, kp, wp, n, row_sum_x128, c + i * ldc, ldc);
+  for (; i + 4 <= m; i += 4)
+    vnni256_rows<4>(au + static_cast<size_t>(i) * kp, kp, wp, n, row_sum_x128, c + i * ldc, ldc);
   for (; i < m; ++i) vnni256_rows<1>(au + static_cast<size_t>(i) * kp, kp, wp, n, row_sum_x128, c + i * ldc, ldc);
 }
 

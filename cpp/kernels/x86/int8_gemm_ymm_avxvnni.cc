@@ -9,8 +9,8 @@ namespace ncasr {
 namespace kernels {
 namespace isa {
 
-void int8_gemm_avxvnni(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t* row_sum_x128,
-                       int32_t* c, size_t ldc) {
+void int8_gemm_avxvnni(const void* ap, int m, const int8_t* wp, int n, int kp, const int32_t* row_sum_x128, int32_t* c,
+                       size_t ldc) {
   vnni256_gemm(ap, m, wp, n, kp, row_sum_x128, c, ldc);
 }
 

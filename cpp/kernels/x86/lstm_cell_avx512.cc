@@ -10,8 +10,8 @@ namespace isa {
 
 void lstm_cell_avx512(const float* gates, int gate_stride, float* cell, float* hidden_out, int hidden) {
   for (int q = 0; q < hidden; q += 16) {
-    const __mmask16 m = hidden - q >= 16 ? static_cast<__mmask16>(0xffff)
-                                         : static_cast<__mmask16>((1u << (hidden - q)) - 1u);
+    const __mmask16 m =
+        hidden - q >= 16 ? static_cast<__mmask16>(0xffff) : static_cast<__mmask16>((1u << (hidden - q)) - 1u);
     const __m512 i = sigmoid(_mm512_maskz_loadu_ps(m, gates + q));
     const __m512 f = sigmoid(_mm512_maskz_loadu_ps(m, gates + gate_stride + q));
     const __m512 o = sigmoid(_mm512_maskz_loadu_ps(m, gates + 2 * gate_stride + q));

@@ -13,6 +13,22 @@ from ..metrics import EditCounts, align_words, char_error_rate, normalize_text, 
 from .report import environment, header_text, markdown, plot, to_json
 from .runner import BenchRecord, Target, run_bench
 
-__all__ = ["run_bench", "BenchRecord", "Target", "markdown", "to_json", "plot", "environment",
-           "header_text", "read_manifest", "write_manifest", "ManifestEntry", "ManifestError",
-           "normalize_text", "align_words", "word_error_rate", "char_error_rate", "EditCounts"]
+__all__ = [
+    "run_bench",
+    "BenchRecord",
+    "Target",
+    "markdown",
+    "to_json",
+    "plot",
+    "environment",
+    "header_text",
+    "read_manifest",
+    "write_manifest",
+    "ManifestEntry",
+    "ManifestError",
+    "normalize_text",
+    "align_words",
+    "word_error_rate",
+    "char_error_rate",
+    "EditCounts",
+]

@@ -43,10 +43,17 @@ def environment(peers: Sequence[str] = ()) -> Dict[str, Any]:
     from .. import _core
 
     info = build_info()
-    env = {"cpu": cpu_model(), "cpu_count": os.cpu_count(), "machine": platform.machine(),
-           "python": platform.python_version(), "ncasr": info.ncasr_version,
-           "ncnn": info.ncnn_version, "simd": list(info.simd_active),
-           "kernel_path": _core.kernel_path(), "peers": {}}
+    env = {
+        "cpu": cpu_model(),
+        "cpu_count": os.cpu_count(),
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "ncasr": info.ncasr_version,
+        "ncnn": info.ncnn_version,
+        "simd": list(info.simd_active),
+        "kernel_path": _core.kernel_path(),
+        "peers": {},
+    }
     for p in peers:
         try:
             env["peers"][p] = metadata.version(p)
@@ -63,10 +70,11 @@ def header_text(env: Dict[str, Any]) -> str:
         print(header_text(environment()))
     """
     peers = ", ".join(f"{k} {v}" if v else f"{k} (not installed)" for k, v in env["peers"].items())
-    return (f"CPU: {env['cpu']} ({env['cpu_count']} cores, {env['machine']}); "
-            f"ncasr {env['ncasr']}, ncnn {env['ncnn']}, Python {env['python']}; "
-            f"SIMD: {', '.join(env['simd'])} (kernels: {env['kernel_path']})"
-            + (f"; peers: {peers}" if peers else ""))
+    return (
+        f"CPU: {env['cpu']} ({env['cpu_count']} cores, {env['machine']}); "
+        f"ncasr {env['ncasr']}, ncnn {env['ncnn']}, Python {env['python']}; "
+        f"SIMD: {', '.join(env['simd'])} (kernels: {env['kernel_path']})" + (f"; peers: {peers}" if peers else "")
+    )
 
 
 def _f(v: Optional[float], fmt: str) -> str:
@@ -82,31 +90,47 @@ def markdown(records: Sequence[BenchRecord]) -> str:
         records = run_bench(["model/"], "test.tsv")
         print(markdown(records))
     """
-    cols = ("model", "precision", "backend", "threads", "WER % (S/D/I)", "CER %",
-            "RTF median (min-max)",
-            "ncasr/peer RTF", "size MB", "load s", "peak RSS MB", "final latency ms",
-            "first partial ms")
+    cols = (
+        "model",
+        "precision",
+        "backend",
+        "threads",
+        "WER % (S/D/I)",
+        "CER %",
+        "RTF median (min-max)",
+        "ncasr/peer RTF",
+        "size MB",
+        "load s",
+        "peak RSS MB",
+        "final latency ms",
+        "first partial ms",
+    )
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in records:
         if r.error:
             cells = [r.model, r.precision, r.backend, str(r.threads), f"error: {r.error}"] + [""] * 8
         else:
-            cells = [r.model, r.precision, r.backend, str(r.threads),
-                     f"{100 * r.wer:.2f} ({r.substitutions}/{r.deletions}/{r.insertions})"
-                     + ("" if r.stable else " unstable"),
-                     f"{100 * r.cer:.2f}",
-                     f"{r.rtf_median:.4f} ({r.rtf_min:.4f}-{r.rtf_max:.4f})",
-                     _f(r.rtf_ratio_vs_peer, ".2f"), f"{r.size_bytes['total'] / 1e6:.2f}",
-                     _f(r.load_s, ".2f"), _f(r.peak_rss_mb, ".0f"),
-                     _f(None if r.latency_final_s is None else 1000 * r.latency_final_s, ".0f"),
-                     _f(None if r.latency_first_partial_s is None
-                        else 1000 * r.latency_first_partial_s, ".0f")]
+            cells = [
+                r.model,
+                r.precision,
+                r.backend,
+                str(r.threads),
+                f"{100 * r.wer:.2f} ({r.substitutions}/{r.deletions}/{r.insertions})"
+                + ("" if r.stable else " unstable"),
+                f"{100 * r.cer:.2f}",
+                f"{r.rtf_median:.4f} ({r.rtf_min:.4f}-{r.rtf_max:.4f})",
+                _f(r.rtf_ratio_vs_peer, ".2f"),
+                f"{r.size_bytes['total'] / 1e6:.2f}",
+                _f(r.load_s, ".2f"),
+                _f(r.peak_rss_mb, ".0f"),
+                _f(None if r.latency_final_s is None else 1000 * r.latency_final_s, ".0f"),
+                _f(None if r.latency_first_partial_s is None else 1000 * r.latency_first_partial_s, ".0f"),
+            ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
-def to_json(records: Sequence[BenchRecord], env: Dict[str, Any],
-            settings: Dict[str, Any]) -> str:
+def to_json(records: Sequence[BenchRecord], env: Dict[str, Any], settings: Dict[str, Any]) -> str:
     """The records, environment and run settings as one indented JSON document.
 
     Example::
@@ -114,8 +138,7 @@ def to_json(records: Sequence[BenchRecord], env: Dict[str, Any],
         text = to_json(records, environment(), {"threads": [1, 2], "repeat": 3})
         Path("bench.json").write_text(text)
     """
-    return json.dumps({"environment": env, "settings": settings,
-                       "records": [asdict(r) for r in records]}, indent=1)
+    return json.dumps({"environment": env, "settings": settings, "records": [asdict(r) for r in records]}, indent=1)
 
 
 def plot(records: Sequence[BenchRecord], path: Union[str, "os.PathLike[str]"]) -> None:
@@ -138,9 +161,13 @@ def plot(records: Sequence[BenchRecord], path: Union[str, "os.PathLike[str]"]) -
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
     for r in ok:
         ax1.scatter(r.rtf_median, 100 * r.wer, marker="o" if r.backend == "ncasr" else "s")
-        ax1.annotate(f"{r.model} {r.precision}\n{r.backend} ×{r.threads}",
-                     (r.rtf_median, 100 * r.wer), fontsize=7, xytext=(4, 4),
-                     textcoords="offset points")
+        ax1.annotate(
+            f"{r.model} {r.precision}\n{r.backend} ×{r.threads}",
+            (r.rtf_median, 100 * r.wer),
+            fontsize=7,
+            xytext=(4, 4),
+            textcoords="offset points",
+        )
     ax1.set_xlabel("real-time factor (lower is faster)")
     ax1.set_ylabel("WER %")
     ax1.set_title("accuracy vs speed")

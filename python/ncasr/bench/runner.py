@@ -98,8 +98,7 @@ def _net_files(target: Target) -> Dict[str, Any]:
         files[f"{name}_param"], files[f"{name}_bin"] = net.param, net.bin
         sizes[name] = os.path.getsize(net.param) + (os.path.getsize(net.bin) if net.bin else 0)
     sizes["total"] = sum(sizes.values())
-    return {"files": files, "sizes": sizes,
-            "int8": ".int8." in os.path.basename(info.encoder.param)}
+    return {"files": files, "sizes": sizes, "int8": ".int8." in os.path.basename(info.encoder.param)}
 
 
 def peer_available(name: str) -> bool:
@@ -129,8 +128,7 @@ def run_worker(job: Dict[str, Any]) -> Dict[str, Any]:
     # The worker is run by file path; make sure it finds the same ncasr as this process.
     pkg_root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_root, env.get("PYTHONPATH", "")) if p)
-    proc = subprocess.run([sys.executable, str(WORKER)], input=json.dumps(job),
-                          capture_output=True, text=True, env=env)
+    proc = subprocess.run([sys.executable, str(WORKER)], input=json.dumps(job), capture_output=True, text=True, env=env)
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         tail = (proc.stderr or "").strip().splitlines()[-3:]
@@ -138,13 +136,20 @@ def run_worker(job: Dict[str, Any]) -> Dict[str, Any]:
     return json.loads(lines[-1])
 
 
-def run_bench(models: Sequence[str],
-              manifest: Union[str, "os.PathLike[str]", Sequence[ManifestEntry]], *,
-              threads: Sequence[int] = (1,),
-              method: str = "greedy_search", num_active_paths: int = 4,
-              peers: Sequence[str] = PEERS, storages: Sequence[str] = ("fp16",),
-              repeat: int = 1, latency_files: int = 3, chunk_s: float = 0.1,
-              progress: Optional[Callable[[str], None]] = None) -> List[BenchRecord]:
+def run_bench(
+    models: Sequence[str],
+    manifest: Union[str, "os.PathLike[str]", Sequence[ManifestEntry]],
+    *,
+    threads: Sequence[int] = (1,),
+    method: str = "greedy_search",
+    num_active_paths: int = 4,
+    peers: Sequence[str] = PEERS,
+    storages: Sequence[str] = ("fp16",),
+    repeat: int = 1,
+    latency_files: int = 3,
+    chunk_s: float = 0.1,
+    progress: Optional[Callable[[str], None]] = None,
+) -> List[BenchRecord]:
     """Benchmark ``models`` (folder paths, optionally ``:int8``/``:float``) on the
     utterances of ``manifest`` (a path or a list of ManifestEntry). See ``ncasr bench -h``.
 
@@ -153,8 +158,9 @@ def run_bench(models: Sequence[str],
         records = run_bench(["model/", "model/:int8"], "test.tsv", threads=[1, 2], repeat=3)
         print(markdown(records))
     """
-    entries: List[ManifestEntry] = (read_manifest(manifest)
-                                    if isinstance(manifest, (str, os.PathLike)) else list(manifest))
+    entries: List[ManifestEntry] = (
+        read_manifest(manifest) if isinstance(manifest, (str, os.PathLike)) else list(manifest)
+    )
     if not entries:
         raise ConfigError("the manifest has no utterances")
     if repeat < 1:
@@ -176,25 +182,36 @@ def run_bench(models: Sequence[str],
             backends = ["ncasr"] + (active_peers if storage == "fp16" else [])
             for t in threads:
                 for backend in backends:
-                    rec = BenchRecord(model=Path(target.model_dir).name or target.model_dir,
-                                      model_dir=target.model_dir, variant=target.variant,
-                                      precision=precision, backend=backend, threads=int(t),
-                                      method=method, size_bytes=found["sizes"])
-                    job = {"backend": backend, "model_dir": target.model_dir,
-                           "variant": target.variant, "files": found["files"],
-                           "threads": int(t), "method": method,
-                           "num_active_paths": num_active_paths,
-                           "fp16_storage": storage == "fp16",
-                           "files_to_decode": [e.path for e in entries],
-                           "latency_files": latency_files, "chunk_s": chunk_s}
+                    rec = BenchRecord(
+                        model=Path(target.model_dir).name or target.model_dir,
+                        model_dir=target.model_dir,
+                        variant=target.variant,
+                        precision=precision,
+                        backend=backend,
+                        threads=int(t),
+                        method=method,
+                        size_bytes=found["sizes"],
+                    )
+                    job = {
+                        "backend": backend,
+                        "model_dir": target.model_dir,
+                        "variant": target.variant,
+                        "files": found["files"],
+                        "threads": int(t),
+                        "method": method,
+                        "num_active_paths": num_active_paths,
+                        "fp16_storage": storage == "fp16",
+                        "files_to_decode": [e.path for e in entries],
+                        "latency_files": latency_files,
+                        "chunk_s": chunk_s,
+                    }
                     plans.append((rec, job))
 
     runs: Dict[int, List[Dict[str, Any]]] = {i: [] for i in range(len(plans))}
     for r in range(repeat):
         for i, (rec, job) in enumerate(plans):
             if progress:
-                progress(f"run {r + 1}/{repeat}: {rec.model} {rec.precision} {rec.backend} "
-                         f"{rec.threads} thread(s)")
+                progress(f"run {r + 1}/{repeat}: {rec.model} {rec.precision} {rec.backend} {rec.threads} thread(s)")
             runs[i].append(run_worker(job))
 
     refs = [e.text for e in entries]
@@ -220,8 +237,7 @@ def _aggregate(rec: BenchRecord, runs: List[Dict[str, Any]], refs: List[str]) ->
     rec.ref_words, rec.wer = counts.ref_words, counts.wer
     edits, chars = char_error_rate(refs, rec.hypotheses)
     rec.cer = edits / max(chars, 1)
-    rec.substitutions, rec.deletions, rec.insertions = (counts.substitutions, counts.deletions,
-                                                        counts.insertions)
+    rec.substitutions, rec.deletions, rec.insertions = (counts.substitutions, counts.deletions, counts.insertions)
     rec.rtf_runs = [sum(r["decode_s"]) / sum(r["audio_s"]) for r in runs]
     rec.rtf_median = statistics.median(rec.rtf_runs)
     rec.rtf_min, rec.rtf_max = min(rec.rtf_runs), max(rec.rtf_runs)
@@ -234,8 +250,11 @@ def _aggregate(rec: BenchRecord, runs: List[Dict[str, Any]], refs: List[str]) ->
 
 
 def _peer_ratios(records: List[BenchRecord]) -> None:
-    peer = {(r.model_dir, r.variant, r.precision, r.threads): r.rtf_median
-            for r in records if r.backend != "ncasr" and r.rtf_median}
+    peer = {
+        (r.model_dir, r.variant, r.precision, r.threads): r.rtf_median
+        for r in records
+        if r.backend != "ncasr" and r.rtf_median
+    }
     for r in records:
         if r.backend == "ncasr" and r.rtf_median is not None:
             p = peer.get((r.model_dir, r.variant, r.precision, r.threads))

@@ -46,9 +46,14 @@ class NcasrBackend:
         self.ncasr = ncasr
         # The fastest settings; fp32 storage when the job measures fp32 weights.
         self.rec = ncasr.Recognizer.from_dir(
-            job["model_dir"], variant=job["variant"], method=job["method"],
-            num_active_paths=job["num_active_paths"], runtime=ncasr.RuntimeOptions.fastest(),
-            num_threads=job["threads"], use_fp16_storage=job["fp16_storage"])
+            job["model_dir"],
+            variant=job["variant"],
+            method=job["method"],
+            num_active_paths=job["num_active_paths"],
+            runtime=ncasr.RuntimeOptions.fastest(),
+            num_threads=job["threads"],
+            use_fp16_storage=job["fp16_storage"],
+        )
 
     def new(self) -> Any:
         """A fresh stream.
@@ -105,11 +110,17 @@ class SherpaNcnnBackend:
 
         files = job["files"]
         self.make = lambda: sherpa_ncnn.Recognizer(
-            tokens=files["tokens"], encoder_param=files["encoder_param"],
-            encoder_bin=files["encoder_bin"], decoder_param=files["decoder_param"],
-            decoder_bin=files["decoder_bin"], joiner_param=files["joiner_param"],
-            joiner_bin=files["joiner_bin"], num_threads=job["threads"],
-            decoding_method=job["method"], num_active_paths=job["num_active_paths"])
+            tokens=files["tokens"],
+            encoder_param=files["encoder_param"],
+            encoder_bin=files["encoder_bin"],
+            decoder_param=files["decoder_param"],
+            decoder_bin=files["decoder_bin"],
+            joiner_param=files["joiner_param"],
+            joiner_bin=files["joiner_bin"],
+            num_threads=job["threads"],
+            decoding_method=job["method"],
+            num_active_paths=job["num_active_paths"],
+        )
         self.rec = self.make()
 
     def new(self) -> Any:
@@ -230,7 +241,7 @@ def run(job: Dict[str, Any]) -> Dict[str, Any]:
         seen: Optional[float] = None
         for start in range(0, x.size, step):
             t = time.perf_counter()
-            backend.feed(s, rate, x[start:start + step])
+            backend.feed(s, rate, x[start : start + step])
             spent = time.perf_counter() - t
             if seen is None and backend.text(s).strip():
                 seen = max(0.0, min(x.size, start + step) / rate - onset) + spent
@@ -242,9 +253,15 @@ def run(job: Dict[str, Any]) -> Dict[str, Any]:
             seen = max(0.0, x.size / rate - onset) + final[-1]
         if seen is not None:
             first_partial.append(seen)
-    return {"load_s": load_s, "hyps": hyps, "decode_s": decode_s, "audio_s": audio_s,
-            "latency_first_partial_s": first_partial, "latency_final_s": final,
-            "peak_rss_mb": peak_rss_mb()}
+    return {
+        "load_s": load_s,
+        "hyps": hyps,
+        "decode_s": decode_s,
+        "audio_s": audio_s,
+        "latency_first_partial_s": first_partial,
+        "latency_final_s": final,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
 
 def main() -> int:

@@ -18,8 +18,16 @@ Example::
 from .calibration import Calibration, calibrate
 from .options import QuantizeOptions
 from .pipeline import quantize
-from .report import (AutoExcludeSummary, CalibrationSummary, LayerOutcome, LayerResult, LayerSensitivity,
-                     NetSize, QuantizeReport, SensitivityReport)
+from .report import (
+    AutoExcludeSummary,
+    CalibrationSummary,
+    LayerOutcome,
+    LayerResult,
+    LayerSensitivity,
+    NetSize,
+    QuantizeReport,
+    SensitivityReport,
+)
 from .sensitivity import measure_sensitivity
 from .statistics import HistogramCollector, ScaleTable, Threshold
 

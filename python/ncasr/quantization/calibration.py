@@ -53,10 +53,15 @@ class Calibration:
 
             print(cal.summary().scales)
         """
-        return CalibrationSummary(method=self.method, utterances=self.utterances,
-                                  audio_seconds=self.audio_seconds, scales=len(self.table),
-                                  zero_inputs=tuple(self.zero_inputs), never_ran=tuple(self.never_ran),
-                                  seconds=self.seconds)
+        return CalibrationSummary(
+            method=self.method,
+            utterances=self.utterances,
+            audio_seconds=self.audio_seconds,
+            scales=len(self.table),
+            zero_inputs=tuple(self.zero_inputs),
+            never_ran=tuple(self.never_ran),
+            seconds=self.seconds,
+        )
 
     def to_dict(self) -> Dict[str, Any]:
         """The summary as JSON-ready values (the table is saved with ``table.save``).
@@ -70,8 +75,10 @@ class Calibration:
         return d
 
     def __str__(self) -> str:
-        lines = [f"{len(self.table)} activation scales ({self.method}) from {self.utterances} utterances "
-                 f"({self.audio_seconds:.1f} s of audio) in {self.seconds:.1f} s"]
+        lines = [
+            f"{len(self.table)} activation scales ({self.method}) from {self.utterances} utterances "
+            f"({self.audio_seconds:.1f} s of audio) in {self.seconds:.1f} s"
+        ]
         if self.zero_inputs:
             lines.append(f"input always zero (kept float): {', '.join(self.zero_inputs)}")
         if self.never_ran:
@@ -98,11 +105,21 @@ def _tqdm_progress(enabled: bool) -> Optional[Callable[[int, int], None]]:
     return update
 
 
-def calibrate(model_dir: Union[str, os.PathLike], audio: Union[Source, Iterable[Source]], *,
-              method: str = "kl", collect: str = "two_pass", bins: int = 2048, percent: float = 99.99,
-              num_workers: int = 0, num_threads: int = 1, sample_rate: Optional[int] = None,
-              mix_to_mono: bool = False, progress: Progress = True,
-              probe_utterances: int = 2) -> Calibration:
+def calibrate(
+    model_dir: Union[str, os.PathLike],
+    audio: Union[Source, Iterable[Source]],
+    *,
+    method: str = "kl",
+    collect: str = "two_pass",
+    bins: int = 2048,
+    percent: float = 99.99,
+    num_workers: int = 0,
+    num_threads: int = 1,
+    sample_rate: Optional[int] = None,
+    mix_to_mono: bool = False,
+    progress: Progress = True,
+    probe_utterances: int = 2,
+) -> Calibration:
     """Run ``audio`` through the model's streaming pipeline (greedy decoding feeding decoder
     and joiner) and compute an int8 activation scale for the input of every layer that can
     run in int8 (InnerProduct, Convolution*, in encoder, decoder and joiner).
@@ -127,9 +144,16 @@ def calibrate(model_dir: Union[str, os.PathLike], audio: Union[Source, Iterable[
     workers = num_workers or os.cpu_count() or 1
     report = progress if callable(progress) else _tqdm_progress(bool(progress))
     t0 = time.perf_counter()
-    r = _core.calibrate(os.fspath(model_dir), utterances, method, collect, bins, percent,
-                        workers, num_threads, 0.5, report)
-    return Calibration(table=r["table"], method=method, zero_inputs=list(r["zero_inputs"]),
-                       never_ran=list(r["never_ran"]), utterances=r["utterances"],
-                       audio_seconds=r["audio_seconds"], seconds=time.perf_counter() - t0,
-                       probe=list(utterances[:max(0, probe_utterances)]))
+    r = _core.calibrate(
+        os.fspath(model_dir), utterances, method, collect, bins, percent, workers, num_threads, 0.5, report
+    )
+    return Calibration(
+        table=r["table"],
+        method=method,
+        zero_inputs=list(r["zero_inputs"]),
+        never_ran=list(r["never_ran"]),
+        utterances=r["utterances"],
+        audio_seconds=r["audio_seconds"],
+        seconds=time.perf_counter() - t0,
+        probe=list(utterances[: max(0, probe_utterances)]),
+    )

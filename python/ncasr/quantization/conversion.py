@@ -32,9 +32,13 @@ __all__ = ["NCASR_ONLY_FILE", "convert"]
 NCASR_ONLY_FILE: str = _core.NCASR_ONLY_FILE
 
 
-def convert(model_dir: Union[str, os.PathLike], out_dir: Union[str, os.PathLike],
-            table: Optional[ScaleTable], options: QuantizeOptions,
-            overwrite: bool = False) -> Tuple[Dict[str, NetSize], List[LayerResult]]:
+def convert(
+    model_dir: Union[str, os.PathLike],
+    out_dir: Union[str, os.PathLike],
+    table: Optional[ScaleTable],
+    options: QuantizeOptions,
+    overwrite: bool = False,
+) -> Tuple[Dict[str, NetSize], List[LayerResult]]:
     """Write the int8 copy of ``model_dir`` to ``out_dir`` with ``table`` (or none: then
     Convolution layers stay float) saved beside it; returns sizes per net and every layer's
     outcome. ``ConfigError`` for a non-empty ``out_dir`` unless ``overwrite``.
@@ -43,15 +47,24 @@ def convert(model_dir: Union[str, os.PathLike], out_dir: Union[str, os.PathLike]
 
         nets, layers = convert("model", "model-int8", None, ncasr.QuantizeOptions())
     """
-    written = _core.write_int8_model(os.fspath(model_dir), os.fspath(out_dir), table,
-                                     options.to_core(), overwrite)
+    written = _core.write_int8_model(os.fspath(model_dir), os.fspath(out_dir), table, options.to_core(), overwrite)
     nets: Dict[str, NetSize] = {}
     layers: List[LayerResult] = []
     for n in written:
-        nets[n["net"]] = NetSize(file=n["file"], bytes_in=n["bytes_in"], bytes_out=n["bytes_out"],
-                                 quantized=n["quantized"])
-        layers += [LayerResult(net=n["net"], name=l["name"], type=l["type"],
-                               outcome=LayerOutcome(l["outcome"]), reason=l["reason"],
-                               int8_type=l["int8_type"], bytes_in=l["bytes_in"], bytes_out=l["bytes_out"])
-                   for l in n["layers"]]
+        nets[n["net"]] = NetSize(
+            file=n["file"], bytes_in=n["bytes_in"], bytes_out=n["bytes_out"], quantized=n["quantized"]
+        )
+        layers += [
+            LayerResult(
+                net=n["net"],
+                name=l["name"],
+                type=l["type"],
+                outcome=LayerOutcome(l["outcome"]),
+                reason=l["reason"],
+                int8_type=l["int8_type"],
+                bytes_in=l["bytes_in"],
+                bytes_out=l["bytes_out"],
+            )
+            for l in n["layers"]
+        ]
     return nets, layers

@@ -55,14 +55,20 @@ class QuantizeOptions:
         for key in self.exclude_layers:
             net, sep, layer = key.partition("/")
             if not sep or net not in NETS or not layer:
-                raise ConfigError(f"exclude_layers: {key!r} is not <net>/<layer> (net is one of "
-                                  f"{', '.join(NETS)}), e.g. encoder/{key}")
+                raise ConfigError(
+                    f"exclude_layers: {key!r} is not <net>/<layer> (net is one of "
+                    f"{', '.join(NETS)}), e.g. encoder/{key}"
+                )
         if self.calibration_method not in CALIBRATION_METHODS:
-            raise ConfigError(f"calibration_method must be one of {CALIBRATION_METHODS}, "
-                              f"got {self.calibration_method!r}")
+            raise ConfigError(
+                f"calibration_method must be one of {CALIBRATION_METHODS}, got {self.calibration_method!r}"
+            )
         if self.auto_exclude is not None:
-            if isinstance(self.auto_exclude, bool) or not isinstance(self.auto_exclude, (int, float)) \
-                    or not 0.0 < self.auto_exclude <= 1.0:
+            if (
+                isinstance(self.auto_exclude, bool)
+                or not isinstance(self.auto_exclude, (int, float))
+                or not 0.0 < self.auto_exclude <= 1.0
+            ):
                 raise ConfigError(f"auto_exclude is a cosine budget in (0, 1], got {self.auto_exclude!r}")
         if not isinstance(self.probe_utterances, int) or self.probe_utterances < 1:
             raise ConfigError(f"probe_utterances must be an integer >= 1, got {self.probe_utterances!r}")
@@ -84,11 +90,13 @@ class QuantizeOptions:
 
             core = ncasr.QuantizeOptions(fp16_storage=True).to_core()
         """
-        return _core.ConversionOptions(exclude_layers=set(self.exclude_layers),
-                                       exclude_types=set(self.exclude_types),
-                                       fp16_storage=self.fp16_storage,
-                                       ncasr_int8_gemm=self.ncasr_int8_gemm,
-                                       ncasr_int8_depthwise=self.ncasr_int8_depthwise)
+        return _core.ConversionOptions(
+            exclude_layers=set(self.exclude_layers),
+            exclude_types=set(self.exclude_types),
+            fp16_storage=self.fp16_storage,
+            ncasr_int8_gemm=self.ncasr_int8_gemm,
+            ncasr_int8_depthwise=self.ncasr_int8_depthwise,
+        )
 
     def to_dict(self) -> Dict[str, Any]:
         """Plain JSON-ready values (tuples become lists).
@@ -115,4 +123,3 @@ class QuantizeOptions:
         if unknown:
             raise ConfigError(f"unknown QuantizeOptions field(s): {', '.join(unknown)}")
         return cls(**d)
-

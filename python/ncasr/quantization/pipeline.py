@@ -28,8 +28,9 @@ def _is_table_path(calibration: object) -> bool:
     return isinstance(calibration, (str, os.PathLike)) and os.fspath(calibration).endswith(TABLE_SUFFIX)
 
 
-def _resolve(model_dir: str, calibration: CalibrationInput, options: QuantizeOptions,
-             progress: Progress) -> Tuple[Optional[ScaleTable], Optional[Calibration]]:
+def _resolve(
+    model_dir: str, calibration: CalibrationInput, options: QuantizeOptions, progress: Progress
+) -> Tuple[Optional[ScaleTable], Optional[Calibration]]:
     """(table, the Calibration it came from, if any) for each form ``calibration`` takes."""
     if calibration is None:
         return None, None
@@ -39,8 +40,13 @@ def _resolve(model_dir: str, calibration: CalibrationInput, options: QuantizeOpt
         return calibration, None
     if _is_table_path(calibration):
         return ScaleTable.load(os.fspath(calibration)), None
-    cal = calibrate(model_dir, calibration, method=options.calibration_method, progress=progress,
-                    probe_utterances=options.probe_utterances)
+    cal = calibrate(
+        model_dir,
+        calibration,
+        method=options.calibration_method,
+        progress=progress,
+        probe_utterances=options.probe_utterances,
+    )
     return cal.table, cal
 
 
@@ -50,15 +56,29 @@ def _mark_sensitive(layers: List[LayerResult], summary) -> Tuple[LayerResult, ..
     for l in layers:
         if l.key in summary.excluded and l.outcome is LayerOutcome.EXCLUDED:
             s = worst[l.key]
-            l = LayerResult(l.net, l.name, l.type, LayerOutcome.SENSITIVE,
-                            f"min cosine {s.min_cosine:.5f} when only it is int8", "", l.bytes_in, l.bytes_out)
+            l = LayerResult(
+                l.net,
+                l.name,
+                l.type,
+                LayerOutcome.SENSITIVE,
+                f"min cosine {s.min_cosine:.5f} when only it is int8",
+                "",
+                l.bytes_in,
+                l.bytes_out,
+            )
         out.append(l)
     return tuple(out)
 
 
-def quantize(model_dir: Union[str, os.PathLike], out_dir: Union[str, os.PathLike], *,
-             calibration: CalibrationInput = None, options: Optional[QuantizeOptions] = None,
-             force: bool = False, progress: Progress = True) -> QuantizeReport:
+def quantize(
+    model_dir: Union[str, os.PathLike],
+    out_dir: Union[str, os.PathLike],
+    *,
+    calibration: CalibrationInput = None,
+    options: Optional[QuantizeOptions] = None,
+    force: bool = False,
+    progress: Progress = True,
+) -> QuantizeReport:
     """Write an int8 copy of the float model in ``model_dir`` to ``out_dir``.
 
     ``calibration`` is one of: ``None`` (no activation scales: Convolution layers stay
@@ -88,8 +108,9 @@ def quantize(model_dir: Union[str, os.PathLike], out_dir: Union[str, os.PathLike
     table, cal = _resolve(src, calibration, options, progress)
     probe = Probe(src, cal.probe) if cal is not None and cal.probe else None
     if options.auto_exclude is not None and probe is None:
-        raise ConfigError("auto_exclude needs calibration audio (or a Calibration from ncasr.calibrate) "
-                          "to measure sensitivity")
+        raise ConfigError(
+            "auto_exclude needs calibration audio (or a Calibration from ncasr.calibrate) to measure sensitivity"
+        )
     summary = None
     convert_options = options
     if options.auto_exclude is not None:
@@ -102,10 +123,15 @@ def quantize(model_dir: Union[str, os.PathLike], out_dir: Union[str, os.PathLike
     elif probe is not None:
         cosine = probe.measure(dst)[0]
     return QuantizeReport(
-        model_dir=src, out_dir=dst, options=options, nets=nets,
+        model_dir=src,
+        out_dir=dst,
+        options=options,
+        nets=nets,
         layers=_mark_sensitive(layers, summary) if summary else tuple(layers),
         calibration=cal.summary() if cal is not None else None,
         table=str(Path(dst) / "calibration.table") if table is not None else None,
-        auto_exclude=summary, encoder_cosine=cosine,
+        auto_exclude=summary,
+        encoder_cosine=cosine,
         cosine_utterances=len(probe.utterances) if probe is not None else 0,
-        seconds=time.perf_counter() - t0)
+        seconds=time.perf_counter() - t0,
+    )

@@ -162,11 +162,12 @@ class SensitivityReport:
         return cls(tuple(LayerSensitivity(**l) for l in d["layers"]), d["utterances"])
 
     def __str__(self) -> str:
-        lines = [f"per-layer int8 sensitivity on {self.utterances} utterance(s), worst first:",
-                 f"  {'layer':36} {'type':14} {'min cos':>9} {'rel err':>9} {'tokens':>7}"]
+        lines = [
+            f"per-layer int8 sensitivity on {self.utterances} utterance(s), worst first:",
+            f"  {'layer':36} {'type':14} {'min cos':>9} {'rel err':>9} {'tokens':>7}",
+        ]
         for l in self.layers:
-            lines.append(f"  {l.key:36} {l.type:14} {l.min_cosine:9.5f} {l.rel_error:9.2e} "
-                         f"{l.token_agreement:7.3f}")
+            lines.append(f"  {l.key:36} {l.type:14} {l.min_cosine:9.5f} {l.rel_error:9.2e} {l.token_agreement:7.3f}")
         return "\n".join(lines)
 
 
@@ -229,8 +230,7 @@ class QuantizeReport:
         d["options"] = self.options.to_dict()
         d["layers"] = [dict(asdict(l), outcome=l.outcome.value) for l in self.layers]
         if self.auto_exclude is not None:
-            d["auto_exclude"] = dict(asdict(self.auto_exclude),
-                                     sensitivity=self.auto_exclude.sensitivity.to_dict())
+            d["auto_exclude"] = dict(asdict(self.auto_exclude), sensitivity=self.auto_exclude.sensitivity.to_dict())
         return json.loads(json.dumps(d))  # tuples -> lists, as JSON holds them
 
     def to_json(self, indent: Optional[int] = 2) -> str:
@@ -253,19 +253,29 @@ class QuantizeReport:
         cal = d.get("calibration")
         auto = d.get("auto_exclude")
         return cls(
-            model_dir=d["model_dir"], out_dir=d["out_dir"],
+            model_dir=d["model_dir"],
+            out_dir=d["out_dir"],
             options=QuantizeOptions.from_dict(d.get("options", {})),
             nets={k: NetSize(**v) for k, v in d.get("nets", {}).items()},
-            layers=tuple(LayerResult(**dict(l, outcome=LayerOutcome(l["outcome"])))
-                         for l in d.get("layers", [])),
-            calibration=None if cal is None else CalibrationSummary(
-                **dict(cal, zero_inputs=tuple(cal["zero_inputs"]), never_ran=tuple(cal["never_ran"]))),
+            layers=tuple(LayerResult(**dict(l, outcome=LayerOutcome(l["outcome"]))) for l in d.get("layers", [])),
+            calibration=None
+            if cal is None
+            else CalibrationSummary(
+                **dict(cal, zero_inputs=tuple(cal["zero_inputs"]), never_ran=tuple(cal["never_ran"]))
+            ),
             table=d.get("table"),
-            auto_exclude=None if auto is None else AutoExcludeSummary(
-                budget=auto["budget"], excluded=tuple(auto["excluded"]), reached=auto["reached"],
-                sensitivity=SensitivityReport.from_dict(auto["sensitivity"])),
-            encoder_cosine=d.get("encoder_cosine"), cosine_utterances=d.get("cosine_utterances", 0),
-            seconds=d.get("seconds", 0.0))
+            auto_exclude=None
+            if auto is None
+            else AutoExcludeSummary(
+                budget=auto["budget"],
+                excluded=tuple(auto["excluded"]),
+                reached=auto["reached"],
+                sensitivity=SensitivityReport.from_dict(auto["sensitivity"]),
+            ),
+            encoder_cosine=d.get("encoder_cosine"),
+            cosine_utterances=d.get("cosine_utterances", 0),
+            seconds=d.get("seconds", 0.0),
+        )
 
     @classmethod
     def from_json(cls, text: str) -> "QuantizeReport":
@@ -288,32 +298,44 @@ class QuantizeReport:
         lines = [f"{'layer':{width}}  {'type':22} {'outcome':10} {'bytes in':>11} {'bytes out':>11}  reason"]
         for l in self.layers:
             typ = l.type if not l.int8_type or l.int8_type == l.type else f"{l.type}->{l.int8_type}"
-            lines.append(f"{l.key:{width}}  {typ:22} {l.outcome.value:10} {l.bytes_in:11,} "
-                         f"{l.bytes_out:11,}  {l.reason}")
+            lines.append(
+                f"{l.key:{width}}  {typ:22} {l.outcome.value:10} {l.bytes_in:11,} {l.bytes_out:11,}  {l.reason}"
+            )
         return "\n".join(lines)
 
     def __str__(self) -> str:
-        lines = [f"{self.model_dir} -> {self.out_dir}",
-                 f"  {'net':8} {'bytes in':>13} {'bytes out':>13} {'ratio':>6} {'int8 layers':>12}"]
+        lines = [
+            f"{self.model_dir} -> {self.out_dir}",
+            f"  {'net':8} {'bytes in':>13} {'bytes out':>13} {'ratio':>6} {'int8 layers':>12}",
+        ]
         for net, n in self.nets.items():
             ratio = n.bytes_out / n.bytes_in if n.bytes_in else 1.0
             lines.append(f"  {net:8} {n.bytes_in:13,} {n.bytes_out:13,} {ratio:6.0%} {n.quantized:12}")
-        kept = Counter((l.outcome.value, l.type, l.reason) for l in self.layers
-                       if l.outcome is not LayerOutcome.INT8 and l.outcome is not LayerOutcome.SENSITIVE)
+        kept = Counter(
+            (l.outcome.value, l.type, l.reason)
+            for l in self.layers
+            if l.outcome is not LayerOutcome.INT8 and l.outcome is not LayerOutcome.SENSITIVE
+        )
         for (outcome, typ, reason), n in sorted(kept.items()):
             lines.append(f"  {outcome}: {n} x {typ} ({reason})")
         for l in self.layers_with(LayerOutcome.SENSITIVE):
             lines.append(f"  sensitive: {l.key} ({l.type}) kept float: {l.reason}")
         if self.calibration:
             c = self.calibration
-            lines.append(f"  calibration: {c.method}, {c.utterances} utterances, {c.audio_seconds:.1f} s "
-                         f"of audio, {c.scales} scales, {c.seconds:.1f} s")
+            lines.append(
+                f"  calibration: {c.method}, {c.utterances} utterances, {c.audio_seconds:.1f} s "
+                f"of audio, {c.scales} scales, {c.seconds:.1f} s"
+            )
         if self.auto_exclude:
             a = self.auto_exclude
-            lines.append(f"  auto-exclude (min cosine >= {a.budget}): kept {len(a.excluded)} layer(s) "
-                         f"float, reached {a.reached:.5f}")
+            lines.append(
+                f"  auto-exclude (min cosine >= {a.budget}): kept {len(a.excluded)} layer(s) "
+                f"float, reached {a.reached:.5f}"
+            )
         if self.encoder_cosine is not None:
-            lines.append(f"  encoder cosine, int8 vs float (lowest per chunk, {self.cosine_utterances} "
-                         f"utterance(s)): {self.encoder_cosine:.5f}")
+            lines.append(
+                f"  encoder cosine, int8 vs float (lowest per chunk, {self.cosine_utterances} "
+                f"utterance(s)): {self.encoder_cosine:.5f}"
+            )
         lines.append(f"  took {self.seconds:.1f} s")
         return "\n".join(lines)

@@ -99,8 +99,7 @@ class Probe:
 class _Workspace:
     """Converts model variants into a scratch folder and measures them with a probe."""
 
-    def __init__(self, model_dir: str, table: Optional[ScaleTable], options: QuantizeOptions,
-                 probe: Probe) -> None:
+    def __init__(self, model_dir: str, table: Optional[ScaleTable], options: QuantizeOptions, probe: Probe) -> None:
         self.model_dir, self.table, self.options, self.probe = model_dir, table, options, probe
         self.root = tempfile.mkdtemp(prefix=".ncasr-sensitivity-")
         self.count = 0
@@ -124,8 +123,12 @@ class _Workspace:
         shutil.rmtree(dst, ignore_errors=True)
         return [l for l in layers if l.outcome is LayerOutcome.INT8]
 
-    def rank(self, layers: List[LayerResult], everything: List[LayerResult],
-             progress: Optional[Callable[[int, int], None]] = None) -> List[LayerSensitivity]:
+    def rank(
+        self,
+        layers: List[LayerResult],
+        everything: List[LayerResult],
+        progress: Optional[Callable[[int, int], None]] = None,
+    ) -> List[LayerSensitivity]:
         """Each of ``layers`` alone in int8 (every other layer of ``everything`` float); worst first."""
         keys = [l.key for l in everything]
         out = []
@@ -142,8 +145,9 @@ class _Workspace:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def _select(layers: List[LayerResult], types: Optional[Iterable[str]],
-            keys: Optional[Iterable[str]]) -> List[LayerResult]:
+def _select(
+    layers: List[LayerResult], types: Optional[Iterable[str]], keys: Optional[Iterable[str]]
+) -> List[LayerResult]:
     if types is not None:
         wanted = set(types)
         layers = [l for l in layers if l.type in wanted]
@@ -153,11 +157,17 @@ def _select(layers: List[LayerResult], types: Optional[Iterable[str]],
     return layers
 
 
-def measure_sensitivity(model_dir: Union[str, os.PathLike], audio: Union[Source, Iterable[Source]],
-                        table: Optional[ScaleTable] = None, *, options: Optional[QuantizeOptions] = None,
-                        types: Optional[Iterable[str]] = None, candidates: Optional[Iterable[str]] = None,
-                        max_utterances: int = 2,
-                        progress: Optional[Callable[[int, int], None]] = None) -> SensitivityReport:
+def measure_sensitivity(
+    model_dir: Union[str, os.PathLike],
+    audio: Union[Source, Iterable[Source]],
+    table: Optional[ScaleTable] = None,
+    *,
+    options: Optional[QuantizeOptions] = None,
+    types: Optional[Iterable[str]] = None,
+    candidates: Optional[Iterable[str]] = None,
+    max_utterances: int = 2,
+    progress: Optional[Callable[[int, int], None]] = None,
+) -> SensitivityReport:
     """Quantize one layer at a time and measure the damage (see the module docstring).
 
     ``candidates``: ``<net>/<layer>`` keys to measure (default: every layer that goes int8);
@@ -179,8 +189,13 @@ def measure_sensitivity(model_dir: Union[str, os.PathLike], audio: Union[Source,
     return SensitivityReport(tuple(ranked), len(utts))
 
 
-def auto_exclude(model_dir: Union[str, os.PathLike], probe: Probe, table: Optional[ScaleTable],
-                 options: QuantizeOptions, min_cosine: float = 0.999) -> AutoExcludeSummary:
+def auto_exclude(
+    model_dir: Union[str, os.PathLike],
+    probe: Probe,
+    table: Optional[ScaleTable],
+    options: QuantizeOptions,
+    min_cosine: float = 0.999,
+) -> AutoExcludeSummary:
     """Layers to keep float so that the int8 model's lowest per-chunk encoder cosine to the
     float model is at least ``min_cosine``.
 
@@ -206,8 +221,9 @@ def auto_exclude(model_dir: Union[str, os.PathLike], probe: Probe, table: Option
         for stage in stages:
             if cos >= min_cosine:
                 break
-            layers = [l for l in everything
-                      if (l.type in STATIC_TYPES) == (stage == "static") and l.key not in excluded]
+            layers = [
+                l for l in everything if (l.type in STATIC_TYPES) == (stage == "static") and l.key not in excluded
+            ]
             part = work.rank(layers, everything)
             ranked += part
             for l in part:
@@ -217,5 +233,9 @@ def auto_exclude(model_dir: Union[str, os.PathLike], probe: Probe, table: Option
                 cos = work.measure(options.with_excluded(excluded))[0]
     finally:
         work.close()
-    return AutoExcludeSummary(budget=min_cosine, excluded=tuple(excluded), reached=cos,
-                              sensitivity=SensitivityReport(tuple(ranked), len(probe.utterances)))
+    return AutoExcludeSummary(
+        budget=min_cosine,
+        excluded=tuple(excluded),
+        reached=cos,
+        sensitivity=SensitivityReport(tuple(ranked), len(probe.utterances)),
+    )

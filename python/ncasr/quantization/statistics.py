@@ -158,8 +158,7 @@ def abs_max(x: ArrayLike, path: Optional[str] = None) -> AbsMax:
     return AbsMax(*_core.abs_max(np.asarray(x, dtype=np.float32), path or ""))
 
 
-def abs_histogram(x: ArrayLike, range: float, bins: int = 2048,
-                  path: Optional[str] = None) -> AbsHistogram:
+def abs_histogram(x: ArrayLike, range: float, bins: int = 2048, path: Optional[str] = None) -> AbsHistogram:
     """Counts of nonzero finite |x| in ``bins`` bins over [0, range); larger values go to the
     last bin.
 
@@ -167,8 +166,9 @@ def abs_histogram(x: ArrayLike, range: float, bins: int = 2048,
 
         abs_histogram(np.random.randn(4096).astype(np.float32), range=4.0).counts.sum()
     """
-    counts, zeros, nonfinite, ran = _core.abs_histogram(np.asarray(x, dtype=np.float32),
-                                                        float(range), int(bins), path or "")
+    counts, zeros, nonfinite, ran = _core.abs_histogram(
+        np.asarray(x, dtype=np.float32), float(range), int(bins), path or ""
+    )
     return AbsHistogram(counts, zeros, nonfinite, ran)
 
 
@@ -180,8 +180,7 @@ def kl_threshold(histogram: ArrayLike, range: float, target_bins: int = 128) -> 
         h = abs_histogram(np.random.randn(100000).astype(np.float32), range=4.0)
         kl_threshold(h.counts, range=4.0).scale
     """
-    return _core.kl_threshold(np.asarray(histogram, dtype=np.uint64), float(range),
-                              int(target_bins))
+    return _core.kl_threshold(np.asarray(histogram, dtype=np.uint64), float(range), int(target_bins))
 
 
 def aciq_threshold(absmax: float, n: int) -> Threshold:
@@ -204,8 +203,7 @@ def minmax_threshold(absmax: float) -> Threshold:
     return _core.minmax_threshold(float(absmax))
 
 
-def percentile_threshold(histogram: ArrayLike, range: float, percent: float = 99.99,
-                         absmax: float = 0.0) -> Threshold:
+def percentile_threshold(histogram: ArrayLike, range: float, percent: float = 99.99, absmax: float = 0.0) -> Threshold:
     """|x| below which ``percent`` % of the histogrammed (nonzero) values lie, capped at absmax.
 
     Example::
@@ -213,8 +211,9 @@ def percentile_threshold(histogram: ArrayLike, range: float, percent: float = 99
         h = abs_histogram(np.random.randn(100000).astype(np.float32), range=4.0)
         percentile_threshold(h.counts, range=4.0, percent=99.9).threshold
     """
-    return _core.percentile_threshold(np.asarray(histogram, dtype=np.uint64), float(range),
-                                      float(percent), float(absmax))
+    return _core.percentile_threshold(
+        np.asarray(histogram, dtype=np.uint64), float(range), float(percent), float(absmax)
+    )
 
 
 def per_channel_scales(weights: ArrayLike, qmax: float = 127.0) -> np.ndarray:
@@ -235,8 +234,7 @@ def quantize_per_channel(weights: ArrayLike, scales: ArrayLike) -> np.ndarray:
         w = np.random.randn(256, 512).astype(np.float32)
         q = quantize_per_channel(w, per_channel_scales(w))  # int8, shape (256, 512)
     """
-    return _core.quantize_per_channel(np.asarray(weights, dtype=np.float32),
-                                      np.asarray(scales, dtype=np.float32))
+    return _core.quantize_per_channel(np.asarray(weights, dtype=np.float32), np.asarray(scales, dtype=np.float32))
 
 
 def dequantize_per_channel(q: ArrayLike, scales: ArrayLike) -> np.ndarray:
@@ -248,13 +246,16 @@ def dequantize_per_channel(q: ArrayLike, scales: ArrayLike) -> np.ndarray:
         s = per_channel_scales(w)
         w_hat = dequantize_per_channel(quantize_per_channel(w, s), s)  # ~= w
     """
-    return _core.dequantize_per_channel(np.asarray(q, dtype=np.int8),
-                                        np.asarray(scales, dtype=np.float32))
+    return _core.dequantize_per_channel(np.asarray(q, dtype=np.int8), np.asarray(scales, dtype=np.float32))
 
 
-def activation_scale_table(collector: HistogramCollector, method: str = "kl",
-                           percent: float = 99.99, skip_zero: bool = False,
-                           table: Optional[ScaleTable] = None) -> ScaleTable:
+def activation_scale_table(
+    collector: HistogramCollector,
+    method: str = "kl",
+    percent: float = 99.99,
+    skip_zero: bool = False,
+    table: Optional[ScaleTable] = None,
+) -> ScaleTable:
     """One activation row per collected tensor (keys are the collector's keys).
 
     A tensor that was all zeros has no scale: it raises ``NcasrError`` naming it, or is left

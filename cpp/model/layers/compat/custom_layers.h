@@ -13,8 +13,8 @@ namespace ncasr {
 
 // Registers SherpaMetaData, the four Zipformer layers (PoolingModuleNoProj,
 // TensorAsStrided, SimpleUpsample, Stack) and ncasr's own NcasrPointwiseConv1D,
-// NcasrDepthwiseConv1D, NcasrDepthwiseConv1DInt8, NcasrInt8Gemm, NcasrLSTMInt8, NcasrLSTMFp16, NcasrLSTMFp32, NcasrInnerProductPanels, NcasrGLU,
-// NcasrDoubleSwish and NcasrBasicNorm on `net`.
+// NcasrDepthwiseConv1D, NcasrDepthwiseConv1DInt8, NcasrInt8Gemm, NcasrLSTMInt8, NcasrLSTMFp16, NcasrLSTMFp32,
+// NcasrInnerProductPanels, NcasrGLU, NcasrDoubleSwish and NcasrBasicNorm on `net`.
 void register_custom_layers(ncnn::Net& net);
 
 // Type names registered by register_custom_layers.

@@ -23,8 +23,7 @@ class PoolingModuleNoProj : public ncnn::Layer {
     const ncnn::Mat& x = bottoms[0];
     const ncnn::Mat& cached_len = bottoms[1];
     const ncnn::Mat& cached_avg = bottoms[2];
-    if (x.dims != 2 || cached_avg.total() != static_cast<size_t>(x.w) || cached_len.total() < 1)
-      return -100;
+    if (x.dims != 2 || cached_avg.total() != static_cast<size_t>(x.w) || cached_len.total() < 1) return -100;
     const int C = x.w, T = x.h;
     ncnn::Mat& y = tops[0];
     y.create(C, T, 4u, opt.blob_allocator);

@@ -8,8 +8,7 @@ namespace ncasr {
 
 namespace {
 // ncnn ParamDict::type codes.
-constexpr int kTypeNull = 0, kTypeUntyped = 1, kTypeInt = 2, kTypeFloat = 3, kTypeArray = 4,
-              kTypeIntArray = 5;
+constexpr int kTypeNull = 0, kTypeUntyped = 1, kTypeInt = 2, kTypeFloat = 3, kTypeArray = 4, kTypeIntArray = 5;
 }  // namespace
 
 SherpaMetaDataLayer::SherpaMetaDataLayer() {

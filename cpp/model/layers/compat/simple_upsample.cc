@@ -23,8 +23,8 @@ class SimpleUpsample : public ncnn::Layer {
     num_channels_ = pd.get(1, 0);
     int bias_size = pd.get(2, 0);
     if (upsample_ <= 0 || num_channels_ <= 0 || bias_size != upsample_ * num_channels_) {
-      NCNN_LOGE("SimpleUpsample: bad params upsample=%d num_channels=%d bias_size=%d", upsample_,
-                num_channels_, bias_size);
+      NCNN_LOGE("SimpleUpsample: bad params upsample=%d num_channels=%d bias_size=%d", upsample_, num_channels_,
+                bias_size);
       return -100;
     }
     return 0;
@@ -43,7 +43,7 @@ class SimpleUpsample : public ncnn::Layer {
     const int C = in.w, T = in.h;
     out.create(C, T * upsample_, 4u, opt.blob_allocator);
     if (out.empty()) return -100;
-    #pragma omp parallel for num_threads(opt.num_threads)
+#pragma omp parallel for num_threads(opt.num_threads)
     for (int t = 0; t < T; ++t) {
       const float* x = in.row(t);
       for (int u = 0; u < upsample_; ++u) {

@@ -21,8 +21,7 @@ class TensorAsStrided : public ncnn::Layer {
     ncnn::Mat strides = pd.get(1, ncnn::Mat());
     storage_offset_ = pd.get(2, 0);
     if (sizes.w != 3 || strides.w != 3) {
-      NCNN_LOGE("TensorAsStrided: sizes and strides must both have 3 values (got %d and %d)",
-                sizes.w, strides.w);
+      NCNN_LOGE("TensorAsStrided: sizes and strides must both have 3 values (got %d and %d)", sizes.w, strides.w);
       return -100;
     }
     for (int i = 0; i < 3; ++i) {
@@ -48,12 +47,11 @@ class TensorAsStrided : public ncnn::Layer {
     }
     out.create(ow, oh, oc, 4u, opt.blob_allocator);
     if (out.empty()) return -100;
-    #pragma omp parallel for num_threads(opt.num_threads)
+#pragma omp parallel for num_threads(opt.num_threads)
     for (int q = 0; q < oc; ++q) {
       float* op = out.channel(q);
       for (int y = 0; y < oh; ++y) {
-        long base = storage_offset_ + static_cast<long>(q) * strides_[0] +
-                    static_cast<long>(y) * strides_[1];
+        long base = storage_offset_ + static_cast<long>(q) * strides_[0] + static_cast<long>(y) * strides_[1];
         for (int x = 0; x < ow; ++x) {
           long f = base + static_cast<long>(x) * strides_[2];
           const float* ch = in.channel(static_cast<int>(f / plane));

@@ -6,12 +6,13 @@
 // Same params and weights as ConvolutionDepthWise1D: net_loader renames the type in memory.
 // It takes ncnn's packed blobs too (elempack 4/8/16 channels, the layout the pointwise
 // convolutions around it use), so ncnn inserts no layout conversions before and after it.
+#include "kernels/depthwise_conv1d.h"
+
 #include <layer.h>
 #include <mat.h>
 #include <modelbin.h>
 #include <paramdict.h>
 
-#include "kernels/depthwise_conv1d.h"
 #include "model/layers/compat/custom_layers.h"
 #include "model/layers/fast/depthwise_conv1d_params.h"
 
@@ -60,8 +61,8 @@ class DepthwiseConv1D : public ncnn::Layer {
       return forward(flat, out, opt);
     }
     if (in.dims != 2 || in.h != p_.num_output || in.elempack != 1 || in.elemsize != 4u) {
-      NCNN_LOGE("NcasrDepthwiseConv1D: expects %d fp32 rows, got dims %d h %d elempack %d", p_.num_output,
-                in.dims, in.h, in.elempack);
+      NCNN_LOGE("NcasrDepthwiseConv1D: expects %d fp32 rows, got dims %d h %d elempack %d", p_.num_output, in.dims,
+                in.h, in.elempack);
       return -100;
     }
     ncnn::Mat x = in;
@@ -104,8 +105,8 @@ class DepthwiseConv1D : public ncnn::Layer {
     s.out_w = out_w;
     s.x_stride = static_cast<size_t>(in.w) * pack;
     s.y_stride = static_cast<size_t>(out_w) * pack;
-    kernels::depthwise_conv1d_packed(in, weight_taps_, p_.bias_term ? static_cast<const float*>(bias_) : nullptr,
-                                     out, s, pack);
+    kernels::depthwise_conv1d_packed(in, weight_taps_, p_.bias_term ? static_cast<const float*>(bias_) : nullptr, out,
+                                     s, pack);
     return 0;
   }
 

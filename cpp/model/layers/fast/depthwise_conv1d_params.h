@@ -18,8 +18,8 @@ struct DepthwiseConv1DParams {
     pad_value = pd.get(18, 0.f);
     bias_term = pd.get(5, 0);
     return num_output > 0 && kernel_w > 0 && pd.get(2, 1) == 1 && pd.get(3, 1) == 1 && pad_left >= 0 &&
-           pad_right >= 0 && pd.get(7, 1) == num_output && pd.get(6, 0) == num_output * kernel_w &&
-           pd.get(9, 0) == 0 && pd.get(19, 0) == 0;
+           pad_right >= 0 && pd.get(7, 1) == num_output && pd.get(6, 0) == num_output * kernel_w && pd.get(9, 0) == 0 &&
+           pd.get(19, 0) == 0;
   }
 };
 

@@ -50,9 +50,12 @@ class GLU : public ncnn::Layer {
     const int half = outer / 2;
     const size_t es = in.elemsize;
     const int p = in.elempack;
-    if (in.dims == 1) out.create(half, es, p, opt.blob_allocator);
-    else if (in.dims == 2) out.create(in.w, half, es, p, opt.blob_allocator);
-    else out.create(in.w, in.h, half, es, p, opt.blob_allocator);
+    if (in.dims == 1)
+      out.create(half, es, p, opt.blob_allocator);
+    else if (in.dims == 2)
+      out.create(in.w, half, es, p, opt.blob_allocator);
+    else
+      out.create(in.w, in.h, half, es, p, opt.blob_allocator);
     if (out.empty()) return -100;
     if (in.dims < 3) {
       const size_t n = static_cast<size_t>(half) * (in.dims == 1 ? 1 : in.w) * p;

@@ -3,10 +3,10 @@
 //
 // In a streaming LSTM encoder each call carries one or two frames, and every InnerProduct of
 // the feed-forward blocks streams its weights from memory once per frame (8 MB per layer in
-// fp32 at 512 -> 2048 -> 512): the kernel's sustained bandwidth sets the speed. ncnn's
-// InnerProduct reached ~21 GB/s on such a chain here, the panel sweep ~25 GB/s. With fp16
-// storage the weights are packed as fp16 (as ncnn's fp16 storage does on x86: fp32
-// arithmetic). Each row of a multi-row input is one more sweep, so this is for the few-frame
+// fp32 at 512 -> 2048 -> 512): the kernel's sustained bandwidth sets the speed, and one
+// contiguous panel sweep per frame streams them faster than ncnn's InnerProduct (measured:
+// see docs/runtime-options.md, inner_product_panels). With fp16 storage the weights are packed as fp16 (as ncnn's fp16
+// storage does on x86: fp32 arithmetic). Each row of a multi-row input is one more sweep, so this is for the few-frame
 // calls of streaming encoders, which is how ncasr runs them. Outputs differ from ncnn's by
 // float rounding (sum order).
 #include <layer.h>
@@ -78,16 +78,20 @@ class InnerProductPanels : public ncnn::Layer {
       return -100;
     }
     const int rows = in.dims == 1 ? 1 : in.h;
-    if (in.dims == 1) out.create(num_output_, 4u, opt.blob_allocator);
-    else out.create(num_output_, rows, 4u, opt.blob_allocator);
+    if (in.dims == 1)
+      out.create(num_output_, 4u, opt.blob_allocator);
+    else
+      out.create(num_output_, rows, 4u, opt.blob_allocator);
     if (out.empty()) return -100;
     const float* bias = bias_.empty() ? nullptr : bias_.data();
     const int threads = std::max(1, opt.num_threads);
     for (int r = 0; r < rows; ++r) {
       const float* x = in.row(r);
       float* y = out.row(r);
-      if (fp16_) panel_gemv_threads(half_, x, bias, y, threads);
-      else panel_gemv_threads(full_, x, bias, y, threads);
+      if (fp16_)
+        panel_gemv_threads(half_, x, bias, y, threads);
+      else
+        panel_gemv_threads(full_, x, bias, y, threads);
     }
     return 0;
   }

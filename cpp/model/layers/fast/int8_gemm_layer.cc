@@ -11,12 +11,11 @@
 // single scale. Dequantize and bias are fused into the store; output columns split across
 // threads. Loaded either under its own type name (a model only ncasr runs) or, at load, in place
 // of ncnn's int8 Gemm (net_loader renames the type in memory, the params and weights are ncnn's).
+#include <cpu.h>
 #include <layer.h>
 #include <mat.h>
 #include <modelbin.h>
 #include <paramdict.h>
-
-#include <cpu.h>
 
 #include <algorithm>
 #include <cstring>
@@ -50,8 +49,8 @@ class Int8Gemm : public ncnn::Layer {
     // The bias broadcast along the output channel: per row M (type 1) or per column N (type 4).
     const int bias_type = columns_ ? 1 : 4;
     bias_term_ = constant_c == 1 && broadcast_c == bias_type;
-    const bool shape_ok =
-        columns_ ? (constant_b == 0 && trans_a == 0 && trans_b == 0) : (constant_a == 0 && constant_b == 1 && trans_a == 0 && trans_b == 1);
+    const bool shape_ok = columns_ ? (constant_b == 0 && trans_a == 0 && trans_b == 0)
+                                   : (constant_a == 0 && constant_b == 1 && trans_a == 0 && trans_b == 1);
     const bool supported = shape_ok && outputs_ > 0 && k_ > 0 && pd.get(0, 1.f) == 1.f && pd.get(1, 1.f) == 1.f &&
                            (broadcast_c == -1 || constant_c == 0 || bias_term_) && pd.get(11, 0) == 0 &&
                            pd.get(12, 0) == 0 && pd.get(13, 0) == 0 && pd.get(14, 0) == 0 && pd.get(18, 0) == 2;
@@ -102,8 +101,10 @@ class Int8Gemm : public ncnn::Layer {
     const int frames = columns_ ? in.w : in.h * p;
     // Output packed as ncnn packs it on this CPU, so the next layer needs no conversion.
     const int out_pack = columns_ ? output_elempack(outputs_, opt) : p;
-    if (columns_) out.create(frames, outputs_ / out_pack, 4u * out_pack, out_pack, opt.blob_allocator);
-    else out.create(outputs_, frames / out_pack, 4u * out_pack, out_pack, opt.blob_allocator);
+    if (columns_)
+      out.create(frames, outputs_ / out_pack, 4u * out_pack, out_pack, opt.blob_allocator);
+    else
+      out.create(outputs_, frames / out_pack, 4u * out_pack, out_pack, opt.blob_allocator);
     if (out.empty()) return -100;
 
     thread_local std::vector<float> gathered;
@@ -141,8 +142,10 @@ class Int8Gemm : public ncnn::Layer {
         ++failed;
         continue;
       }
-      if (columns_) store_columns(c, ldc, prepared.scales.data(), bias, frames, n0, n1, out_pack, y);
-      else store_rows(c, ldc, prepared.scales.data(), bias, frames, n0, n1, out_pack, y);
+      if (columns_)
+        store_columns(c, ldc, prepared.scales.data(), bias, frames, n0, n1, out_pack, y);
+      else
+        store_rows(c, ldc, prepared.scales.data(), bias, frames, n0, n1, out_pack, y);
     }
     if (failed) {
       NCNN_LOGE("NcasrInt8Gemm: the int8 kernel rejected its operands");
@@ -194,8 +197,8 @@ class Int8Gemm : public ncnn::Layer {
   }
 
   // y (frames rows of outputs_, packed by p along the rows) for output columns [n0, n1).
-  void store_rows(const int32_t* c, size_t ldc, const float* a_scales, const float* bias, int frames, int n0, int n1, int p,
-                  float* y) const {
+  void store_rows(const int32_t* c, size_t ldc, const float* a_scales, const float* bias, int frames, int n0, int n1,
+                  int p, float* y) const {
     float inv_a[64];  // frames <= 64 per block run below
     for (int t0 = 0; t0 < frames; t0 += 64) {
       const int rows = std::min(64, frames - t0);
@@ -208,8 +211,8 @@ class Int8Gemm : public ncnn::Layer {
   // y (outputs_ rows of frames, packed by p along the rows) for output rows [n0, n1); n0 and
   // n1 (unless it is outputs_) are multiples of p, and outputs_ is one (output_elempack).
   // Block by block, so both the sums and the packed output are read and written in order.
-  void store_columns(const int32_t* c, size_t ldc, const float* a_scales, const float* bias, int frames, int n0,
-                     int n1, int p, float* y) const {
+  void store_columns(const int32_t* c, size_t ldc, const float* a_scales, const float* bias, int frames, int n0, int n1,
+                     int p, float* y) const {
     for (int jb = n0 / p; jb * p < n1; ++jb) {
       const float* wb = inv_w_scale_.data() + jb * p;
       const float* bb = bias + jb * p;

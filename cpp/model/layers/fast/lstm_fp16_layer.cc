@@ -91,8 +91,7 @@ class LSTMPanels : public ncnn::Layer {
     try {
       // [W_xc | W_hc], row g * hidden + q, as one matrix over [x_t ; h_{t-1}]
       gates_w_ = Weights::pack_joined(xc, input_, hc, num_output_, rows);
-      if (num_output_ != hidden_)
-        projection_w_ = Weights::pack(hr, num_output_, hidden_, static_cast<size_t>(hidden_));
+      if (num_output_ != hidden_) projection_w_ = Weights::pack(hr, num_output_, hidden_, static_cast<size_t>(hidden_));
     } catch (const std::exception& e) {
       NCNN_LOGE("%s: %s", Weights::kName, e.what());
       return -100;
@@ -144,8 +143,7 @@ class LSTMPanels : public ncnn::Layer {
   }
 
  private:
-  static void multiply(const typename Weights::Packed& w, const float* v, const float* bias, float* y,
-                       int threads) {
+  static void multiply(const typename Weights::Packed& w, const float* v, const float* bias, float* y, int threads) {
     panel_gemv_threads(w, v, bias, y, threads);
   }
 

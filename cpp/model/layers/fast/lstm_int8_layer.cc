@@ -22,11 +22,11 @@
 #include <exception>
 #include <vector>
 
+#include "calibration/weight_scales.h"
 #include "kernels/int8_gemm.h"
 #include "kernels/lstm_cell.h"
 #include "model/layers/compat/custom_layers.h"
 #include "model/layers/fast/lstm_common.h"
-#include "calibration/weight_scales.h"
 
 namespace ncasr {
 namespace {
@@ -90,10 +90,10 @@ class LSTMInt8 : public ncnn::Layer {
     ncnn::Mat& y = tops[0];
     y.create(num_output_, frames, 4u, opt.blob_allocator);
     const int rows = 4 * hidden_;
-    ncnn::Mat xg(rows, frames, 4u, opt.workspace_allocator);   // input projection + bias, per frame
+    ncnn::Mat xg(rows, frames, 4u, opt.workspace_allocator);                // input projection + bias, per frame
     ncnn::Mat acc(rows, std::max(frames, 1), 4u, opt.workspace_allocator);  // int32 sums
-    ncnn::Mat unit(hidden_, 4u, opt.workspace_allocator);      // o * tanh(c) before the projection
-    ncnn::Mat gates(rows, 4u, opt.workspace_allocator);        // one step's pre-activations
+    ncnn::Mat unit(hidden_, 4u, opt.workspace_allocator);                   // o * tanh(c) before the projection
+    ncnn::Mat gates(rows, 4u, opt.workspace_allocator);                     // one step's pre-activations
     if (y.empty() || xg.empty() || acc.empty() || unit.empty() || gates.empty()) return -100;
     float* pre = gates;
     int32_t* sums = static_cast<int32_t*>(acc.data);

@@ -1,8 +1,8 @@
 // NcasrPointwiseConv1D: a Convolution1D with kernel 1, stride 1, no padding and no fused
 // activation, run as a Gemm. Over a (C_in rows, T columns) input it is y = W x + b, i.e. a
 // Gemm with W as constant A; ncnn's x86 Gemm kernels run Zipformer's pointwise convolutions
-// faster than its generic convolution1d_packed (about 9 % of a full-size Zipformer's
-// encoder time at one thread). Same params and weight blobs as Convolution1D, so only the
+// faster than its generic convolution1d_packed (measured: see docs/runtime-options.md,
+// pointwise_conv1d_as_gemm). Same params and weight blobs as Convolution1D, so only the
 // type name changes, in memory, at load (net_loader); files on disk are never rewritten.
 #include <layer.h>
 #include <modelbin.h>
@@ -27,8 +27,7 @@ class PointwiseConv1D : public ncnn::Layer {
     bias_term_ = pd.get(5, 0);
     weight_data_size_ = pd.get(6, 0);
     if (num_output_ <= 0 || weight_data_size_ % num_output_ != 0 || pd.get(1, 0) != 1) {
-      NCNN_LOGE("NcasrPointwiseConv1D: bad params num_output=%d weight_data_size=%d", num_output_,
-                weight_data_size_);
+      NCNN_LOGE("NcasrPointwiseConv1D: bad params num_output=%d weight_data_size=%d", num_output_, weight_data_size_);
       return -100;
     }
     gemm_.reset(ncnn::create_layer_cpu("Gemm"));
