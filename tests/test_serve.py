@@ -242,6 +242,7 @@ def test_page_is_served_at_root(server):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(f"http://127.0.0.1:{server.port}/nope", timeout=10)
     assert e.value.code == 404
+    e.value.close()
 
 
 def test_cli_client_and_sigterm_finishes_open_streams(tmp_path):

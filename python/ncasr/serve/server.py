@@ -4,6 +4,7 @@ of worker threads so the event loop never waits for the core; the browser page a
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import signal
 import ssl
@@ -137,6 +138,7 @@ class Server:
             return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
         name, content_type = STATIC_FILES[path]
         response = connection.respond(HTTPStatus.OK, _static(name))
+        del response.headers["Content-Type"]  # websockets' Headers appends on assignment
         response.headers["Content-Type"] = content_type
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -147,10 +149,11 @@ class Server:
         token = self.options.token
         if token is None:
             return True
-        if conn.request.headers.get("Authorization", "") == f"Bearer {token}":
+        if hmac.compare_digest(conn.request.headers.get("Authorization", ""), f"Bearer {token}"):
             return True
         # browsers cannot set headers on a WebSocket: the page passes ?token=
-        return parse_qs(urlsplit(conn.request.path).query).get("token", [None])[0] == token
+        given = parse_qs(urlsplit(conn.request.path).query).get("token", [""])[0]
+        return hmac.compare_digest(given, token)
 
     async def _handle(self, conn: Any) -> None:
         cid, start = self._next_id, time.monotonic()
