@@ -298,7 +298,13 @@ def _cmd_client(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
 
-    peers = [] if args.peer == "none" else [args.peer]
+    peers = [] if args.peer == "none" else [p.strip() for p in args.peer.split(",") if p.strip()]
+    unknown = [p for p in peers if p not in bench.runner.PEERS]
+    if unknown:
+        raise ConfigError(f"unknown peer(s) {', '.join(unknown)}; known: {', '.join(bench.runner.PEERS)} or none")
+    missing = [p for p in peers if not bench.runner.peer_available(p)]
+    for p in missing:
+        print(f"note: peer {p} is not installed; its rows are skipped", file=sys.stderr)
     if args.plot:
         import importlib.util
 
@@ -474,7 +480,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_calibrate)
 
     p = sub.add_parser("bench", help="WER, RTF, size, memory and latency, side by side with sherpa-ncnn")
-    p.add_argument("model_dir", nargs="+", help="model folders; DIR:int8 or DIR:float picks the files of one variant")
+    p.add_argument(
+        "model_dir",
+        nargs="+",
+        help="model folders; DIR:int8 or DIR:float picks the files of one variant; DIR:onnx or DIR:onnx-int8 "
+        "is an ONNX folder for sherpa-onnx",
+    )
     p.add_argument("--manifest", required=True, help="TSV with a header: path, text and optional duration/id/speaker")
     p.add_argument("--num-threads", type=_int_list, default=[1], metavar="N[,N...]")
     p.add_argument("--decoding-method", default="greedy_search", choices=["greedy_search", "modified_beam_search"])
@@ -482,8 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--peer",
         default="sherpa-ncnn",
-        choices=["sherpa-ncnn", "none"],
-        help="the other runtime measured in the same run when installed",
+        metavar="PEER[,PEER...]",
+        help="other runtimes measured in the same run, each when installed: sherpa-ncnn (runs the ncnn "
+        "folders), sherpa-onnx (runs DIR:onnx and DIR:onnx-int8 folders), or none",
     )
     p.add_argument(
         "--storage",

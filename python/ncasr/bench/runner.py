@@ -18,8 +18,12 @@ from ..metrics import char_error_rate, word_error_rate
 from ..model_info import inspect_model
 
 WORKER = Path(__file__).with_name("worker.py")
-PEERS = ("sherpa-ncnn",)
+PEERS = ("sherpa-ncnn", "sherpa-onnx")
 STORAGES = ("fp16", "fp32")
+# Target variants that name a peer's own model format (the folder holds its files), and the
+# backends that run each format.
+FORMAT_OF_VARIANT = {"": "ncnn", "float": "ncnn", "int8": "ncnn", "onnx": "onnx", "onnx-int8": "onnx"}
+BACKENDS_OF_FORMAT = {"ncnn": ("ncasr", "sherpa-ncnn"), "onnx": ("sherpa-onnx",)}
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,8 @@ class Target:
 
     @classmethod
     def parse(cls, spec: str) -> "Target":
-        """A target from ``DIR`` or ``DIR:int8`` / ``DIR:float``.
+        """A target from ``DIR``, ``DIR:int8`` / ``DIR:float`` (ncnn files), or
+        ``DIR:onnx`` / ``DIR:onnx-int8`` (an ONNX folder for sherpa-onnx).
 
         Example::
 
@@ -44,9 +49,19 @@ class Target:
             print(target.model_dir, target.variant)
         """
         head, sep, tail = spec.rpartition(":")
-        if sep and tail in ("int8", "float"):
+        if sep and tail in FORMAT_OF_VARIANT and tail:
             return cls(os.fspath(head), tail)
         return cls(os.fspath(spec), "")
+
+    @property
+    def format(self) -> str:
+        """The model format: "ncnn" or "onnx".
+
+        Example::
+
+            Target.parse("m/:onnx-int8").format   # "onnx"
+        """
+        return FORMAT_OF_VARIANT[self.variant]
 
 
 @dataclass
@@ -89,7 +104,28 @@ class BenchRecord:
     error: Optional[str] = None
 
 
+def _onnx_files(target: Target) -> Dict[str, Any]:
+    """encoder/decoder/joiner *.onnx (``*.int8.onnx`` for onnx-int8) and tokens.txt."""
+    folder = Path(target.model_dir)
+    int8 = target.variant == "onnx-int8"
+    files: Dict[str, Any] = {"tokens": str(folder / "tokens.txt")}
+    sizes: Dict[str, int] = {}
+    for name in ("encoder", "decoder", "joiner"):
+        found = sorted(p for p in folder.glob(f"{name}*.onnx") if p.name.endswith(".int8.onnx") == int8)
+        if len(found) != 1:
+            kind = "*.int8.onnx" if int8 else "*.onnx (not *.int8.onnx)"
+            raise ConfigError(f"{folder}: expected one {name}{kind}, found {len(found)}")
+        files[name] = str(found[0])
+        sizes[name] = found[0].stat().st_size
+    if not Path(files["tokens"]).is_file():
+        raise ConfigError(f"{folder}: no tokens.txt")
+    sizes["total"] = sum(sizes.values())
+    return {"files": files, "sizes": sizes, "int8": int8}
+
+
 def _net_files(target: Target) -> Dict[str, Any]:
+    if target.format == "onnx":
+        return _onnx_files(target)
     info = inspect_model(target.model_dir, target.variant)
     files = {"tokens": info.tokens}
     sizes: Dict[str, int] = {}
@@ -176,10 +212,23 @@ def run_bench(
     for spec in models:
         target = Target.parse(spec)
         found = _net_files(target)
-        for storage in storages:
+        if target.format != "ncnn":  # a peer's own files: that peer only, as they are
+            backends_here = [b for b in BACKENDS_OF_FORMAT[target.format] if b in active_peers]
+            if not backends_here and progress:
+                progress(f"skipped {spec}: {', '.join(BACKENDS_OF_FORMAT[target.format])} is not installed")
+            storage_plan = [("int8" if found["int8"] else "fp32", backends_here)]
+        else:
+            ncnn_peers = [p for p in active_peers if p in BACKENDS_OF_FORMAT["ncnn"]]
             # int8 files with their float parts stored as fp32 are a row of their own (no peer)
-            precision = storage if not found["int8"] else "int8" if storage == "fp16" else "int8+fp32"
-            backends = ["ncasr"] + (active_peers if storage == "fp16" else [])
+            storage_plan = [
+                (
+                    storage if not found["int8"] else "int8" if storage == "fp16" else "int8+fp32",
+                    ["ncasr"] + (ncnn_peers if storage == "fp16" else []),
+                )
+                for storage in storages
+            ]
+        for precision, backends in storage_plan:
+            storage = "fp32" if precision in ("fp32", "int8+fp32") else "fp16"
             for t in threads:
                 for backend in backends:
                     rec = BenchRecord(

@@ -164,7 +164,75 @@ class SherpaNcnnBackend:
         return s.text
 
 
-BACKENDS = {"ncasr": NcasrBackend, "sherpa-ncnn": SherpaNcnnBackend}
+class SherpaOnnxBackend:
+    """sherpa-onnx's OnlineRecognizer on an ONNX folder, behind the same interface.
+
+    Example::
+
+        backend = SherpaOnnxBackend(job)
+        s = backend.new()
+        backend.feed(s, 16000, samples)
+    """
+
+    def __init__(self, job: Dict[str, Any]) -> None:
+        import sherpa_onnx
+
+        files = job["files"]
+        self.rec = sherpa_onnx.OnlineRecognizer.from_transducer(
+            tokens=files["tokens"],
+            encoder=files["encoder"],
+            decoder=files["decoder"],
+            joiner=files["joiner"],
+            num_threads=job["threads"],
+            sample_rate=16000,
+            feature_dim=80,
+            decoding_method=job["method"],
+            max_active_paths=job["num_active_paths"],
+        )
+
+    def new(self) -> Any:
+        """A fresh stream.
+
+        Example::
+
+            s = backend.new()
+        """
+        return self.rec.create_stream()
+
+    def feed(self, s: Any, rate: int, x: np.ndarray) -> None:
+        """Append samples ``x`` to stream ``s`` and decode every ready chunk.
+
+        Example::
+
+            backend.feed(s, 16000, samples[:1600])
+        """
+        s.accept_waveform(rate, x)
+        while self.rec.is_ready(s):
+            self.rec.decode_stream(s)
+
+    def finish(self, s: Any, rate: int) -> None:
+        """Append the tail silence, end the input and decode the rest.
+
+        Example::
+
+            backend.finish(s, 16000)
+        """
+        s.accept_waveform(rate, np.zeros(int(TAIL_PADDING_S * rate), np.float32))
+        s.input_finished()
+        while self.rec.is_ready(s):
+            self.rec.decode_stream(s)
+
+    def text(self, s: Any) -> str:
+        """The text recognised so far.
+
+        Example::
+
+            hyp = backend.text(s)
+        """
+        return self.rec.get_result(s)
+
+
+BACKENDS = {"ncasr": NcasrBackend, "sherpa-ncnn": SherpaNcnnBackend, "sherpa-onnx": SherpaOnnxBackend}
 
 
 def speech_onset(x: np.ndarray, rate: int) -> float:
