@@ -5,6 +5,7 @@ are asserted, never timings."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -202,9 +203,12 @@ def test_faults_while_others_stream(server, audio, offline):
             await ws.wait_closed()
 
     async def huge():
-        async with connect(url(server), max_size=None) as ws:
-            await ws.send(b"\x00" * (4 << 20))
-            await ws.wait_closed()
+        # The server refuses the frame from its header and closes while the client is still
+        # sending it; the client library may fail in its own way then: that is the client's.
+        with contextlib.suppress(Exception):
+            async with connect(url(server), max_size=None) as ws:
+                await ws.send(b"\x00" * (4 << 20))
+                await ws.wait_closed()
 
     async def never_reads(x):
         ws = await connect(url(server))

@@ -484,7 +484,8 @@ def build_parser() -> argparse.ArgumentParser:
         "model_dir",
         nargs="+",
         help="model folders; DIR:int8 or DIR:float picks the files of one variant; DIR:onnx or DIR:onnx-int8 "
-        "is an ONNX folder for sherpa-onnx",
+        "is an ONNX folder for sherpa-onnx; DIR:torch or DIR:torch-int8 a TorchScript folder for PyTorch "
+        "(recipes/reference_lstm/export_onnx.py and export_torch.py write them)",
     )
     p.add_argument("--manifest", required=True, help="TSV with a header: path, text and optional duration/id/speaker")
     p.add_argument("--num-threads", type=_int_list, default=[1], metavar="N[,N...]")
@@ -495,7 +496,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="sherpa-ncnn",
         metavar="PEER[,PEER...]",
         help="other runtimes measured in the same run, each when installed: sherpa-ncnn (runs the ncnn "
-        "folders), sherpa-onnx (runs DIR:onnx and DIR:onnx-int8 folders), or none",
+        "folders), sherpa-onnx (DIR:onnx, DIR:onnx-int8), torch (DIR:torch, DIR:torch-int8), or none",
     )
     p.add_argument(
         "--storage",

@@ -18,12 +18,22 @@ from ..metrics import char_error_rate, word_error_rate
 from ..model_info import inspect_model
 
 WORKER = Path(__file__).with_name("worker.py")
-PEERS = ("sherpa-ncnn", "sherpa-onnx")
+PEERS = ("sherpa-ncnn", "sherpa-onnx", "torch")
 STORAGES = ("fp16", "fp32")
 # Target variants that name a peer's own model format (the folder holds its files), and the
 # backends that run each format.
-FORMAT_OF_VARIANT = {"": "ncnn", "float": "ncnn", "int8": "ncnn", "onnx": "onnx", "onnx-int8": "onnx"}
-BACKENDS_OF_FORMAT = {"ncnn": ("ncasr", "sherpa-ncnn"), "onnx": ("sherpa-onnx",)}
+FORMAT_OF_VARIANT = {
+    "": "ncnn",
+    "float": "ncnn",
+    "int8": "ncnn",
+    "onnx": "onnx",
+    "onnx-int8": "onnx",
+    "torch": "torch",
+    "torch-int8": "torch",
+}
+BACKENDS_OF_FORMAT = {"ncnn": ("ncasr", "sherpa-ncnn"), "onnx": ("sherpa-onnx",), "torch": ("torch",)}
+# Modules a peer needs besides its own package (the torch peer computes fbank with kaldi-native-fbank).
+PEER_MODULES = {"torch": ("torch", "kaldi_native_fbank")}
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,8 @@ class Target:
     @classmethod
     def parse(cls, spec: str) -> "Target":
         """A target from ``DIR``, ``DIR:int8`` / ``DIR:float`` (ncnn files), or
-        ``DIR:onnx`` / ``DIR:onnx-int8`` (an ONNX folder for sherpa-onnx).
+        ``DIR:onnx`` / ``DIR:onnx-int8`` (an ONNX folder for sherpa-onnx), or ``DIR:torch`` /
+        ``DIR:torch-int8`` (a TorchScript folder from recipes/reference_lstm/export_torch.py).
 
         Example::
 
@@ -55,7 +66,7 @@ class Target:
 
     @property
     def format(self) -> str:
-        """The model format: "ncnn" or "onnx".
+        """The model format: "ncnn", "onnx" or "torch".
 
         Example::
 
@@ -123,9 +134,31 @@ def _onnx_files(target: Target) -> Dict[str, Any]:
     return {"files": files, "sizes": sizes, "int8": int8}
 
 
+def _torch_files(target: Target) -> Dict[str, Any]:
+    """encoder/decoder/joiner *.pt (``*.int8.pt`` for torch-int8), tokens.txt and meta.json
+    (the folder recipes/reference_lstm/export_torch.py writes)."""
+    folder = Path(target.model_dir)
+    int8 = target.variant == "torch-int8"
+    files: Dict[str, Any] = {"tokens": str(folder / "tokens.txt"), "meta": str(folder / "meta.json")}
+    sizes: Dict[str, int] = {}
+    for name in ("encoder", "decoder", "joiner"):
+        path = folder / (f"{name}.int8.pt" if int8 else f"{name}.pt")
+        if not path.is_file():
+            raise ConfigError(f"{folder}: no {path.name} (export it with recipes/reference_lstm/export_torch.py)")
+        files[name] = str(path)
+        sizes[name] = path.stat().st_size
+    for key in ("tokens", "meta"):
+        if not Path(files[key]).is_file():
+            raise ConfigError(f"{folder}: no {Path(files[key]).name}")
+    sizes["total"] = sum(sizes.values())
+    return {"files": files, "sizes": sizes, "int8": int8}
+
+
 def _net_files(target: Target) -> Dict[str, Any]:
     if target.format == "onnx":
         return _onnx_files(target)
+    if target.format == "torch":
+        return _torch_files(target)
     info = inspect_model(target.model_dir, target.variant)
     files = {"tokens": info.tokens}
     sizes: Dict[str, int] = {}
@@ -148,7 +181,8 @@ def peer_available(name: str) -> bool:
         raise ConfigError(f"unknown peer {name!r}; known: {', '.join(PEERS)}")
     import importlib.util
 
-    return importlib.util.find_spec(name.replace("-", "_")) is not None
+    modules = PEER_MODULES.get(name, (name.replace("-", "_"),))
+    return all(importlib.util.find_spec(m) is not None for m in modules)
 
 
 def run_worker(job: Dict[str, Any]) -> Dict[str, Any]:

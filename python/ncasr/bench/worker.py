@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+import warnings
 from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -232,7 +233,157 @@ class SherpaOnnxBackend:
         return self.rec.get_result(s)
 
 
-BACKENDS = {"ncasr": NcasrBackend, "sherpa-ncnn": SherpaNcnnBackend, "sherpa-onnx": SherpaOnnxBackend}
+class _TorchStream:
+    """One stream of :class:`TorchBackend`: fbank, frames processed, LSTM states, tokens."""
+
+    def __init__(self, fbank: Any, h: Any, c: Any, decoder_out: Any) -> None:
+        self.fbank = fbank
+        self.processed = 0  # fbank frames consumed (chunk starts advance by decode_chunk_len)
+        self.h, self.c = h, c
+        self.tokens: List[int] = []
+        self.decoder_out = decoder_out
+
+
+class TorchBackend:
+    """A TorchScript folder (recipes/reference_lstm/export_torch.py: encoder/decoder/joiner
+    ``.pt`` or ``.int8.pt``, tokens.txt, meta.json) run by PyTorch, behind the same interface.
+
+    Streaming as ncasr and sherpa-ncnn do it: kaldi-native-fbank features (meta.json's
+    options); a chunk of T frames is decoded while more than T frames past the processed ones
+    are ready, then the start advances by decode_chunk_len; greedy search with at most one
+    symbol per encoder frame, blank and <unk> not emitted, the decoder context the last
+    context_size tokens padded with blank (cpp/decode/greedy_search.cc). Greedy search only.
+
+    Example::
+
+        backend = TorchBackend(job)
+        s = backend.new()
+        backend.feed(s, 16000, samples)
+    """
+
+    def __init__(self, job: Dict[str, Any]) -> None:
+        import kaldi_native_fbank as knf
+        import torch
+
+        if job["method"] != "greedy_search":
+            raise ValueError(f"the torch backend runs greedy_search only, not {job['method']}")
+        torch.set_num_threads(job["threads"])
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:  # already set in this process
+            pass
+        self.torch = torch
+        files = job["files"]
+        with open(files["meta"], encoding="utf-8") as f:
+            meta = json.load(f)
+        with warnings.catch_warnings():  # torch 2.13 deprecates TorchScript (it still runs)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self.encoder = torch.jit.load(files["encoder"]).eval()
+            self.decoder = torch.jit.load(files["decoder"]).eval()
+            self.joiner = torch.jit.load(files["joiner"]).eval()
+        self.T, self.shift = int(meta["T"]), int(meta["decode_chunk_len"])
+        self.context_size, self.blank = int(meta["context_size"]), int(meta["blank_id"])
+        self.unk = int(meta.get("unk_id", -1))
+        self.state_shapes = meta["state_shapes"]
+        self.texts: Dict[int, str] = {}
+        with open(files["tokens"], encoding="utf-8") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) == 2:
+                    sym = parts[0]
+                    self.texts[int(parts[1])] = " " + sym[1:] if sym.startswith("\u2581") else sym
+        fo = meta["feature"]
+        self.sample_rate = int(fo["sample_rate"])
+        o = knf.FbankOptions()
+        o.frame_opts.samp_freq = fo["sample_rate"]
+        o.frame_opts.frame_length_ms = fo["frame_length_ms"]
+        o.frame_opts.frame_shift_ms = fo["frame_shift_ms"]
+        o.frame_opts.dither = fo["dither"]
+        o.frame_opts.snip_edges = fo["snip_edges"]
+        o.frame_opts.window_type = fo["window_type"]
+        o.frame_opts.preemph_coeff = fo["preemph_coeff"]
+        o.frame_opts.remove_dc_offset = fo["remove_dc_offset"]
+        o.mel_opts.num_bins = fo["num_bins"]
+        o.mel_opts.low_freq = fo["low_freq"]
+        o.mel_opts.high_freq = fo["high_freq"]
+        self.fbank_options = o
+        self.knf = knf
+
+    def _decoder_out(self, tokens: List[int]) -> Any:
+        n = self.context_size
+        ctx = ([self.blank] * n + tokens)[-n:]
+        return self.decoder(self.torch.tensor([ctx], dtype=self.torch.int64))
+
+    def new(self) -> Any:
+        """A fresh stream.
+
+        Example::
+
+            s = backend.new()
+        """
+        zeros = self.torch.zeros
+        with self.torch.inference_mode():
+            dec = self._decoder_out([])
+        return _TorchStream(
+            self.knf.OnlineFbank(self.fbank_options),
+            zeros(*self.state_shapes["h"]),
+            zeros(*self.state_shapes["c"]),
+            dec,
+        )
+
+    def _decode(self, s: _TorchStream) -> None:
+        torch = self.torch
+        with torch.inference_mode():
+            while s.fbank.num_frames_ready > s.processed + self.T:
+                x = np.stack([s.fbank.get_frame(s.processed + i) for i in range(self.T)])
+                enc, s.h, s.c = self.encoder(torch.from_numpy(x)[None], s.h, s.c)
+                for t in range(enc.size(1)):
+                    token = int(self.joiner(enc[:, t], s.decoder_out).argmax(dim=-1))
+                    if token != self.blank and token != self.unk:
+                        s.tokens.append(token)
+                        s.decoder_out = self._decoder_out(s.tokens)
+                s.processed += self.shift
+                s.fbank.pop(self.shift)  # frames before the next chunk are never read again
+
+    def feed(self, s: Any, rate: int, x: np.ndarray) -> None:
+        """Append samples ``x`` to stream ``s`` and decode every ready chunk.
+
+        Example::
+
+            backend.feed(s, 16000, samples[:1600])
+        """
+        if rate != self.sample_rate:
+            raise ValueError(f"the torch backend takes {self.sample_rate} Hz audio only, got {rate} Hz")
+        s.fbank.accept_waveform(rate, x)
+        self._decode(s)
+
+    def finish(self, s: Any, rate: int) -> None:
+        """Append the tail silence, end the input and decode the rest.
+
+        Example::
+
+            backend.finish(s, 16000)
+        """
+        s.fbank.accept_waveform(rate, np.zeros(int(TAIL_PADDING_S * rate), np.float32))
+        s.fbank.input_finished()
+        self._decode(s)
+
+    def text(self, s: Any) -> str:
+        """The text recognised so far.
+
+        Example::
+
+            hyp = backend.text(s)
+        """
+        return "".join(self.texts[t] for t in s.tokens)
+
+
+BACKENDS = {
+    "ncasr": NcasrBackend,
+    "sherpa-ncnn": SherpaNcnnBackend,
+    "sherpa-onnx": SherpaOnnxBackend,
+    "torch": TorchBackend,
+}
 
 
 def speech_onset(x: np.ndarray, rate: int) -> float:

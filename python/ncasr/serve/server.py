@@ -4,6 +4,7 @@ of worker threads so the event loop never waits for the core; the browser page a
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import hmac
 import logging
 import signal
@@ -28,9 +29,6 @@ __all__ = ["Server", "run_server"]
 
 log = logging.getLogger("ncasr.serve")
 
-# websockets refuses larger frames itself (close 1009 without our JSON error first);
-# messages between ServeOptions.max_message_bytes and this get the JSON error.
-HARD_MESSAGE_LIMIT = 64 << 20
 MAX_RECOGNIZER_VARIANTS = 16  # distinct per-client settings kept loaded (they share the model)
 STATIC_FILES = {
     "/": ("index.html", "text/html; charset=utf-8"),
@@ -47,6 +45,31 @@ def _close_reason(text: str) -> str:
     """RFC 6455 allows 123 bytes of reason."""
     raw = text.encode("utf-8")[:120]
     return raw.decode("utf-8", errors="ignore")
+
+
+def _malloc_trim() -> None:
+    """Hand freed heap back to the system (glibc): after a burst of connections the
+    allocator would otherwise keep its high-water mark as resident memory."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to do
+
+
+def _json_error_before_failing(protocol: Any) -> None:
+    """When websockets itself fails a connection (a message over max_size: it refuses the
+    frame from its header, so the payload is never held), send our JSON error just before
+    its close frame, so the client still learns why in the protocol's own terms."""
+    from websockets.protocol import State
+
+    fail = protocol.fail
+
+    def fail_with_json(code: int, reason: str = "") -> None:
+        if protocol.state is State.OPEN and code == CloseCode.MESSAGE_TOO_BIG:
+            protocol.send_text(error_message(code, f"message too big: {reason}").encode("utf-8"))
+        fail(code, reason)
+
+    protocol.fail = fail_with_json
 
 
 class Server:
@@ -71,6 +94,7 @@ class Server:
         self._next_id = 0
         self._stopping = False
         self._server: Any = None
+        self._trim: Optional[asyncio.TimerHandle] = None
 
     @property
     def active_connections(self) -> int:
@@ -100,7 +124,7 @@ class Server:
             self.options.host,
             self.options.port,
             ssl=context,
-            max_size=HARD_MESSAGE_LIMIT,
+            max_size=self.options.max_message_bytes,  # refused from the frame header, never buffered
             process_request=self._http,
             compression=None,
             server_header="ncasr",
@@ -156,6 +180,7 @@ class Server:
         return hmac.compare_digest(given, token)
 
     async def _handle(self, conn: Any) -> None:
+        _json_error_before_failing(conn.protocol)
         cid, start = self._next_id, time.monotonic()
         self._next_id += 1
         state: Optional[ConnectionStream] = None
@@ -176,6 +201,7 @@ class Server:
                 code = await self._serve(conn, holder)
             finally:
                 self._connections.discard(conn)
+                self._schedule_trim()
             state = holder.get("state")
         audio = state.audio_seconds if state else 0.0
         rtf = state.decode_seconds / audio if state and audio else 0.0
@@ -190,6 +216,18 @@ class Server:
             state.finals if state else 0,
             code,
         )
+
+    def _schedule_trim(self) -> None:
+        """After connections close, return freed memory to the system at most every second."""
+        if self._trim is not None:
+            return
+        loop = asyncio.get_running_loop()
+
+        def trim() -> None:
+            self._trim = None
+            loop.run_in_executor(self.pool, _malloc_trim)
+
+        self._trim = loop.call_later(1.0, trim)
 
     async def _serve(self, conn: Any, holder: Dict[str, ConnectionStream]) -> Optional[int]:
         from websockets.exceptions import ConnectionClosed
