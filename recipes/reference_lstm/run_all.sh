@@ -85,7 +85,7 @@ elif [ "$STAGE" -le 4 ] && [ "$STOP" -ge 4 ]; then
   fi
 fi
 if [ "$STAGE" -le 5 ] && [ "$STOP" -ge 5 ]; then $N python -m recipes.reference_lstm.average --last ${AVG:-12}; fi
-if [ "$STAGE" -le 6 ] && [ "$STOP" -ge 6 ]; then $N python -m recipes.reference_lstm.export; fi
+if [ "$STAGE" -le 6 ] && [ "$STOP" -ge 6 ]; then $N python -m recipes.reference_lstm.export --fp16; fi  # fp16 weights, as bundled
 if [ "$STAGE" -le 7 ] && [ "$STOP" -ge 7 ]; then
   $N python -m recipes.reference_lstm.evaluate --checkpoint "$W/exp/averaged.pt" --splits dev,test
   $N python -m recipes.reference_lstm.evaluate --ncnn "$W/exp/ncnn" --splits dev,test
