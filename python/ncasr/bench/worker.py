@@ -30,7 +30,51 @@ import soundfile as sf
 TAIL_PADDING_S = 0.5
 
 
-class NcasrBackend:
+class Backend:
+    """What every backend does with a stream: append samples and decode what is ready; at
+    the end, append the tail silence, end the input and decode the rest. A backend supplies
+    ``new``, ``text`` and the three steps ``_accept``, ``_end`` and ``_decode``.
+
+    Example::
+
+        backend = BACKENDS["ncasr"](job)
+        s = backend.new()
+        backend.feed(s, 16000, samples)
+        backend.finish(s, 16000)
+    """
+
+    def feed(self, s: Any, rate: int, x: np.ndarray) -> None:
+        """Append samples ``x`` to stream ``s`` and decode every ready chunk.
+
+        Example::
+
+            backend.feed(s, 16000, samples[:1600])
+        """
+        self._accept(s, rate, x)
+        self._decode(s)
+
+    def finish(self, s: Any, rate: int) -> None:
+        """Append the tail silence, end the input and decode the rest.
+
+        Example::
+
+            backend.finish(s, 16000)
+        """
+        self._accept(s, rate, np.zeros(int(TAIL_PADDING_S * rate), np.float32))
+        self._end(s)
+        self._decode(s)
+
+    def _accept(self, s: Any, rate: int, x: np.ndarray) -> None:
+        s.accept_waveform(rate, x)
+
+    def _end(self, s: Any) -> None:
+        s.input_finished()
+
+    def _decode(self, s: Any) -> None:
+        raise NotImplementedError
+
+
+class NcasrBackend(Backend):
     """ncasr's Recognizer behind the worker's backend interface (new, feed, finish, text).
 
     Example::
@@ -65,25 +109,7 @@ class NcasrBackend:
         """
         return self.rec.create_stream()
 
-    def feed(self, s: Any, rate: int, x: np.ndarray) -> None:
-        """Append samples ``x`` to stream ``s`` and decode every ready chunk.
-
-        Example::
-
-            backend.feed(s, 16000, samples[:1600])
-        """
-        s.accept_waveform(rate, x)
-        self.rec.decode(s)
-
-    def finish(self, s: Any, rate: int) -> None:
-        """Append the tail silence, end the input and decode the rest.
-
-        Example::
-
-            backend.finish(s, 16000)
-        """
-        s.accept_waveform(rate, np.zeros(int(TAIL_PADDING_S * rate), np.float32))
-        s.input_finished()
+    def _decode(self, s: Any) -> None:
         self.rec.decode(s)
 
     def text(self, s: Any) -> str:
@@ -96,7 +122,7 @@ class NcasrBackend:
         return self.rec.result(s).text
 
 
-class SherpaNcnnBackend:
+class SherpaNcnnBackend(Backend):
     """sherpa-ncnn's Recognizer behind the same interface as :class:`NcasrBackend`.
 
     Example::
@@ -136,24 +162,8 @@ class SherpaNcnnBackend:
         self.rec.stream = self.rec.recognizer.create_stream()
         return self.rec
 
-    def feed(self, s: Any, rate: int, x: np.ndarray) -> None:
-        """Append samples ``x`` to ``s`` (which decodes every ready chunk itself).
-
-        Example::
-
-            backend.feed(s, 16000, samples[:1600])
-        """
-        s.accept_waveform(rate, x)  # decodes every ready chunk inside
-
-    def finish(self, s: Any, rate: int) -> None:
-        """Append the tail silence and end the input (which decodes the rest).
-
-        Example::
-
-            backend.finish(s, 16000)
-        """
-        s.accept_waveform(rate, np.zeros(int(TAIL_PADDING_S * rate), np.float32))
-        s.input_finished()
+    def _decode(self, s: Any) -> None:
+        pass  # sherpa-ncnn decodes inside accept_waveform and input_finished
 
     def text(self, s: Any) -> str:
         """The text recognised so far.
@@ -165,7 +175,7 @@ class SherpaNcnnBackend:
         return s.text
 
 
-class SherpaOnnxBackend:
+class SherpaOnnxBackend(Backend):
     """sherpa-onnx's OnlineRecognizer on an ONNX folder, behind the same interface.
 
     Example::
@@ -200,26 +210,7 @@ class SherpaOnnxBackend:
         """
         return self.rec.create_stream()
 
-    def feed(self, s: Any, rate: int, x: np.ndarray) -> None:
-        """Append samples ``x`` to stream ``s`` and decode every ready chunk.
-
-        Example::
-
-            backend.feed(s, 16000, samples[:1600])
-        """
-        s.accept_waveform(rate, x)
-        while self.rec.is_ready(s):
-            self.rec.decode_stream(s)
-
-    def finish(self, s: Any, rate: int) -> None:
-        """Append the tail silence, end the input and decode the rest.
-
-        Example::
-
-            backend.finish(s, 16000)
-        """
-        s.accept_waveform(rate, np.zeros(int(TAIL_PADDING_S * rate), np.float32))
-        s.input_finished()
+    def _decode(self, s: Any) -> None:
         while self.rec.is_ready(s):
             self.rec.decode_stream(s)
 
@@ -244,7 +235,7 @@ class _TorchStream:
         self.decoder_out = decoder_out
 
 
-class TorchBackend:
+class TorchBackend(Backend):
     """A TorchScript folder (recipes/reference_lstm/export_torch.py: encoder/decoder/joiner
     ``.pt`` or ``.int8.pt``, tokens.txt, meta.json) run by PyTorch, behind the same interface.
 
@@ -345,28 +336,13 @@ class TorchBackend:
                 s.processed += self.shift
                 s.fbank.pop(self.shift)  # frames before the next chunk are never read again
 
-    def feed(self, s: Any, rate: int, x: np.ndarray) -> None:
-        """Append samples ``x`` to stream ``s`` and decode every ready chunk.
-
-        Example::
-
-            backend.feed(s, 16000, samples[:1600])
-        """
+    def _accept(self, s: Any, rate: int, x: np.ndarray) -> None:
         if rate != self.sample_rate:
             raise ValueError(f"the torch backend takes {self.sample_rate} Hz audio only, got {rate} Hz")
         s.fbank.accept_waveform(rate, x)
-        self._decode(s)
 
-    def finish(self, s: Any, rate: int) -> None:
-        """Append the tail silence, end the input and decode the rest.
-
-        Example::
-
-            backend.finish(s, 16000)
-        """
-        s.fbank.accept_waveform(rate, np.zeros(int(TAIL_PADDING_S * rate), np.float32))
+    def _end(self, s: Any) -> None:
         s.fbank.input_finished()
-        self._decode(s)
 
     def text(self, s: Any) -> str:
         """The text recognised so far.
