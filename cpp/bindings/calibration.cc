@@ -192,6 +192,45 @@ void bind_collector(py::module_& m) {
           },
           py::arg("other"))
       .def("keys", &HistogramCollector::keys)
+      .def(py::pickle(
+          [](const HistogramCollector& c) {
+            // (mode, bins, absmax pass done, [(key, absmax, elements, zeros, nonfinite, observations,
+            //   max_observation, range, histogram bytes, hist_observations)])
+            py::list entries;
+            for (const auto& key : c.keys()) {
+              const TensorStats s = c.stats(key);
+              entries.append(py::make_tuple(
+                  key, s.absmax, s.elements, s.zeros, s.nonfinite, s.observations, s.max_observation, s.range,
+                  py::bytes(reinterpret_cast<const char*>(s.histogram.data()), s.histogram.size() * sizeof(uint64_t)),
+                  s.hist_observations));
+            }
+            const bool absmax_done = c.mode() == CollectMode::kTwoPass && c.pass() == 2;
+            return py::make_tuple(collect_mode_name(c.mode()), c.bins(), absmax_done, entries);
+          },
+          [](const py::tuple& state) {
+            if (state.size() != 4) throw ConfigError("HistogramCollector state must be a 4-tuple");
+            std::vector<std::pair<std::string, TensorStats>> entries;
+            for (const auto& item : state[3].cast<py::list>()) {
+              const auto e = item.cast<py::tuple>();
+              if (e.size() != 10) throw ConfigError("HistogramCollector state: an entry must be a 10-tuple");
+              TensorStats s;
+              s.absmax = e[1].cast<float>();
+              s.elements = e[2].cast<uint64_t>();
+              s.zeros = e[3].cast<uint64_t>();
+              s.nonfinite = e[4].cast<uint64_t>();
+              s.observations = e[5].cast<uint64_t>();
+              s.max_observation = e[6].cast<uint64_t>();
+              s.range = e[7].cast<double>();
+              const std::string h = e[8].cast<std::string>();
+              if (h.size() % sizeof(uint64_t) != 0) throw ConfigError("HistogramCollector state: bad histogram bytes");
+              s.histogram.resize(h.size() / sizeof(uint64_t));
+              std::copy(h.begin(), h.end(), reinterpret_cast<char*>(s.histogram.data()));
+              s.hist_observations = e[9].cast<uint64_t>();
+              entries.emplace_back(e[0].cast<std::string>(), std::move(s));
+            }
+            return HistogramCollector::restore(parse_collect_mode(state[0].cast<std::string>()), state[1].cast<int>(),
+                                               state[2].cast<bool>(), entries);
+          }))
       .def("__contains__", &HistogramCollector::contains)
       .def("__len__", [](const HistogramCollector& c) { return c.keys().size(); })
       .def(
@@ -326,6 +365,20 @@ void bind_runner(py::module_& m) {
           py::arg("samples"), py::arg("sample_rate"),
           "Per target: the largest |input| seen on this utterance, and how many times it ran.")
       .def(
+          "collect",
+          [](const ActivationRunner& r, HistogramCollector& collector,
+             py::array_t<float, py::array::c_style | py::array::forcecast> x, int rate, float tail_padding) {
+            std::vector<std::string> keys;
+            for (const auto& t : r.targets()) keys.push_back(calibration_key(t));
+            py::gil_scoped_release release;
+            return r.run(
+                x.data(), static_cast<size_t>(x.size()), rate,
+                [&](size_t t, const ncnn::Mat& m) { collector.observe(keys[t], m); }, tail_padding);
+          },
+          py::arg("collector"), py::arg("samples"), py::arg("sample_rate"), py::arg("tail_padding") = 0.5f,
+          "Run one utterance and observe every target's input into `collector` under '<net>/<layer>' "
+          "(what ncasr.calibrate does per utterance); returns the encoder chunks run.")
+      .def(
           "row_input_widths",
           [](const ActivationRunner& r) {
             py::gil_scoped_release release;
@@ -387,11 +440,11 @@ void bind_calibration(py::module_& m) {
   // ScaleTable first: a signature names its Python class only if it is bound by then (the
   // generated stub, python/ncasr/_core/__init__.pyi, would otherwise show the C++ type).
   bind_scale_table(m);
+  bind_collector(m);  // before the runner, whose collect() takes one
   bind_runner(m);
   bind_kernels(m);
   bind_thresholds(m);
   bind_weights(m);
-  bind_collector(m);
 }
 
 }  // namespace ncasr

@@ -217,6 +217,21 @@ void HistogramCollector::merge(const HistogramCollector& other) {
   }
 }
 
+std::unique_ptr<HistogramCollector> HistogramCollector::restore(
+    CollectMode mode, int bins, bool absmax_done, const std::vector<std::pair<std::string, TensorStats>>& entries) {
+  auto out = std::make_unique<HistogramCollector>(mode, bins);
+  if (absmax_done && mode != CollectMode::kTwoPass) throw ConfigError("only a two_pass collector has an absmax pass");
+  out->absmax_done_ = absmax_done;
+  for (const auto& [key, s] : entries) {
+    if (!s.histogram.empty() && s.histogram.size() != static_cast<size_t>(bins))
+      throw ConfigError("tensor '" + key + "': histogram of " + std::to_string(s.histogram.size()) +
+                        " bins, expected " + std::to_string(bins));
+    if (!out->stats_.emplace(key, s).second) throw ConfigError("tensor '" + key + "' appears twice");
+    out->order_.push_back(key);
+  }
+  return out;
+}
+
 std::vector<std::string> HistogramCollector::keys() const {
   std::lock_guard<std::mutex> lock(mu_);
   return order_;

@@ -16,6 +16,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace ncnn {
@@ -63,6 +64,12 @@ class HistogramCollector {
 
   // Adds `other`'s counts (same mode, bins and pass; two_pass ranges must match).
   void merge(const HistogramCollector& other);
+
+  // A collector holding exactly `entries` (in that key order), in pass 2 of two_pass when
+  // `absmax_done`: how a collector's state() travels to another process. ConfigError when a
+  // key repeats or a histogram is neither empty nor `bins` long.
+  static std::unique_ptr<HistogramCollector> restore(CollectMode mode, int bins, bool absmax_done,
+                                                     const std::vector<std::pair<std::string, TensorStats>>& entries);
 
   std::vector<std::string> keys() const;  // in first-seen order
   bool contains(const std::string& key) const;

@@ -268,27 +268,12 @@ class ScaleTable:
         {'<layer>_param_<i>': [per-channel scales]}
         """
 
-class ActivationRunner:
-    def __init__(self, model_dir: str, num_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> None: ...
-    def absmax(
-        self,
-        samples: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
-        sample_rate: typing.SupportsInt | typing.SupportsIndex,
-    ) -> tuple[list[float], list[int]]:
-        """
-        Per target: the largest |input| seen on this utterance, and how many times it ran.
-        """
-    def row_input_widths(self) -> dict[str, int]:
-        """
-        '<net>/<layer>' -> row width of every target whose input is a (T, C) matrix, found with a fixed synthetic signal.
-        """
-    @property
-    def targets(self) -> list: ...
-
 class HistogramCollector:
     def __contains__(self, arg0: str) -> bool: ...
+    def __getstate__(self) -> tuple[str, int, bool, list]: ...
     def __init__(self, mode: str = "two_pass", bins: typing.SupportsInt | typing.SupportsIndex = 2048) -> None: ...
     def __len__(self) -> int: ...
+    def __setstate__(self, arg0: tuple) -> None: ...
     def finish_absmax_pass(self) -> None: ...
     def fork(self) -> HistogramCollector: ...
     def keys(self) -> list[str]: ...
@@ -304,6 +289,33 @@ class HistogramCollector:
     def mode(self) -> str: ...
     @property
     def pass_number(self) -> int: ...
+
+class ActivationRunner:
+    def __init__(self, model_dir: str, num_threads: typing.SupportsInt | typing.SupportsIndex = 1) -> None: ...
+    def absmax(
+        self,
+        samples: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        sample_rate: typing.SupportsInt | typing.SupportsIndex,
+    ) -> tuple[list[float], list[int]]:
+        """
+        Per target: the largest |input| seen on this utterance, and how many times it ran.
+        """
+    def collect(
+        self,
+        collector: HistogramCollector,
+        samples: typing.Annotated[numpy.typing.ArrayLike, numpy.float32],
+        sample_rate: typing.SupportsInt | typing.SupportsIndex,
+        tail_padding: typing.SupportsFloat | typing.SupportsIndex = 0.5,
+    ) -> int:
+        """
+        Run one utterance and observe every target's input into `collector` under '<net>/<layer>' (what ncasr.calibrate does per utterance); returns the encoder chunks run.
+        """
+    def row_input_widths(self) -> dict[str, int]:
+        """
+        '<net>/<layer>' -> row width of every target whose input is a (T, C) matrix, found with a fixed synthetic signal.
+        """
+    @property
+    def targets(self) -> list: ...
 
 class ConversionOptions:
     """
