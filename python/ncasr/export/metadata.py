@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 from typing import Dict, Mapping, Optional, Sequence, Union
 
-from . import _core
-from .errors import ConfigError
+from .. import _core
+from ..errors import ConfigError
 
 __all__ = ["add_meta_data", "MODEL_TYPES"]
 
