@@ -58,8 +58,57 @@ def _transcribe_file(rec, path: str, samples, rate: int):
         raise AudioError(f"{path}: {e}") from None
 
 
+def _ray_options(args: argparse.Namespace):
+    from .batch import RayOptions
+
+    return RayOptions(
+        address=args.address,
+        num_actors=args.num_actors,
+        threads_per_actor=args.threads_per_actor,
+        batch_size=args.batch_size,
+    )
+
+
+def _cmd_transcribe_manifest(args: argparse.Namespace) -> int:
+    from .batch import DecodeSettings, transcribe_manifest
+
+    if not args.output:
+        raise ConfigError("--manifest needs --output OUT.jsonl")
+    if len(args.paths) > 1 or (args.paths and args.model):
+        raise ConfigError("with --manifest the audio comes from the manifest; give at most a model folder")
+    settings = DecodeSettings(
+        model_dir=args.model or (args.paths[0] if args.paths else None),
+        variant=args.variant,
+        method=args.decoding_method,
+        num_active_paths=args.num_active_paths,
+        num_threads=args.num_threads,
+        hotwords_file=args.hotwords,
+        hotwords_score=args.hotwords_score,
+        sherpa_ncnn=args.sherpa_ncnn,
+        mix_to_mono=args.mix_to_mono,
+    )
+    summary = transcribe_manifest(
+        args.manifest,
+        args.output,
+        settings,
+        engine=args.engine,
+        processes=args.num_workers,
+        ray=_ray_options(args) if args.engine == "ray" else None,
+        progress=not (args.quiet or args.json),
+    )
+    print(json.dumps(summary.to_dict(), indent=2) if args.json else summary)
+    return 1 if summary.failed else 0
+
+
 def _cmd_transcribe(args: argparse.Namespace) -> int:
     import time
+
+    if args.manifest:
+        return _cmd_transcribe_manifest(args)
+    if not args.paths:
+        raise ConfigError("give audio files, or --manifest IN.tsv --output OUT.jsonl")
+    if args.engine != "local" or args.output:
+        raise ConfigError("--engine and --output apply to --manifest runs")
 
     from .audio import load_audio
     from .config import RuntimeOptions
@@ -160,16 +209,30 @@ def _cmd_quantize(args: argparse.Namespace) -> int:
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     from .quantization import calibrate
 
-    result = calibrate(
-        args.model_dir,
-        args.audio,
-        method=args.method,
-        collect=args.collect,
-        percent=args.percent,
-        num_workers=args.num_workers,
-        mix_to_mono=args.mix_to_mono,
-        progress=not (args.quiet or args.json),
-    )
+    if args.engine == "ray":
+        from .batch.calibrate_ray import calibrate_on_ray
+
+        result = calibrate_on_ray(
+            args.model_dir,
+            args.audio,
+            _ray_options(args),
+            method=args.method,
+            collect=args.collect,
+            percent=args.percent,
+            mix_to_mono=args.mix_to_mono,
+            progress=not (args.quiet or args.json),
+        )
+    else:
+        result = calibrate(
+            args.model_dir,
+            args.audio,
+            method=args.method,
+            collect=args.collect,
+            percent=args.percent,
+            num_workers=args.num_workers,
+            mix_to_mono=args.mix_to_mono,
+            progress=not (args.quiet or args.json),
+        )
     result.table.save(args.output)
     if args.json:
         print(json.dumps(dict(result.to_dict(), table=args.output), indent=2))
@@ -295,10 +358,41 @@ def _cmd_client(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _bench_on_ray(args: argparse.Namespace, env, progress) -> int:
+    from . import bench
+    from .batch import DecodeSettings
+    from .batch.bench_ray import bench_on_ray
+
+    settings = DecodeSettings(method=args.decoding_method, num_active_paths=args.num_active_paths)
+    results = bench_on_ray(
+        args.model_dir, args.manifest, _ray_options(args), settings, repeat=args.repeat, progress=progress
+    )
+    records = [b.record for b in results]
+    if args.json:
+        settings_out = {"manifest": args.manifest, "method": args.decoding_method, "engine": "ray"}
+        settings_out["repeat"], settings_out["threads_per_actor"] = args.repeat, args.threads_per_actor
+        settings_out["audio_hours_per_hour"] = [b.audio_hours_per_hour for b in results]
+        print(bench.to_json(records, env, settings_out))
+    else:
+        print()
+        print(bench.markdown(records))
+        for b in results:
+            print(
+                f"{b.record.model} {b.record.precision}: {b.audio_hours_per_hour:.1f} h of audio per hour "
+                f"on {b.actors} actors (fastest of {len(b.wall_seconds)} runs)"
+            )
+    if args.plot:
+        bench.plot(records, args.plot)
+    return 1 if any(r.error for r in records) else 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from . import bench
 
     peers = [] if args.peer == "none" else [p.strip() for p in args.peer.split(",") if p.strip()]
+    if args.engine == "ray" and peers:
+        print("note: the ray engine runs ncasr only; --peer is ignored", file=sys.stderr)
+        peers = []
     unknown = [p for p in peers if p not in bench.runner.PEERS]
     if unknown:
         raise ConfigError(f"unknown peer(s) {', '.join(unknown)}; known: {', '.join(bench.runner.PEERS)} or none")
@@ -319,6 +413,8 @@ def _cmd_bench(args: argparse.Namespace) -> int:
             flush=True,
         )
     progress = None if args.quiet else (lambda msg: print(f"  {msg}", file=sys.stderr, flush=True))
+    if args.engine == "ray":
+        return _bench_on_ray(args, env, progress)
     records = bench.run_bench(
         args.model_dir,
         args.manifest,
@@ -348,6 +444,28 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return 1 if any(r.error and r.backend == "ncasr" for r in records) else 0
 
 
+def _add_engine_arguments(p: argparse.ArgumentParser, local_workers: str) -> None:
+    """--engine and its options, shared by transcribe --manifest, bench and calibrate."""
+    p.add_argument(
+        "--engine",
+        default="local",
+        choices=["local", "ray"],
+        help="local: this machine; ray: an actor pool on a Ray cluster, one model per actor (needs ncasr[ray])",
+    )
+    if local_workers == "processes":
+        p.add_argument(
+            "--num-workers", type=int, default=0, help="local engine: processes, each with a model (0: one per CPU)"
+        )
+    p.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="ray engine: the cluster to join ('auto' or HOST:PORT of 'ray start --head'); default: start Ray here",
+    )
+    p.add_argument("--num-actors", type=int, default=0, help="ray engine: actors (0: one per free CPU of the cluster)")
+    p.add_argument("--threads-per-actor", type=int, default=1, help="ray engine: CPUs and threads of each actor")
+    p.add_argument("--batch-size", type=int, default=8, help="ray engine: utterances per task (the unit retried)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``ncasr`` argument parser: one subcommand per task, each bound to its handler.
 
@@ -367,14 +485,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of text")
     p.set_defaults(func=_cmd_info)
 
-    p = sub.add_parser("transcribe", help="recognize audio files")
+    p = sub.add_parser("transcribe", help="recognize audio files, or a whole manifest into JSON lines")
     p.add_argument(
         "paths",
-        nargs="+",
+        nargs="*",
         metavar="[MODEL_DIR] AUDIO",
         help="audio files (any rate soundfile reads), optionally preceded by a model "
         "folder; without one the bundled default model is used",
     )
+    p.add_argument(
+        "--manifest",
+        metavar="IN.tsv",
+        help="transcribe every utterance of this manifest (path, text and optional duration/id/speaker "
+        "columns) into --output; ids already there are skipped, so a rerun resumes",
+    )
+    p.add_argument(
+        "--output", metavar="OUT.jsonl", help="with --manifest: one JSON object per utterance, sorted by id at the end"
+    )
+    _add_engine_arguments(p, "processes")
     p.add_argument(
         "-m", "--model", metavar="MODEL_DIR", help="model folder (alternative to the first positional argument)"
     )
@@ -391,7 +519,8 @@ def build_parser() -> argparse.ArgumentParser:
         "own layers) instead of ncasr's faster ones",
     )
     p.add_argument("--mix-to-mono", action="store_true", help="average multi-channel audio")
-    p.add_argument("--json", action="store_true", help="one JSON object per file")
+    p.add_argument("--json", action="store_true", help="one JSON object per file (with --manifest: the summary)")
+    p.add_argument("--quiet", action="store_true", help="with --manifest: no progress bar")
     p.set_defaults(func=_cmd_transcribe)
 
     p = sub.add_parser("export", help="write SherpaMetaData into an encoder .param from pnnx")
@@ -477,6 +606,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mix-to-mono", action="store_true")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON instead of text")
+    _add_engine_arguments(p, "threads")
     p.set_defaults(func=_cmd_calibrate)
 
     p = sub.add_parser("bench", help="WER, RTF, size, memory and latency, side by side with sherpa-ncnn")
@@ -511,6 +641,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print every record as JSON instead of the table")
     p.add_argument("--plot", metavar="OUT.png", help="WER-vs-RTF and size plot (needs matplotlib)")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    _add_engine_arguments(p, "")
     p.set_defaults(func=_cmd_bench)
 
     p = sub.add_parser("serve", help="a streaming WebSocket server with a browser page (needs ncasr[serve])")
