@@ -636,7 +636,16 @@ def main(argv=None):
         help="with --extend, when unspoken training prompts run out, speak any "
         "training prompt again (dev/test sentences stay out)",
     )
+    ap.add_argument(
+        "--splits",
+        default="train,dev,test",
+        help="which splits to synthesise; the plan is always the whole corpus, so "
+        "'--splits test' with the corpus's arguments rebuilds exactly its test split",
+    )
     args = ap.parse_args(argv)
+    splits = set(args.splits.split(","))
+    if not splits <= {"train", "dev", "test"}:
+        raise SystemExit(f"--splits takes train, dev and test, got {args.splits!r}")
     root = Path(args.out)
     for s in ("train", "dev", "test"):
         (root / "wav" / s).mkdir(parents=True, exist_ok=True)
@@ -663,7 +672,7 @@ def main(argv=None):
             json.dump({"train": [(s, e, v) for s, e, v in trt], "test": [(s, e, v) for s, e, v in tet]}, f, indent=1)
         write_plan(plan_path, plan)
         print(f"planned {len(plan)} utterances ({len(tr)} train prompts, {len(dv)} dev, {len(te)} test)")
-    jobs = [(str(root), b) for b in batches(plan)]
+    jobs = [(str(root), b) for b in batches([u for u in plan if u["split"] in splits])]
     n_done, n_fail = 0, []
     with Pool(args.jobs) as pool:
         for k, (d, f) in enumerate(pool.imap_unordered(work_batch, jobs), 1):
