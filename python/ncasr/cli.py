@@ -162,6 +162,12 @@ def _cmd_transcribe(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
+    if args.param == "zipformer2":
+        return _cmd_export_zipformer2(args)
+    if args.paths:
+        raise ConfigError(f"unexpected arguments {args.paths}: give PARAM --model-type ... or zipformer2 WEIGHTS OUT")
+    if args.model_type is None:
+        raise ConfigError("--model-type is required when writing SherpaMetaData into PARAM")
     from .export import add_meta_data
 
     meta = {"model_type": args.model_type}
@@ -172,6 +178,32 @@ def _cmd_export(args: argparse.Namespace) -> int:
         meta[name] = [int(v) for v in value.split(",")] if "," in value else int(value)
     path = add_meta_data(args.param, meta, args.output)
     print(f"wrote SherpaMetaData ({args.model_type}) into {path}")
+    return 0
+
+
+def _cmd_export_zipformer2(args: argparse.Namespace) -> int:
+    if len(args.paths) != 2:
+        raise ConfigError("usage: ncasr export zipformer2 CHECKPOINT_OR_STATE_DICT OUT_DIR [options]")
+    import dataclasses
+
+    try:
+        from .export.zipformer2 import Zipformer2Config
+        from .export.zipformer2.ncnn_export import export_ncnn
+    except ImportError as e:
+        raise ConfigError(f'ncasr export zipformer2 needs torch and pnnx: pip install "ncasr[export]" ({e})') from None
+    weights, out_dir = args.paths
+    try:
+        base = Zipformer2Config.from_json(args.config) if args.config else Zipformer2Config()
+        overrides = {"chunk_size": args.chunk_size, "left_context_frames": args.left_context_frames}
+        cfg = dataclasses.replace(base, **{k: v for k, v in overrides.items() if v is not None})
+        verify = not args.no_verify
+        errors = export_ncnn(weights, out_dir, cfg, args.tokens, fp16_weights=args.fp16_weights, verify=verify)
+    except ValueError as e:  # a config the weights do not fit, or an impossible chunk / left context
+        raise ConfigError(str(e)) from None
+    if errors:
+        worst = max(errors, key=errors.get)
+        print(f"ncnn vs PyTorch, worst relative error: {errors[worst]:.2e} ({worst})")
+    print(f"wrote {out_dir} (zipformer2, chunk {cfg.chunk_size}, left context {cfg.left_context_frames})")
     return 0
 
 
@@ -523,9 +555,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="with --manifest: no progress bar")
     p.set_defaults(func=_cmd_transcribe)
 
-    p = sub.add_parser("export", help="write SherpaMetaData into an encoder .param from pnnx")
-    p.add_argument("param", help="encoder .ncnn.param")
-    p.add_argument("--model-type", required=True, choices=["lstm", "conv_emformer", "zipformer"])
+    p = sub.add_parser(
+        "export",
+        help="write SherpaMetaData into an encoder .param from pnnx; or `export zipformer2 WEIGHTS OUT_DIR`",
+        description="ncasr export PARAM --model-type TYPE [--meta NAME=VALUE ...]: write SherpaMetaData. "
+        "ncasr export zipformer2 CHECKPOINT_OR_STATE_DICT OUT_DIR: export an icefall streaming Zipformer2 "
+        "to an ncnn folder (needs the export extra).",
+    )
+    p.add_argument("param", help="encoder .ncnn.param, or `zipformer2`")
+    p.add_argument("paths", nargs="*", help="for zipformer2: CHECKPOINT_OR_STATE_DICT OUT_DIR")
+    p.add_argument("--model-type", choices=["lstm", "conv_emformer", "zipformer"])
+    p.add_argument("--config", help="zipformer2: JSON of icefall train.py arguments (default: icefall's defaults)")
+    p.add_argument("--chunk-size", type=int, help="zipformer2: encoder frames per call (default 16)")
+    p.add_argument("--left-context-frames", type=int, help="zipformer2: left context frames (default 128)")
+    p.add_argument("--tokens", help="zipformer2: tokens.txt to copy into OUT_DIR")
+    p.add_argument("--fp16-weights", action="store_true", help="zipformer2: store weights as fp16 (pnnx's default)")
+    p.add_argument("--no-verify", action="store_true", help="zipformer2: skip the ncnn vs PyTorch check")
     p.add_argument(
         "--meta",
         action="append",

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from .config import Zipformer2Config
 from .model import DecoderWithProjection, StreamingEncoder, Zipformer2Transducer
-from .state_dict import load_zipformer2, read_state_dict
+from .state_dict import fit_config, load_zipformer2, read_state_dict
 from .states import key_mask, state_names, state_shapes
 
 __all__ = ["Zipformer2Config", "Zipformer2Transducer", "StreamingEncoder", "DecoderWithProjection",
-           "load_zipformer2", "read_state_dict", "key_mask", "state_names", "state_shapes"]  # fmt: skip
+           "load_zipformer2", "read_state_dict", "fit_config", "key_mask", "state_names", "state_shapes"]  # fmt: skip

@@ -42,7 +42,7 @@ class ChunkCausalDepthwiseConv1d(nn.Module):
 class ConvolutionModule(nn.Module):
     def __init__(self, channels: int, kernel_size: int, chunk: int) -> None:
         super().__init__()
-        self.channels = channels
+        self.channels, self.kernel_size, self.chunk = channels, kernel_size, chunk
         self.in_proj = nn.Linear(channels, 2 * channels)
         self.depthwise_conv = ChunkCausalDepthwiseConv1d(channels, kernel_size, chunk)
         self.out_proj = nn.Linear(channels, channels)
@@ -52,6 +52,8 @@ class ConvolutionModule(nn.Module):
         c = self.channels
         x = self.in_proj(x)
         x = x[:, :c] * torch.sigmoid(x[:, c:])
-        x, new_cache = self.depthwise_conv(x.transpose(0, 1).unsqueeze(0), cache.unsqueeze(0))
-        x = x.squeeze(0).transpose(0, 1)
-        return self.out_proj(swoosh_r(x)), new_cache.squeeze(0)
+        # reshapes, not (un)squeeze: pnnx then sees one batch axis on both conv inputs
+        x = x.transpose(0, 1).reshape(1, c, self.chunk)
+        x, new_cache = self.depthwise_conv(x, cache.reshape(1, c, self.kernel_size // 2))
+        x = x.reshape(c, self.chunk).transpose(0, 1)
+        return self.out_proj(swoosh_r(x)), new_cache.reshape(c, self.kernel_size // 2)

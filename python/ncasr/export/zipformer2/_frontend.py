@@ -57,8 +57,9 @@ class FrontEnd(nn.Module):
         x = swoosh_r(self.conv["0"](x))
         x = swoosh_r(self.conv["4"](x))
         x = swoosh_r(self.conv["7"](x))
-        x, new_cache = self.convnext(x, cache.unsqueeze(0))
+        # reshape, not unsqueeze: pnnx then sees the same batch axis as on the conv output
+        x, new_cache = self.convnext(x, cache.reshape(1, self.channels, CONVNEXT_PAD, self.out_width))
         # (1, C, T, F') -> (T, C * F'): channel-major rows as icefall's Linear expects
         x = x.transpose(1, 2).reshape(-1, self.channels * self.out_width)
         x = self.out_norm(self.out(x))
-        return x, new_cache.squeeze(0)
+        return x, new_cache.reshape(self.channels, CONVNEXT_PAD, self.out_width)

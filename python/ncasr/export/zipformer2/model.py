@@ -55,14 +55,15 @@ class Zipformer2Transducer(nn.Module):
             if module is not self and hasattr(module, "refresh"):
                 module.refresh()
 
-    def streaming_encoder(self) -> "StreamingEncoder":
-        """The encoder as exported: front end, encoder and joiner.encoder_proj.
+    def streaming_encoder(self, project: bool = True) -> "StreamingEncoder":
+        """The streaming encoder: front end and encoder, then joiner.encoder_proj when
+        ``project`` (sherpa-onnx's encoder; ncnn's leaves the projection to the joiner).
 
         Example::
 
             enc = model.streaming_encoder()
         """
-        return StreamingEncoder(self)
+        return StreamingEncoder(self, project)
 
     def decoder_with_projection(self) -> "DecoderWithProjection":
         """The decoder as exported: decoder then joiner.decoder_proj.
@@ -79,7 +80,7 @@ class StreamingEncoder(nn.Module):
 
     ``x`` is (frames_per_call, feature_dim) fbank, ``mask`` is ``key_mask(cfg, processed)``,
     states are in ``state_names(cfg)`` order and ``state_shapes(cfg)`` layout; ``encoder_out``
-    is (chunk_size // 2, joiner_dim).
+    is (chunk_size // 2, joiner_dim), or (chunk_size // 2, max(encoder_dim)) unprojected.
 
     Example::
 
@@ -88,7 +89,7 @@ class StreamingEncoder(nn.Module):
         out, *states = enc(x, torch.from_numpy(key_mask(cfg, 0)), *states)
     """
 
-    def __init__(self, model: Zipformer2Transducer) -> None:
+    def __init__(self, model: Zipformer2Transducer, project: bool = True) -> None:
         """Share the modules of ``model``.
 
         Example::
@@ -99,7 +100,8 @@ class StreamingEncoder(nn.Module):
         self.cfg = model.cfg
         self.encoder_embed = model.encoder_embed
         self.encoder = model.encoder
-        self.encoder_proj = model.joiner.encoder_proj
+        self.encoder_proj = model.joiner.encoder_proj if project else nn.Identity()
+        self.out_dim = model.cfg.joiner_dim if project else max(model.cfg.encoder_dim)
 
     def forward(self, x: Tensor, mask: Tensor, *states: Tensor) -> Tuple[Tensor, ...]:
         """Encode one chunk.
@@ -163,7 +165,7 @@ class StreamingEncoder(nn.Module):
                 mask = torch.from_numpy(key_mask(cfg, c * cfg.chunk_size))
                 out, *states = self(x, mask, *states)
                 outs.append(out.numpy())
-        return np.concatenate(outs) if outs else np.zeros((0, cfg.joiner_dim), np.float32)
+        return np.concatenate(outs) if outs else np.zeros((0, self.out_dim), np.float32)
 
 
 class DecoderWithProjection(nn.Module):

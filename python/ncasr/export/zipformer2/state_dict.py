@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Dict, Union
@@ -12,7 +13,7 @@ import torch
 from .config import Zipformer2Config
 from .model import Zipformer2Transducer
 
-__all__ = ["read_state_dict", "load_zipformer2"]
+__all__ = ["read_state_dict", "load_zipformer2", "fit_config"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -39,6 +40,22 @@ def read_state_dict(path: PathLike) -> Dict[str, torch.Tensor]:
     if not isinstance(obj, dict):
         raise ValueError(f"{path}: expected a state_dict or a checkpoint with 'model', got {type(obj).__name__}")
     return {k: v.float() for k, v in obj.items() if isinstance(v, torch.Tensor)}
+
+
+def fit_config(weights: Dict[str, torch.Tensor], cfg: Zipformer2Config) -> Zipformer2Config:
+    """``cfg`` with the sizes the weights state unambiguously (vocab, decoder and joiner dims,
+    context size) taken from them: icefall's train.py arguments do not hold the vocab size.
+
+    Example::
+
+        cfg = fit_config(read_state_dict("epoch-30.pt"), Zipformer2Config())
+    """
+    emb, conv = weights.get("decoder.embedding.weight"), weights.get("decoder.conv.weight")
+    out = weights.get("joiner.output_linear.weight")
+    if emb is None or conv is None or out is None:
+        return cfg
+    return dataclasses.replace(cfg, vocab_size=emb.shape[0], decoder_dim=emb.shape[1], context_size=conv.shape[2],
+                               joiner_dim=out.shape[1])  # fmt: skip
 
 
 def _unused(name: str) -> bool:
