@@ -115,3 +115,10 @@ def test_cli_export_without_zipformer2_still_needs_a_model_type(tmp_path, capsys
     param.write_text("7767517\n1 1\nInput in0 0 1 in0\n")
     assert main(["export", str(param)]) == 2
     assert "--model-type is required" in capsys.readouterr().err
+
+
+def test_cli_rejects_a_chunk_the_stacks_cannot_divide(tmp_path, capsys):
+    args = ["export", "zipformer2", str(DATA / "state_dict.npz"), str(tmp_path / "out"), "--config",
+            str(DATA / "config.json"), "--chunk-size", "12"]  # fmt: skip
+    assert main(args) == 2
+    assert "multiples of every downsampling factor" in capsys.readouterr().err

@@ -17,8 +17,10 @@ torch = pytest.importorskip("torch")
 from ncasr.export.zipformer2 import (  # noqa: E402
     Zipformer2Config,
     Zipformer2Transducer,
+    fit_config,
     key_mask,
     load_zipformer2,
+    read_state_dict,
     state_names,
 )
 from ncasr.export.zipformer2.states import from_icefall_layout, icefall_state_shapes, to_icefall_layout  # noqa: E402
@@ -152,3 +154,12 @@ def test_loading_rejects_weights_of_another_config(cfg):
 
 def _args(cfg: Zipformer2Config) -> Dict[str, str]:
     return json.loads((DATA / "config.json").read_text())["model_args"]
+
+
+def test_reads_a_training_checkpoint_and_fits_the_transducer_sizes(tmp_path, cfg):
+    weights = {k: torch.from_numpy(v) for k, v in np.load(DATA / "state_dict.npz").items()}
+    torch.save({"model": weights, "epoch": 3}, tmp_path / "epoch-3.pt")
+    loaded = read_state_dict(tmp_path / "epoch-3.pt")
+    assert loaded.keys() == weights.keys()
+    fitted = fit_config(loaded, Zipformer2Config.from_icefall_args({**_args(cfg), "decoder_dim": "512"}))
+    assert (fitted.vocab_size, fitted.decoder_dim, fitted.joiner_dim, fitted.context_size) == (500, 128, 128, 2)

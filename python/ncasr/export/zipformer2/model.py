@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import List, Tuple
 
 import numpy as np
@@ -11,6 +10,7 @@ from torch import Tensor, nn
 
 from ._encoder import Zipformer2Encoder
 from ._frontend import FrontEnd
+from ._tracing import trace
 from ._transducer import Decoder, Joiner
 from .config import Zipformer2Config
 from .states import key_mask, state_names, state_shapes
@@ -142,11 +142,7 @@ class StreamingEncoder(nn.Module):
 
             graph = enc.trace().inlined_graph
         """
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", torch.jit.TracerWarning)
-            warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*jit.trace.*")
-            with torch.no_grad():
-                return torch.jit.trace(self, self.example_inputs(), check_trace=False)
+        return trace(self, self.example_inputs())
 
     def run(self, features: np.ndarray) -> np.ndarray:
         """Encode whole utterance features (frames, feature_dim) chunk by chunk, as sherpa-onnx

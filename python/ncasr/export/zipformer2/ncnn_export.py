@@ -14,13 +14,14 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
 import torch
 
 from ..metadata import add_meta_data
 from ._ncnn_modules import NcnnDecoder, NcnnJoiner
+from ._tracing import trace
 from .config import Zipformer2Config
 from .model import Zipformer2Transducer
 from .state_dict import fit_config, load_zipformer2, read_state_dict
@@ -64,16 +65,6 @@ def meta_data(cfg: Zipformer2Config) -> Dict[str, object]:
         "left_context_len": [cfg.left_context(s) for s in range(cfg.num_stacks)],
         "mask_value": MASK_VALUE,
     }
-
-
-def _trace(module: torch.nn.Module, inputs: Tuple[torch.Tensor, ...]) -> torch.jit.ScriptModule:
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", torch.jit.TracerWarning)
-        warnings.filterwarnings("ignore", category=DeprecationWarning, message=".*jit.trace.*")
-        with torch.no_grad():
-            return torch.jit.trace(module, inputs, check_trace=False)
 
 
 def _pnnx(traced: torch.jit.ScriptModule, inputs: Sequence[torch.Tensor], name: str, out_dir: Path, work: Path,
@@ -126,7 +117,7 @@ def export_ncnn(
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for key, module, inputs in (("encoder", enc, enc_in), ("decoder", dec, dec_in), ("joiner", join, join_in)):
-            _pnnx(_trace(module, inputs), inputs, NET_NAMES[key], out, work, fp16_weights)
+            _pnnx(trace(module, inputs), inputs, NET_NAMES[key], out, work, fp16_weights)
     errors: Dict[str, float] = {}
     if verify:
         try:

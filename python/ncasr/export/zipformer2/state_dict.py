@@ -34,7 +34,13 @@ def read_state_dict(path: PathLike) -> Dict[str, torch.Tensor]:
     if path.suffix == ".npz":
         with np.load(path) as data:
             return {k: torch.from_numpy(np.array(data[k], dtype=np.float32)) for k in data.files}
-    obj = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # unpickling stops at anything but tensors and plain containers
+        raise ValueError(
+            f"{path}: not loadable as plain tensors ({e}); a training checkpoint holding other objects "
+            "can be reduced with icefall's export.py (pretrained.pt) or saved as {name: tensor}"
+        ) from None
     if isinstance(obj, dict) and isinstance(obj.get("model"), dict):
         obj = obj["model"]
     if not isinstance(obj, dict):
