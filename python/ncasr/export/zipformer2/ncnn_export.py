@@ -83,6 +83,28 @@ def _pnnx(traced: torch.jit.ScriptModule, inputs: Sequence[torch.Tensor], name: 
     run = subprocess.run(args, capture_output=True, text=True)
     if run.returncode != 0 or not (out_dir / f"{name}.ncnn.param").exists():
         raise RuntimeError(f"pnnx failed on {name} (exit {run.returncode}):\n{run.stdout[-2000:]}{run.stderr[-2000:]}")
+    _unique_layer_names(out_dir / f"{name}.ncnn.param")
+
+
+def _unique_layer_names(param: Path) -> None:
+    """pnnx can give two Split layers the same name (splitncnn_0 for an input and for a constant);
+    ncnn ignores layer names but ncasr's param reader rejects duplicates. Blobs keep their names."""
+    lines = param.read_text(encoding="utf-8").splitlines()
+    seen: Dict[str, int] = {}
+    for i, line in enumerate(lines[2:], start=2):
+        fields = line.split()
+        if len(fields) < 2:
+            continue
+        name = fields[1]
+        if name in seen:
+            while f"{name}_{seen[name]}" in seen:
+                seen[name] += 1
+            new = f"{name}_{seen[name]}"
+            seen[new] = 1
+            lines[i] = f"{fields[0]:<24} {new:<24} " + " ".join(fields[2:])
+        else:
+            seen[name] = 1
+    param.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def export_ncnn(
