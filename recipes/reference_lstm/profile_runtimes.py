@@ -1,0 +1,190 @@
+"""Where the time goes: ncasr int8 and onnxruntime int8 on the recipe model, net by net.
+
+Both runtimes get the same fbank features (computed once, outside the timing) and run the
+same streaming greedy search: the encoder on chunks of T frames advancing by
+decode_chunk_len, then the joiner per encoder frame and the decoder after each emitted token.
+Prints, per runtime, the seconds spent in the encoder, the decoder + joiner (the search) and
+the per-call cost, and, for onnxruntime, its own profiler's time per operator type.
+
+    python -m recipes.reference_lstm.profile_runtimes \\
+        --ncnn python/ncasr/models/reference-lstm-en --onnx /tmp/peers/reference-lstm-en-onnx \\
+        --manifest tests/data/reference-lstm-en/test.tsv [--threads 1] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import numpy as np
+import soundfile as sf
+
+import ncasr
+from ncasr import _core
+from ncasr.data import read_manifest
+
+
+def features(paths: List[str]) -> List[np.ndarray]:
+    """80-bin fbank of each file plus 0.5 s of tail silence, as the runtimes compute it."""
+    out = []
+    for path in paths:
+        x, rate = sf.read(path, dtype="float32")
+        fb = _core.OnlineFbank(_core.FbankOptions())
+        fb.accept_waveform(np.concatenate([x, np.zeros(rate // 2, np.float32)]))
+        fb.input_finished()
+        out.append(np.asarray(fb.frames(0, fb.num_frames_ready), np.float32))
+    return out
+
+
+def profile_ncasr(model_dir: str, feats: List[np.ndarray], threads: int) -> Dict[str, Any]:
+    """Encoder seconds (Recognizer.encode over every chunk) and whole-decode seconds (features
+    through search, from audio) for the int8 variant."""
+    rec = ncasr.Recognizer.from_dir(model_dir, variant="int8", num_threads=threads)
+    core = rec._r
+    core.encode(feats[0])  # warm-up
+    t = time.perf_counter()
+    chunks = sum(len(core.encode(f)) for f in feats)
+    encoder_s = time.perf_counter() - t
+    return {"encoder_s": encoder_s, "encoder_calls": chunks}
+
+
+class OrtGreedy:
+    """sherpa-onnx's streaming LSTM greedy search on onnxruntime sessions, timed net by net."""
+
+    def __init__(self, folder: Path, threads: int, profile_dir: str = "") -> None:
+        import onnxruntime as ort
+
+        def session(name: str) -> Any:
+            opts = ort.SessionOptions()
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+            if profile_dir:  # the profiler's own cost is large: only on an untimed pass
+                opts.enable_profiling = True
+                opts.profile_file_prefix = os.path.join(profile_dir, name)
+            return ort.InferenceSession(str(folder / f"{name}.int8.onnx"), opts, providers=["CPUExecutionProvider"])
+
+        self.encoder, self.decoder, self.joiner = (session(n) for n in ("encoder", "decoder", "joiner"))
+        meta = self.encoder.get_modelmeta().custom_metadata_map
+        self.T, self.shift = int(meta["T"]), int(meta["decode_chunk_len"])
+        self.layers, self.d_model = int(meta["num_encoder_layers"]), int(meta["d_model"])
+        self.hidden = int(meta["rnn_hidden_size"])
+        self.seconds = collections.Counter()
+        self.calls = collections.Counter()
+
+    def _run(self, name: str, sess: Any, feed: Dict[str, np.ndarray]) -> List[np.ndarray]:
+        t = time.perf_counter()
+        out = sess.run(None, feed)
+        self.seconds[name] += time.perf_counter() - t
+        self.calls[name] += 1
+        return out
+
+    def decode(self, feats: np.ndarray) -> List[int]:
+        h = np.zeros((self.layers, 1, self.d_model), np.float32)
+        c = np.zeros((self.layers, 1, self.hidden), np.float32)
+        hyp = [0, 0]
+        (dec,) = self._run("decoder", self.decoder, {"y": np.array([hyp[-2:]], np.int64)})
+        for start in range(0, feats.shape[0] - self.T + 1, self.shift):
+            x = feats[None, start : start + self.T]
+            enc, h, c = self._run("encoder", self.encoder, {"x": x, "h": h, "c": c})
+            for frame in enc[0]:
+                (logit,) = self._run("joiner", self.joiner, {"encoder_out": frame[None], "decoder_out": dec})
+                y = int(np.argmax(logit[0]))
+                if y != 0:
+                    hyp.append(y)
+                    (dec,) = self._run("decoder", self.decoder, {"y": np.array([hyp[-2:]], np.int64)})
+        return hyp[2:]
+
+    def op_times(self) -> Dict[str, float]:
+        """Seconds per operator type over all three nets, from onnxruntime's own profiler."""
+        totals: Dict[str, float] = collections.Counter()
+        for sess in (self.encoder, self.decoder, self.joiner):
+            with open(sess.end_profiling()) as f:
+                for event in json.load(f):
+                    if event.get("cat") == "Node" and event["name"].endswith("_kernel_time"):
+                        totals[event["args"]["op_name"]] += event["dur"] / 1e6
+        return dict(totals)
+
+
+def profile_ort(folder: Path, feats: List[np.ndarray], threads: int, profiled_files: int) -> Dict[str, Any]:
+    """Seconds and calls per net over every file (no profiler), then onnxruntime's operator
+    times over the first ``profiled_files`` files (profiler on, its times only as shares)."""
+    timed = OrtGreedy(folder, threads)
+    timed.decode(feats[0])  # warm-up, then count only the timed pass
+    timed.seconds.clear()
+    timed.calls.clear()
+    for f in feats:
+        timed.decode(f)
+    with tempfile.TemporaryDirectory() as tmp:
+        profiled = OrtGreedy(folder, threads, tmp)
+        for f in feats[:profiled_files]:
+            profiled.decode(f)
+        ops = profiled.op_times()
+    return {"seconds": dict(timed.seconds), "calls": dict(timed.calls), "op_seconds": ops}
+
+
+def whole_decode(model_dir: str, paths: List[str], threads: int) -> Tuple[float, float]:
+    """ncasr int8: seconds to transcribe every file from audio, and the audio seconds."""
+    rec = ncasr.Recognizer.from_dir(model_dir, variant="int8", num_threads=threads)
+    audio = [sf.read(p, dtype="float32") for p in paths]
+    rec.transcribe(audio[0][0], sample_rate=audio[0][1])
+    t = time.perf_counter()
+    for x, rate in audio:
+        rec.transcribe(x, sample_rate=rate)
+    return time.perf_counter() - t, sum(x.size / rate for x, rate in audio)
+
+
+def main(argv: List[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ncnn", required=True, help="ncasr model folder with int8 files")
+    ap.add_argument("--onnx", required=True, help="export_onnx.py folder with quantize_onnx.py's int8 files")
+    ap.add_argument("--manifest", required=True)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--profiled-files", type=int, default=10, help="files for onnxruntime's operator profile")
+    ap.add_argument("--json", default="", help="also write the numbers here")
+    args = ap.parse_args(argv)
+
+    paths = [str(u.path) for u in read_manifest(args.manifest)]
+    feats = features(paths)
+    ncasr_total, audio_s = whole_decode(args.ncnn, paths, args.threads)
+    nc = profile_ncasr(args.ncnn, feats, args.threads)
+    ort_p = profile_ort(Path(args.onnx), feats, args.threads, args.profiled_files)
+
+    ort_s = ort_p["seconds"]
+    ort_total = sum(ort_s.values())
+    print(f"{len(paths)} files, {audio_s:.1f} s of audio, {args.threads} thread(s)\n")
+    print("| runtime | encoder s | search s (decoder + joiner) | total s | encoder µs/call | RTF |")
+    print("|---|---|---|---|---|---|")
+    nc_search = ncasr_total - nc["encoder_s"]
+    print(
+        f"| ncasr int8 | {nc['encoder_s']:.3f} | {nc_search:.3f} (with fbank) | {ncasr_total:.3f} | "
+        f"{1e6 * nc['encoder_s'] / nc['encoder_calls']:.0f} | {ncasr_total / audio_s:.5f} |"
+    )
+    ort_search = ort_s["decoder"] + ort_s["joiner"]
+    print(
+        f"| onnxruntime int8 | {ort_s['encoder']:.3f} | {ort_search:.3f} (no fbank) | {ort_total:.3f} | "
+        f"{1e6 * ort_s['encoder'] / ort_p['calls']['encoder']:.0f} | {ort_total / audio_s:.5f} |"
+    )
+    print("\nonnxruntime calls:", ort_p["calls"])
+    ops = sorted(ort_p["op_seconds"].items(), key=lambda kv: -kv[1])
+    kernel_total = sum(v for _, v in ops)
+    print(f"\nonnxruntime kernel time by operator on {args.profiled_files} files (shares of {kernel_total:.3f} s):")
+    for op, s in ops[:12]:
+        print(f"  {op:28s} {s:7.3f} s  {100 * s / kernel_total:5.1f} %")
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {"audio_s": audio_s, "ncasr": dict(nc, total_s=ncasr_total), "onnxruntime": ort_p},
+                indent=1,
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
