@@ -163,3 +163,15 @@ def test_reads_a_training_checkpoint_and_fits_the_transducer_sizes(tmp_path, cfg
     assert loaded.keys() == weights.keys()
     fitted = fit_config(loaded, Zipformer2Config.from_icefall_args({**_args(cfg), "decoder_dim": "512"}))
     assert (fitted.vocab_size, fitted.decoder_dim, fitted.joiner_dim, fitted.context_size) == (500, 128, 128, 2)
+
+
+@pytest.mark.parametrize("t, left", [(1, 8), (2, 8), (4, 16), (16, 64), (32, 128)])
+def test_relative_shift_by_reshape_equals_indexing(t, left):
+    from ncasr.export.zipformer2._attention import rel_to_abs
+
+    n, k = left + 2 * t - 1, left + t
+    scores = torch.randn(3, t, n)
+    i = torch.arange(t).unsqueeze(1)
+    j = torch.arange(k).unsqueeze(0)
+    expected = scores[:, i, t - 1 - i + j]  # out[h, i, j] = scores[h, i, T - 1 - i + j]
+    assert torch.equal(rel_to_abs(scores, 3, t, n, k), expected)

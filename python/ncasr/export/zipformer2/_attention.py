@@ -31,6 +31,8 @@ def rel_to_abs(scores: Tensor, h: int, t: int, n: int, k: int) -> Tensor:
     """(H, T, n) scores indexed by relative offset, n = L + 2T - 1, to (H, T, K) indexed by key,
     K = L + T: out[h, i, j] = scores[h, i, T - 1 - i + j]. Row i of the flattened scores starts
     at i * n; reading rows of length n - 1 from offset T - 1 lands on T - 1 - i + i * n."""
+    if t == 1:  # one query: offsets are already key positions (n == k)
+        return scores
     flat = scores.reshape(h, t * n)[:, t - 1 : t - 1 + t * (n - 1)]
     return flat.reshape(h, t, n - 1)[:, :, :k]
 
