@@ -94,8 +94,8 @@ class Downsample(nn.Module):
 
 
 def upsample(x: Tensor, factor: int, channels: int) -> Tensor:
-    """Repeat each frame ``factor`` times: concatenating copies along channels then reshaping
-    interleaves them, with no Expand for ncnn to lack."""
+    """Repeat each frame ``factor`` times: copies concatenated along channels, then reshaped,
+    interleave them; ncnn runs this as Concat + Reshape instead of an expand."""
     return torch.cat([x] * factor, dim=1).reshape(-1, channels)
 
 

@@ -150,7 +150,7 @@ class StreamingEncoder(nn.Module):
 
         Example::
 
-            encoder_out = enc.run(features)  # (frames, joiner_dim)
+            encoder_out = enc.run(features)  # (frames, out_dim)
         """
         cfg = self.cfg
         states = self.init_states()
