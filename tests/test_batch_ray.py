@@ -94,16 +94,24 @@ def test_ray_resume_and_cli(cluster, tmp_path, local_texts, capsys):
     assert texts(out) == expected(1, local_texts, count=8)
 
 
-def _actor_pids() -> List[int]:
+def _actor_pids(cluster) -> List[int]:
+    """Processes of this cluster's transcription actors: children of its raylets (other Ray
+    clusters may run on the machine) whose title names the actor class."""
+    nodes = [cluster.head_node, *cluster.worker_nodes]
+    raylets = {str(n.all_processes["raylet"][0].process.pid) for n in nodes}
     pids = []
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as f:
-                    if b"MapBatches(RayTranscriber)" in f.read():
-                        pids.append(int(entry))
-            except OSError:
-                continue
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as f:
+                parent = f.read().rsplit(b")", 1)[1].split()[1].decode()
+            with open(f"/proc/{entry}/cmdline", "rb") as f:
+                title = f.read()
+        except (OSError, IndexError):
+            continue
+        if parent in raylets and b"MapBatches(RayTranscriber)" in title:
+            pids.append(int(entry))
     return pids
 
 
@@ -116,7 +124,7 @@ def test_killed_actor_loses_nothing(cluster, tmp_path, local_texts):
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             done = out.read_text(encoding="utf-8").count("\n") if out.exists() else 0
-            pids = _actor_pids()
+            pids = _actor_pids(cluster)
             if done >= 4 and pids:
                 os.kill(pids[0], signal.SIGKILL)
                 killed.update(pid=pids[0], lines=done)

@@ -144,13 +144,15 @@ class ResultsFile:
 def _sorted_runs(path: Path, lines_per_run: int, stack: ExitStack) -> List[IO[bytes]]:
     """Sorted temporary files of at most ``lines_per_run`` lines each, rewound."""
     runs: List[IO[bytes]] = []
+    number = 0
     with open(path, "rb") as f:
         while True:
             chunk: List[Tuple[Tuple[str, int], bytes]] = []
             for raw in f:
+                number += 1
                 record = _parse(raw)
                 if record is None:
-                    raise OutputFileError(path, 0, "holds a line that is not a JSON object with a string 'id'")
+                    raise OutputFileError(path, number, "not a JSON object with a string 'id'")
                 chunk.append((_rank(record), raw if raw.endswith(b"\n") else raw + b"\n"))
                 if len(chunk) >= lines_per_run:
                     break

@@ -10,6 +10,7 @@ drops an id it already has, so nothing is lost or written twice.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from contextlib import contextmanager
@@ -156,7 +157,7 @@ def run_ray(
 
         run_ray(DecodeSettings(), items, print, RayOptions(num_actors=2))
     """
-    settings_here = DecodeSettings(**{**settings.__dict__, "num_threads": options.threads_per_actor})
+    settings_here = dataclasses.replace(settings, num_threads=options.threads_per_actor)
     with ray_connection(options) as ray:
         actors = actor_count(ray, options)
         for row in map_on_actors(ray, items, RayTranscriber, {"settings": settings_here}, options):

@@ -37,6 +37,7 @@ class TranscribeSummary:
     decode_seconds: float = 0.0  # whole file, summed over workers
     run_audio_seconds: float = 0.0
     wall_seconds: float = 0.0  # this run
+    startup_seconds: Optional[float] = None  # this run, from the call to its first result
     ref_words: int = 0
     substitutions: int = 0
     deletions: int = 0

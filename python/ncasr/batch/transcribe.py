@@ -74,8 +74,10 @@ def transcribe_manifest(
     start = time.perf_counter()
 
     def on_result(outcome: Outcome) -> None:
-        if results.write(outcome.id, outcome.line, failed=outcome.failed):
-            summary.transcribed += 0 if outcome.failed else 1
+        if summary.startup_seconds is None:
+            summary.startup_seconds = time.perf_counter() - start
+        if results.write(outcome.id, outcome.line, failed=outcome.failed) and not outcome.failed:
+            summary.transcribed += 1
             summary.run_audio_seconds += outcome.duration
         bar.update(outcome.duration)
 
