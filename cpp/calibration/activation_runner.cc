@@ -69,7 +69,8 @@ int ActivationRunner::run(const float* samples, size_t n, int sample_rate, const
   const EncoderSpec& spec = model_->spec();
   std::vector<ncnn::Mat> states = model_->initial_states();
   std::vector<int> tokens;  // greedy decoding, as at inference, feeds decoder and joiner
-  int context[TransducerModel::kContextSize] = {TransducerModel::kBlank, TransducerModel::kBlank};
+  int context[TransducerModel::kContextSize];
+  std::copy(model_->initial_context(), model_->initial_context() + TransducerModel::kContextSize, context);
   ncnn::Mat decoder_out = model_->run_decoder(context, &dec_probe);
   ncnn::Mat feats(fbank.dim(), spec.segment);
   int chunks = 0;

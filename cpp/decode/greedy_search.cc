@@ -26,7 +26,7 @@ ncnn::Mat decode_context(const TransducerModel& model, const std::vector<int>& t
   const int n = static_cast<int>(tokens.size());
   for (int i = 0; i < TransducerModel::kContextSize; ++i) {
     int k = n - TransducerModel::kContextSize + i;
-    ctx[i] = k >= 0 ? tokens[k] : TransducerModel::kBlank;
+    ctx[i] = k >= 0 ? tokens[k] : model.initial_context()[TransducerModel::kContextSize + k];
   }
   return model.run_decoder(ctx);
 }

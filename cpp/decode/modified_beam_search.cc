@@ -22,9 +22,9 @@ void log_softmax(float* x, int n) {
   for (int i = 0; i < n; ++i) x[i] -= offset;
 }
 
-Hypothesis initial_hypothesis() {
+Hypothesis initial_hypothesis(const TransducerModel& model) {
   Hypothesis h;
-  h.ys.assign(kCtx, TransducerModel::kBlank);
+  h.ys.assign(model.initial_context(), model.initial_context() + kCtx);
   return h;
 }
 
@@ -32,7 +32,7 @@ Hypothesis initial_hypothesis() {
 
 void modified_beam_search(const TransducerModel& model, const ncnn::Mat& encoder_out, int num_active_paths,
                           const ContextGraph* hotwords, DecoderState* s) {
-  if (s->hyps.empty()) s->hyps.add(initial_hypothesis());
+  if (s->hyps.empty()) s->hyps.add(initial_hypothesis(model));
   for (int t = 0; t < encoder_out.h; ++t) {
     std::vector<Hypothesis> prev = s->hyps.top_k(num_active_paths);
     s->hyps.clear();

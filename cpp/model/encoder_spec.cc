@@ -1,5 +1,9 @@
 #include "model/encoder_spec.h"
 
+#include <string>
+
+#include "common/errors.h"
+
 namespace ncasr {
 namespace {
 
@@ -75,11 +79,67 @@ EncoderSpec make_zipformer_spec(const ModelMetaData& m) {
   return s;
 }
 
+// Zipformer2 (docs/zipformer2.md): in1 the key mask, then 6 states per layer (layers counted
+// across stacks): cached_key (L, H*qd), cached_nonlin_attn (L, 3D/4), cached_val1 and
+// cached_val2 (L, H*vd), cached_conv1 and cached_conv2 (D, K/2); then embed_states. L is the
+// stack's left_context_len.
+EncoderSpec make_zipformer2_spec(const ModelMetaData& m) {
+  EncoderSpec s;
+  const int chunk_len = m.get(1), chunk = m.get(2), pad = m.get(3), left = m.get(4);
+  s.segment = chunk_len + pad;
+  s.offset = chunk_len;
+  s.key_mask_input = true;
+  const float mask_value = m.get_float(24);
+  // Of the left-context slots, those the stream has not yet filled are masked: all of them
+  // before the first call, chunk fewer after each (a shift by chunk).
+  ncnn::Mat mask(left + chunk, 1);
+  for (int i = 0; i < mask.w; ++i) mask[i] = i < left ? mask_value : 0.f;
+  s.initial_states.push_back(mask);
+  const auto& layers = m.array(16);
+  const auto& dims = m.array(17);
+  const auto& heads = m.array(18);
+  const auto& kernels = m.array(20);
+  const auto& qd = m.array(21);
+  const auto& vd = m.array(22);
+  const auto& lc = m.array(23);
+  for (size_t st = 0; st < layers.size(); ++st) {
+    for (int l = 0; l < layers[st]; ++l) {
+      const int L = lc[st], D = dims[st], H = heads[st], half = kernels[st] / 2;
+      s.initial_states.push_back(zeros(ncnn::Mat(H * qd[st], L)));
+      s.initial_states.push_back(zeros(ncnn::Mat(3 * D / 4, L)));
+      s.initial_states.push_back(zeros(ncnn::Mat(H * vd[st], L)));
+      s.initial_states.push_back(zeros(ncnn::Mat(H * vd[st], L)));
+      s.initial_states.push_back(zeros(ncnn::Mat(half, D)));
+      s.initial_states.push_back(zeros(ncnn::Mat(half, D)));
+    }
+  }
+  s.initial_states.push_back(zeros(ncnn::Mat(m.get(9), m.get(8), m.get(7))));
+  std::vector<ncnn::Mat> shapes = s.initial_states;
+  s.fix_states = [shapes, chunk](std::vector<ncnn::Mat>& st) {
+    const ncnn::Mat& old = st[0];
+    ncnn::Mat mask(old.w, 1);
+    for (int i = 0; i < old.w; ++i) mask[i] = i + chunk < old.w ? old[i + chunk] : 0.f;
+    st[0] = mask;
+    // The graph may return a state with other axes than its input (same elements).
+    for (size_t i = 1; i < st.size(); ++i) {
+      const ncnn::Mat& want = shapes[i];
+      ncnn::Mat& got = st[i];
+      if (got.dims == want.dims && got.w == want.w && got.h == want.h && got.c == want.c) continue;
+      if (static_cast<size_t>(got.w) * got.h * got.d * got.c != static_cast<size_t>(want.w) * want.h * want.c)
+        throw Error("encoder state out" + std::to_string(i) + " has another size than its input in" +
+                    std::to_string(i + 1));
+      got = want.dims == 3 ? got.reshape(want.w, want.h, want.c) : got.reshape(want.w, want.h);
+    }
+  };
+  return s;
+}
+
 EncoderSpec make_encoder_spec(const ModelMetaData& m) {
   switch (m.type) {
     case ModelType::kLstm: return make_lstm_spec(m);
     case ModelType::kConvEmformer: return make_conv_emformer_spec(m);
     case ModelType::kZipformer: return make_zipformer_spec(m);
+    case ModelType::kZipformer2: return make_zipformer2_spec(m);
   }
   return {};
 }

@@ -15,6 +15,10 @@ struct EncoderSpec {
   int segment = 0;            // feature frames per encoder call
   int offset = 0;             // feature frames the stream advances per call
   bool length_input = false;  // LSTM takes the frame count as in1
+  // Zipformer2: the first state is the additive key mask fed as in1, (h=1,
+  // w=left_context_frames + chunk_size). The net returns no new value for it: it is carried
+  // to fix_states, which advances it by one chunk (so outputs out1.. are the other states).
+  bool key_mask_input = false;
   std::vector<ncnn::Mat> initial_states;
   // Reshapes the extracted out1..outN so they can be fed back as in1..inN (may be empty).
   std::function<void(std::vector<ncnn::Mat>&)> fix_states;
@@ -23,6 +27,7 @@ struct EncoderSpec {
 EncoderSpec make_lstm_spec(const ModelMetaData& m);
 EncoderSpec make_conv_emformer_spec(const ModelMetaData& m);
 EncoderSpec make_zipformer_spec(const ModelMetaData& m);
+EncoderSpec make_zipformer2_spec(const ModelMetaData& m);
 EncoderSpec make_encoder_spec(const ModelMetaData& m);
 
 }  // namespace ncasr

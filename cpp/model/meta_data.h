@@ -9,10 +9,10 @@ namespace ncasr {
 
 class SherpaMetaDataLayer;
 
-enum class ModelType { kConvEmformer = 1, kZipformer = 2, kLstm = 3 };
+enum class ModelType { kConvEmformer = 1, kZipformer = 2, kLstm = 3, kZipformer2 = 4 };
 
 const char* model_type_name(ModelType type);
-// "lstm", "conv_emformer" or "zipformer"; throws ConfigError otherwise.
+// "lstm", "conv_emformer", "zipformer" or "zipformer2"; throws ConfigError otherwise.
 ModelType model_type_from_name(const std::string& name);
 
 struct ModelMetaData {
@@ -29,6 +29,7 @@ struct ModelMetaData {
   static ModelMetaData read(const std::string& encoder_param_path);
 
   int get(int id) const;  // int key (must be present: validated)
+  float get_float(int id) const;
   const std::vector<int>& array(int id) const;
 
   // Named values for people: {"num_encoder_layers": "12", ...}; arrays as "2,4,3".

@@ -89,7 +89,7 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& mo
   tokens_ = SymbolTable::load(files_.tokens);
 
   const bool fp16 = options.use_fp16_storage;
-  if (meta_.type == ModelType::kZipformer) {
+  if (meta_.type == ModelType::kZipformer || meta_.type == ModelType::kZipformer2) {
     const bool weights_only = options.zipformer_encoder_fp16_weights && !cpu_has_fp16_arithmetic();
     set_options(encoder_, fp16 && weights_only, false, options.num_threads);
   } else {
@@ -101,7 +101,8 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& mo
   set_options(joiner_, fp16, true, 1);
   NetLoadOptions encoder_load = net_load_options(options, meta_.type, true);
   const size_t first_state = first_state_blob();
-  if (options.unstack_states)
+  // Zipformer2's states are per layer already.
+  if (options.unstack_states && !spec_.key_mask_input)
     for (size_t i = 0; i < spec_.initial_states.size(); ++i) {
       const std::string k = std::to_string(first_state + i);
       encoder_load.unstack_state_blobs.emplace_back("in" + k, "out" + k);
@@ -119,7 +120,7 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& mo
 
   const size_t n_bound =
       encoder_result.unstacked_states.empty() ? first_state + spec_.initial_states.size() : first_state;
-  bind_blobs(encoder_, files_.encoder.param, &enc_in_, &enc_out_, n_bound, n_bound);
+  bind_blobs(encoder_, files_.encoder.param, &enc_in_, &enc_out_, n_bound, n_bound - (spec_.key_mask_input ? 1 : 0));
   bind_states(encoder_result.unstacked_states);
   bind_blobs(decoder_, files_.decoder.param, &dec_in_, &dec_out_, 1, 1);
   bind_blobs(joiner_, files_.joiner.param, &join_in_, &join_out_, 2, 1);
@@ -136,6 +137,7 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& mo
   ncnn::Mat logits = run_joiner(ncnn::Mat(enc.w, enc.row(0)), dec);
   vocab_size_ = logits.w;
   tokens_.fit_to_joiner(vocab_size_);
+  if (meta_.type == ModelType::kZipformer2) initial_context_[0] = vocab_size_;
   encoder_dim_ = enc.w;
 }
 
@@ -145,7 +147,10 @@ void TransducerModel::bind_states(const std::vector<UnstackedState>& unstacked) 
     initial_states_ = spec_.initial_states;
     for (size_t i = 0; i < initial_states_.size(); ++i) {
       state_in_.push_back(enc_in_[first + i]);
-      state_out_.push_back(enc_out_[first + i]);
+      if (spec_.key_mask_input)
+        state_out_.push_back(i == 0 ? -1 : enc_out_[first + i - 1]);
+      else
+        state_out_.push_back(enc_out_[first + i]);
     }
     return;
   }
@@ -213,6 +218,10 @@ ncnn::Mat TransducerModel::run_encoder(const ncnn::Mat& features, std::vector<nc
     throw Error("encoder failed on a chunk of " + std::to_string(features.h) + " frames");
   std::vector<ncnn::Mat> next(states->size());
   for (size_t i = 0; i < next.size(); ++i) {
+    if (state_out_[i] < 0) {
+      next[i] = (*states)[i];  // not computed by the net: fix_states advances it
+      continue;
+    }
     if (ex.extract(state_out_[i], next[i]) != 0) throw Error("encoder state output failed");
     // A layer's new state is fed back in the 2-D form its input has (a view, no copy).
     if (states_per_layer_ && next[i].dims != 2) next[i] = next[i].reshape(next[i].w, next[i].h * next[i].d * next[i].c);

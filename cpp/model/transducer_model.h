@@ -54,6 +54,9 @@ class TransducerModel {
   const SymbolTable& tokens() const { return tokens_; }
   const ModelFiles& files() const { return files_; }
   int vocab_size() const { return vocab_size_; }
+  // The decoder context before any token: blanks, or for Zipformer2 [vocab_size, blank]
+  // (its decoder embeds the id vocab_size, icefall's -1, as "no token yet").
+  const int* initial_context() const { return initial_context_; }
   int encoder_dim() const { return encoder_dim_; }
   int subsampling_factor() const { return 4; }
   // Encoder layers running on ncasr's own implementation (type -> count).
@@ -81,6 +84,7 @@ class TransducerModel {
   EncoderSpec spec_;
   SymbolTable tokens_;
   int vocab_size_ = 0;
+  int initial_context_[kContextSize] = {kBlank, kBlank};
   int encoder_dim_ = 0;
   std::map<std::string, int> encoder_overrides_;
   ncnn::Net encoder_, decoder_, joiner_;

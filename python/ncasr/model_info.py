@@ -43,7 +43,7 @@ class ModelInfo:
     """
 
     dir: str
-    model_type: str  # "lstm", "conv_emformer" or "zipformer"
+    model_type: str  # "lstm", "conv_emformer", "zipformer" or "zipformer2"
     meta_data: Dict[str, str]  # named values, e.g. {"encoder_dim": "512"}
     raw_meta_data: Dict[int, object]  # SherpaMetaData id -> value
     encoder: NetInfo

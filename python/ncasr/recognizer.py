@@ -164,7 +164,7 @@ class Recognizer:
 
     @property
     def model_type(self) -> str:
-        """The architecture: "lstm", "conv_emformer" or "zipformer"."""
+        """The architecture: "lstm", "conv_emformer", "zipformer" or "zipformer2"."""
         return self._r.model_type
 
     @property

@@ -1,0 +1,260 @@
+"""ncasr's runtime on a Zipformer2 folder made by `ncasr export zipformer2` from the golden
+fixture's small model (tests/data/zipformer2, random weights): the encoder equals PyTorch and
+icefall per chunk, greedy search gives icefall's tokens, and decoding on speech equals
+sherpa-onnx 2.0.1 running the fixture's ONNX export of the same weights (tests/data/zipformer2/onnx).
+
+Parity bar as in tests/test_parity_sherpa.py: >= 95 % of the 24 wavs identical, and each wav
+that differs first differs at a frame where ncasr's decision was a near-tie (helpers.oracle).
+Both runtimes run in fp32 and get the same tail padding.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import ncasr
+from helpers.oracle import BEAM_LOOKBACK, NEAR_TIE, TAIL_PADDING, first_divergent_frame
+from ncasr import _core
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("pnnx")
+
+DATA = Path(__file__).parent / "data" / "zipformer2"
+ONNX = DATA / "onnx"
+ENCODER_PARAM = "encoder_jit_trace-pnnx.ncnn.param"
+
+
+@pytest.fixture(scope="session")
+def z2_dir(tmp_path_factory) -> Path:
+    """The small fixture model exported to ncnn (about 20 s), once per test run."""
+    from ncasr.cli import main
+
+    torch.set_num_threads(1)  # see test_zipformer2_torch.py
+    out = tmp_path_factory.mktemp("zipformer2-runtime") / "ncnn"
+    args = ["export", "zipformer2", str(DATA / "state_dict.npz"), str(out), "--config", str(DATA / "config.json"),
+            "--chunk-size", "16", "--left-context-frames", "64", "--tokens", str(DATA / "tokens.txt")]  # fmt: skip
+    assert main(args) == 0
+    return out
+
+
+def fp32_config(method: str = "greedy_search") -> _core.RecognizerConfig:
+    c = _core.RecognizerConfig()
+    c.method = method
+    c.num_active_paths = 4
+    c.record_margins = True
+    c.runtime.use_fp16_storage = False  # sherpa-onnx runs the fp32 ONNX nets
+    return c
+
+
+def ncasr_decode(rec: _core.Recognizer, samples: np.ndarray, rate: int, tail: float = TAIL_PADDING):
+    s = rec.create_stream()
+    s.accept_waveform(rate, np.ascontiguousarray(samples, np.float32))
+    s.accept_waveform(rate, np.zeros(int(tail * rate), np.float32))
+    s.input_finished()
+    rec.decode(s)
+    r = rec.result(s)
+    # sherpa-onnx shows the word-start mark as a space
+    return [t.replace("\u2581", " ") for t in r["tokens"]], [round(t, 4) for t in r["timestamps"]], rec.margins(s)
+
+
+def sherpa_onnx_recognizer(method: str):
+    sherpa_onnx = pytest.importorskip("sherpa_onnx")
+    return sherpa_onnx.OnlineRecognizer.from_transducer(
+        tokens=str(DATA / "tokens.txt"),
+        encoder=str(ONNX / "encoder.onnx"),
+        decoder=str(ONNX / "decoder.onnx"),
+        joiner=str(ONNX / "joiner.onnx"),
+        num_threads=1,
+        decoding_method=method,
+        max_active_paths=4,
+    )
+
+
+def sherpa_onnx_decode(rec, samples: np.ndarray, rate: int, tail: float = TAIL_PADDING):
+    s = rec.create_stream()
+    s.accept_waveform(rate, np.ascontiguousarray(samples, np.float32))
+    s.accept_waveform(rate, np.zeros(int(tail * rate), np.float32))
+    s.input_finished()
+    while rec.is_ready(s):
+        rec.decode_stream(s)
+    r = rec.get_result_all(s)
+    return list(r.tokens), [round(t, 4) for t in r.timestamps]
+
+
+def test_from_dir_loads_the_exported_folder(z2_dir):
+    rec = ncasr.Recognizer.from_dir(z2_dir)
+    assert rec.model_type == "zipformer2"
+    core = rec._r
+    assert (core.segment, core.offset, core.vocab_size) == (45, 32, 500)
+    assert core.encoder_state_count == 1 + 6 * 6 + 1  # key mask, 6 per layer, embed_states
+    assert isinstance(rec.transcribe(np.zeros(16000, np.float32), 16000).text, str)
+
+
+def test_info_reports_zipformer2(z2_dir, capsys):
+    from ncasr.cli import main
+
+    assert main(["info", str(z2_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "zipformer2" in out and "left_context_len: 64,32,16,8,16,32" in out
+    info = ncasr.inspect_model(z2_dir)
+    assert info.model_type == "zipformer2"
+
+
+def test_encoder_equals_pytorch_and_icefall_per_chunk(z2_dir):
+    from ncasr.export.zipformer2 import Zipformer2Config, load_zipformer2
+    from ncasr.export.zipformer2.states import key_mask
+
+    features = np.load(DATA / "features.npy")
+    rec = _core.Recognizer(str(z2_dir), fp32_config())
+    ours = rec.encode(features)
+    assert len(ours) == 9
+
+    cfg = Zipformer2Config.from_json(DATA / "config.json")
+    enc = load_zipformer2(DATA / "state_dict.npz", cfg).streaming_encoder(project=False)
+    states = enc.init_states()
+    for c, got in enumerate(ours):
+        x = torch.from_numpy(np.ascontiguousarray(features[32 * c : 32 * c + 45]))
+        with torch.no_grad():
+            out = enc(x, torch.from_numpy(key_mask(cfg, 16 * c)), *states)
+        states = out[1:]
+        ref = out[0].numpy().reshape(got.shape)
+        assert np.abs(got - ref).max() / np.abs(ref).max() <= 1e-4, c
+
+    # icefall's own outputs are after joiner.encoder_proj
+    sd = np.load(DATA / "state_dict.npz")
+    golden = np.load(DATA / "encoder_golden.npz")["encoder_out"][:, 0]
+    for c, got in enumerate(ours):
+        projected = got @ sd["joiner.encoder_proj.weight"].T + sd["joiner.encoder_proj.bias"]
+        assert np.abs(projected - golden[c]).max() / np.abs(golden[c]).max() <= 1e-4, c
+
+
+def test_greedy_search_gives_the_golden_tokens_and_frames(z2_dir):
+    import soundfile as sf
+
+    # The golden features are this wav's fbank plus 0.3 s of zeros (tests/data/zipformer2/README.md).
+    samples, rate = sf.read(DATA / "input.wav", dtype="float32")
+    rec = _core.Recognizer(str(z2_dir), fp32_config())
+    s = rec.create_stream()
+    s.accept_waveform(rate, samples)
+    s.accept_waveform(rate, np.zeros(int(0.3 * rate), np.float32))
+    s.input_finished()
+    rec.decode(s)
+    r = rec.result(s)
+    golden = json.loads((DATA / "greedy_tokens.json").read_text())
+    assert r["token_ids"] == golden["tokens"]
+    assert [round(t / 0.04) for t in r["timestamps"]] == golden["token_frames"]
+    assert r["is_final"]
+
+
+@pytest.mark.parametrize("method", ["greedy_search", "modified_beam_search"])
+def test_decoding_equals_sherpa_onnx(z2_dir, test_wavs, method):
+    import soundfile as sf
+
+    theirs = sherpa_onnx_recognizer(method)
+    ours = _core.Recognizer(str(z2_dir), fp32_config(method))
+    differing = []
+    for path in test_wavs:
+        samples, rate = sf.read(path, dtype="float32")
+        tokens, stamps, margins = ncasr_decode(ours, samples, rate)
+        ref_tokens, ref_stamps = sherpa_onnx_decode(theirs, samples, rate)
+        if tokens == ref_tokens and stamps == ref_stamps:
+            continue
+        frame = first_divergent_frame(tokens, ref_tokens, stamps, ref_stamps)
+        lookback = 0 if method == "greedy_search" else BEAM_LOOKBACK
+        window = margins[max(0, frame - lookback) : frame + 1]
+        closest = min(window) if window else float("inf")
+        differing.append((Path(path).name, frame, closest))
+        assert closest <= NEAR_TIE, (
+            f"{method} {Path(path).name}: outputs part at frame {frame}, where ncasr's closest "
+            f"decision margin was {closest:.2e} (> {NEAR_TIE}): not a near-tie"
+        )
+    agree = 1 - len(differing) / len(test_wavs)
+    assert agree >= 0.95, f"{method}: only {agree:.0%} identical; differing {differing}"
+
+
+def test_many_streams_decode_as_one(z2_dir, test_wavs):
+    import soundfile as sf
+
+    rec = ncasr.Recognizer.from_dir(z2_dir)
+    audio = [sf.read(p, dtype="float32") for p in test_wavs[:6]]
+    alone = [rec.transcribe(x, r) for x, r in audio]
+    streams = []
+    for x, r in audio:
+        s = rec.create_stream()
+        s.accept_waveform(r, x)
+        s.accept_waveform(r, np.zeros(int(rec.config.tail_padding * r), np.float32))
+        s.input_finished()
+        streams.append(s)
+    rec.decode(streams, num_workers=3)
+    for s, one in zip(streams, alone):
+        got = rec.result(s)
+        assert (got.token_ids, got.timestamps) == (one.token_ids, one.timestamps)
+    assert any(one.token_ids for one in alone)
+
+
+def test_beam_search_endpointing_and_hotwords_run(z2_dir, test_wavs, tmp_path):
+    import soundfile as sf
+
+    samples, rate = sf.read(test_wavs[1], dtype="float32")
+    plain = ncasr.Recognizer.from_dir(z2_dir, method="modified_beam_search").transcribe(samples, rate)
+    assert plain.token_ids and len(plain.timestamps) == len(plain.token_ids)
+    assert plain.timestamps == sorted(plain.timestamps)
+
+    # A boosted token shows up more often (as in test_endpoint_hotwords.py).
+    table = [line.split()[0] for line in (z2_dir / "tokens.txt").read_text(encoding="utf-8").splitlines()]
+    counts = {t: plain.token_ids.count(t) for t in set(plain.token_ids)}
+    rare = sorted(counts, key=lambda t: (-counts[t], t))[min(4, len(counts) - 1)]
+    hot = tmp_path / "hotwords.txt"
+    hot.write_text(f"{table[rare]} :8\n", encoding="utf-8")
+    boosted = ncasr.Recognizer.from_dir(z2_dir, method="modified_beam_search", hotwords_file=str(hot))
+    assert boosted.transcribe(samples, rate).token_ids.count(rare) > counts[rare]
+
+    # rule3 fires after 3 s of audio; reset starts a new segment on the same encoder states.
+    rec = ncasr.Recognizer.from_dir(z2_dir, rule3_min_utterance_length=3.0)
+    s = rec.create_stream()
+    s.accept_waveform(rate, samples[: 4 * rate])
+    rec.decode(s)
+    assert rec.is_endpoint(s)
+    first = rec.result(s)
+    rec.reset(s)
+    assert rec.result(s).segment == 1 and rec.result(s).token_ids == []
+    s.accept_waveform(rate, samples[4 * rate :])
+    s.accept_waveform(rate, np.zeros(rate // 2, np.float32))
+    s.input_finished()
+    rec.decode(s)
+    later = rec.result(s)
+    assert first.token_ids and later.is_final
+    assert not later.timestamps or min(later.timestamps) >= 3.5
+
+
+def _damaged(z2_dir: Path, tmp_path: Path, old: str, new: str) -> Path:
+    dst = tmp_path / "model"
+    shutil.copytree(z2_dir, dst)
+    param = dst / ENCODER_PARAM
+    text = param.read_text()
+    assert old in text
+    param.write_text(text.replace(old, new, 1))
+    return dst
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("-23323=6,64,32,16,8,16,32", "-23323=6,64,32,16,4,16,32", "left_context_len 4 times downsampling 8"),
+        ("-23323=6,64,32,16,8,16,32", "-23323=5,64,32,16,8,16", "left_context_len has 5 values"),
+        (" 24=-1.000000e+03", "", "missing float mask_value"),
+        (" 1=32 ", " 1=30 ", "decode_chunk_len"),
+        ("-23319=6,1,2,4,8,4,2", "-23319=6,1,2,4,3,4,2", "chunk_size 16 is not a multiple of its downsampling"),
+    ],
+)
+def test_bad_meta_data_names_the_file(z2_dir, tmp_path, old, new, message):
+    model = _damaged(z2_dir, tmp_path, old, new)
+    for load in (ncasr.Recognizer.from_dir, ncasr.inspect_model):
+        with pytest.raises(ncasr.ModelError, match=message) as e:
+            load(model)
+        assert ENCODER_PARAM in str(e.value)
