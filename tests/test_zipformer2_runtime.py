@@ -258,3 +258,26 @@ def test_bad_meta_data_names_the_file(z2_dir, tmp_path, old, new, message):
         with pytest.raises(ncasr.ModelError, match=message) as e:
             load(model)
         assert ENCODER_PARAM in str(e.value)
+
+
+def test_int8_encoder_keeps_cosine_0999_at_under_30_percent_of_the_size(z2_dir, test_wavs, tmp_path):
+    # Static activation scales only matter for the front end's Convolutions (Gemms quantize
+    # their inputs per call); KL thresholds clip them too hard on this random-weight model.
+    options = ncasr.QuantizeOptions(fp16_storage=True, calibration_method="percentile")
+    out = tmp_path / "int8"
+    ncasr.quantize(z2_dir, out, calibration=test_wavs, options=options, progress=False)
+
+    def weight_bytes(folder: Path) -> int:
+        return sum(p.stat().st_size for p in folder.glob("*.bin"))
+
+    assert weight_bytes(out) <= 0.30 * weight_bytes(z2_dir)
+    features = np.load(DATA / "features.npy")
+    ref = _core.Recognizer(str(z2_dir), fp32_config()).encode(features)
+    c = fp32_config()
+    c.variant = "int8"
+    got = _core.Recognizer(str(out), c).encode(features)
+    cosines = [float((a * b).sum() / np.linalg.norm(a) / np.linalg.norm(b)) for a, b in zip(ref, got)]
+    assert len(cosines) == 9 and min(cosines) >= 0.999, cosines
+    rec = ncasr.Recognizer.from_dir(out, variant="int8")
+    assert rec.model_type == "zipformer2"
+    assert rec.transcribe(DATA / "input.wav").token_ids
