@@ -28,7 +28,11 @@ case "$arch" in x86_64|aarch64|all) ;; *) die "--arch must be x86_64, aarch64 or
 mkdir -p "$out"
 out=$(cd "$out" && pwd -P)
 
-need_commands cmake:cmake ninja:ninja-build g++:g++
+need_commands cmake:cmake ninja:ninja-build g++:g++ ccache:ccache
+# A clean clone compiles the same core as the last one: ccache (kept beside the ncnn builds)
+# turns that into cache hits.
+export CCACHE_DIR="$NCASR_CACHE/ccache" CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"
+launcher=(-Ccmake.define.CMAKE_C_COMPILER_LAUNCHER=ccache -Ccmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache)
 build_requires=$(sed -n 's/^requires = \[\(.*\)\]$/\1/p' pyproject.toml | tr -d '",')
 [ -n "$build_requires" ] || die "pyproject.toml has no [build-system] requires"
 tools=build/wheel-tools
@@ -55,18 +59,21 @@ raw_wheel() {
   local py="$1" raw="$2"
   shift 2
   rm -rf "$raw"
-  "$py" -m pip wheel . -v --no-deps --no-build-isolation --disable-pip-version-check -w "$raw" "$@" \
+  mkdir -p "$(dirname "$raw")"
+  "$py" -m pip wheel . -v --no-deps --no-build-isolation --disable-pip-version-check -w "$raw" "${launcher[@]}" "$@" \
     >"$raw.log" 2>&1 || { tail -40 "$raw.log" >&2; die "pip wheel failed; full log: $raw.log"; }
   ls "$raw"/ncasr-*.whl
 }
 
 # auditwheel repair: vendors libgomp (OpenMP) and tags the lowest manylinux the binary allows.
 repair() {
-  local whl="$1" plat_arch="$2"
+  local whl="$1" plat_arch="$2" fixed
   rm -f "$out"/ncasr-*"$(basename "$whl" | sed 's/.*-\(cp[0-9]*-cp[0-9]*\)-.*/\1/')"-*"$plat_arch".whl
   PATH="$root/$tools/repair/bin:$PATH" auditwheel repair -w "$out" "$whl" \
     || die "auditwheel repair failed for $whl"
-  "$tools/repair/bin/auditwheel" show "$(ls -t "$out"/ncasr-*"$plat_arch".whl | head -1)"
+  fixed=$(ls -t "$out"/ncasr-*"$plat_arch".whl | head -1)
+  "$tools/repair/bin/auditwheel" show "$fixed"
+  python3 scripts/wheels/wheel_contents.py "$fixed"
 }
 
 build_x86_64() {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian's arm64 CPython headers (libpython3.11-dev:arm64, fetched through dpkg multiarch),
-# unpacked into the cache without installing them on this machine. Prints the folder that
-# holds usr/include/python3.11 and usr/include/aarch64-linux-gnu/python3.11.
+# unpacked into the cache without installing them on this machine, so no amd64 package is
+# upgraded to match. Prints the folder that holds usr/include/python3.11 and
+# usr/include/aarch64-linux-gnu/python3.11.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 PY="${1:-3.11}"
@@ -29,6 +30,7 @@ if [ ! -f "$dest/.complete" ]; then
   mkdir -p "$dest"
   dpkg -x "$tmp"/*.deb "$dest"
   [ -f "$dest/usr/include/aarch64-linux-gnu/python$PY/pyconfig.h" ] || die "$pkg has no aarch64 pyconfig.h"
+  rm -rf "$dest/usr/lib"  # an extension module links no libpython on Linux: headers suffice
   touch "$dest/.complete"
 fi
 echo "$dest"
