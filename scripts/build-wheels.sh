@@ -30,8 +30,8 @@ out=$(cd "$out" && pwd -P)
 
 need_commands cmake:cmake ninja:ninja-build g++:g++ ccache:ccache
 # A clean clone compiles the same core as the last one: ccache (kept beside the ncnn builds)
-# turns that into cache hits.
-export CCACHE_DIR="$NCASR_CACHE/ccache" CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}"
+# turns that into cache hits, wherever the clone is (paths hashed relative to it).
+export CCACHE_DIR="$NCASR_CACHE/ccache" CCACHE_MAXSIZE="${CCACHE_MAXSIZE:-2G}" CCACHE_BASEDIR="$root"
 launcher=(-Ccmake.define.CMAKE_C_COMPILER_LAUNCHER=ccache -Ccmake.define.CMAKE_CXX_COMPILER_LAUNCHER=ccache)
 build_requires=$(sed -n 's/^requires = \[\(.*\)\]$/\1/p' pyproject.toml | tr -d '",')
 [ -n "$build_requires" ] || die "pyproject.toml has no [build-system] requires"
