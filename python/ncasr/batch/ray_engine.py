@@ -20,7 +20,15 @@ from ..errors import NcasrError
 from .settings import DecodeSettings, RayOptions
 from .worker import Outcome, UtteranceTranscriber
 
-__all__ = ["RayUnavailableError", "require_ray", "ray_connection", "actor_count", "run_ray", "map_on_actors"]
+__all__ = [
+    "RayUnavailableError",
+    "RayConnectError",
+    "require_ray",
+    "ray_connection",
+    "actor_count",
+    "run_ray",
+    "map_on_actors",
+]
 
 
 class RayUnavailableError(NcasrError, ImportError):
@@ -50,6 +58,19 @@ def require_ray() -> Any:
     return ray
 
 
+class RayConnectError(NcasrError, ConnectionError):
+    """The Ray cluster named by ``--address`` could not be joined.
+
+    Example::
+
+        try:
+            with ray_connection(RayOptions(address="10.0.0.5:6379")):
+                pass
+        except RayConnectError as e:
+            print(e)
+    """
+
+
 @contextmanager
 def ray_connection(options: RayOptions) -> Iterator[Any]:
     """Ray, connected: an existing connection of this process is used as it is; otherwise
@@ -63,7 +84,14 @@ def ray_connection(options: RayOptions) -> Iterator[Any]:
     ray = require_ray()
     started = False
     if not ray.is_initialized():
-        ray.init(address=options.address, logging_level=logging.WARNING, log_to_driver=False)
+        try:
+            ray.init(address=options.address, logging_level=logging.WARNING, log_to_driver=False)
+        except (ConnectionError, ray.exceptions.RayError) as e:
+            raise RayConnectError(
+                f"cannot join the Ray cluster at {options.address or 'a new local instance'}: {e} (is it running? "
+                "A cluster started with token authentication needs RAY_AUTH_MODE=token and its token, "
+                "~/.ray/auth_token, on this machine)"
+            ) from None
         started = True
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
