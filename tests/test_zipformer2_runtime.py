@@ -281,3 +281,18 @@ def test_int8_encoder_keeps_cosine_0999_at_under_30_percent_of_the_size(z2_dir, 
     rec = ncasr.Recognizer.from_dir(out, variant="int8")
     assert rec.model_type == "zipformer2"
     assert rec.transcribe(DATA / "input.wav").token_ids
+
+
+def test_declared_input_shapes_must_match_the_meta_data(z2_dir, tmp_path):
+    # Metadata consistent in itself but made for another left context than the graph: only
+    # shapes the graph declares on its Input layers (ncnn's 0=w 1=h 2=c) can tell.
+    declared = _damaged(z2_dir, tmp_path, "0 1 in1\n", "0 1 in1 0=80 1=1\n")
+    text = (declared / ENCODER_PARAM).read_text().replace("0 1 in2\n", "0 1 in2 0=32 1=64\n", 1)
+    (declared / ENCODER_PARAM).write_text(text)
+    assert ncasr.Recognizer.from_dir(declared).model_type == "zipformer2"
+    other = text.replace(" 4=64 ", " 4=128 ", 1).replace("-23323=6,64,32,16,8,16,32", "-23323=6,128,64,32,16,32,64")
+    (declared / ENCODER_PARAM).write_text(other)
+    for load in (ncasr.Recognizer.from_dir, ncasr.inspect_model):
+        with pytest.raises(ncasr.ModelError, match=r"declares state input in1 as \(w=80") as e:
+            load(declared)
+        assert ENCODER_PARAM in str(e.value)

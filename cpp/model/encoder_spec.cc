@@ -3,9 +3,15 @@
 #include <string>
 
 #include "common/errors.h"
+#include "model/param_file.h"
 
 namespace ncasr {
 namespace {
+
+std::string v_or(const ParamLayer& l, const char* key) {
+  const std::string v = l.param(key);
+  return v.empty() ? "-" : v;
+}
 
 ncnn::Mat zeros(ncnn::Mat m) {
   m.fill(0.f);
@@ -142,6 +148,40 @@ EncoderSpec make_encoder_spec(const ModelMetaData& m) {
     case ModelType::kZipformer2: return make_zipformer2_spec(m);
   }
   return {};
+}
+
+}  // namespace ncasr
+
+namespace ncasr {
+
+void check_state_input_shapes(const EncoderSpec& spec, const ParamFile& pf) {
+  const size_t first = spec.length_input ? 2 : 1;
+  for (const ParamLayer& l : pf.layers) {
+    if (l.type != "Input" || l.tops.size() != 1 || l.tops[0].rfind("in", 0) != 0) continue;
+    size_t k = 0;
+    try {
+      k = std::stoul(l.tops[0].substr(2));
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (k < first || k - first >= spec.initial_states.size()) continue;
+    const ncnn::Mat& want = spec.initial_states[k - first];
+    const int axes[3][2] = {{0, want.w}, {1, want.dims >= 2 ? want.h : 1}, {2, want.dims >= 3 ? want.c : 1}};
+    for (const auto& [key, size] : axes) {
+      const std::string v = l.param(std::to_string(key));
+      int declared = 0;
+      try {
+        declared = v.empty() ? 0 : std::stoi(v);
+      } catch (const std::exception&) {
+        throw ModelError(pf.path, "line " + std::to_string(l.line) + ": Input " + l.tops[0] + " has a bad shape");
+      }
+      if (declared > 0 && declared != size)
+        throw ModelError(pf.path, "line " + std::to_string(l.line) + ": the graph declares state input " + l.tops[0] +
+                                      " as (w=" + v_or(l, "0") + ", h=" + v_or(l, "1") + ", c=" + v_or(l, "2") +
+                                      "), but the metadata gives (w=" + std::to_string(want.w) +
+                                      ", h=" + std::to_string(want.h) + ", c=" + std::to_string(want.c) + ")");
+    }
+  }
 }
 
 }  // namespace ncasr

@@ -11,6 +11,8 @@
 
 namespace ncasr {
 
+struct ParamFile;
+
 struct EncoderSpec {
   int segment = 0;            // feature frames per encoder call
   int offset = 0;             // feature frames the stream advances per call
@@ -29,5 +31,10 @@ EncoderSpec make_conv_emformer_spec(const ModelMetaData& m);
 EncoderSpec make_zipformer_spec(const ModelMetaData& m);
 EncoderSpec make_zipformer2_spec(const ModelMetaData& m);
 EncoderSpec make_encoder_spec(const ModelMetaData& m);
+
+// An ncnn Input layer may declare its blob's shape (0=w 1=h 2=c). Where the encoder's state
+// inputs do, they must match the spec's (the metadata's) shapes: a graph exported for other
+// sizes would otherwise run on wrong-sized states, or crash. Throws ModelError(pf.path, ...).
+void check_state_input_shapes(const EncoderSpec& spec, const ParamFile& pf);
 
 }  // namespace ncasr

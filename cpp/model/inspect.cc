@@ -52,6 +52,7 @@ ModelInfo inspect_model(const std::string& dir, const std::string& variant) {
   info.meta = ModelMetaData::read(info.files.encoder.param);
   const EncoderSpec spec = make_encoder_spec(info.meta);
   const size_t encoder_blobs = (spec.length_input ? 2 : 1) + spec.initial_states.size();
+  check_state_input_shapes(spec, ParamFile::load(info.files.encoder.param));
   info.encoder = inspect_net(info.files.encoder, encoder_blobs, encoder_blobs - (spec.key_mask_input ? 1 : 0));
   info.decoder = inspect_net(info.files.decoder, 1, 1);
   info.joiner = inspect_net(info.files.joiner, 2, 1);

@@ -109,6 +109,7 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& mo
     }
   const NetLoadOptions small_load = net_load_options(options, meta_.type, false);
   NetLoadResult encoder_result = load_net(encoder_, files_.encoder.param, files_.encoder.bin, encoder_load);
+  check_state_input_shapes(spec_, encoder_result.param);
   encoder_overrides_ = std::move(encoder_result.overrides);
   load_net(decoder_, files_.decoder.param, files_.decoder.bin, small_load);
   load_net(joiner_, files_.joiner.param, files_.joiner.bin, small_load);
