@@ -159,3 +159,20 @@ def test_ray_calibration_table_equals_local(cluster, collect, method):
     assert spread.table == local.table
     assert (spread.zero_inputs, spread.never_ran) == (local.zero_inputs, local.never_ran)
     assert spread.utterances == local.utterances and spread.audio_seconds == pytest.approx(local.audio_seconds)
+
+
+def test_cli_bench_and_calibrate_on_ray(cluster, tmp_path, capsys):
+    ray_args = ["--engine", "ray", "--address", cluster.address, "--num-actors", "2", "--batch-size", "2"]
+    manifest = write_manifest(tmp_path / "m.tsv", count=4)
+    model = str(default_model_dir())
+    assert main(["bench", model, "--manifest", str(manifest), "--repeat", "1", "--json", "--quiet"] + ray_args) == 0
+    report = json.loads(capsys.readouterr().out)
+    (record,) = report["records"]
+    assert record["utterances"] == 4 and record["backend"] == "ncasr (ray, 2 actors)" and record["error"] is None
+    tables = {}
+    for engine in ("local", "ray"):
+        table = tmp_path / f"{engine}.table"
+        extra = ray_args if engine == "ray" else ["--num-workers", "1"]
+        assert main(["calibrate", model, str(manifest), "-o", str(table), "--quiet"] + extra) == 0
+        tables[engine] = table.read_text(encoding="utf-8")
+    assert tables["ray"] == tables["local"] and tables["local"].count("\n") > 0

@@ -10,7 +10,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Dict, Iterable, Optional, Set
 
-from ..errors import NcasrError
+from ..errors import ConfigError, NcasrError
 from .settings import DecodeSettings
 from .worker import Outcome, UtteranceTranscriber
 
@@ -37,7 +37,7 @@ def local_workers(processes: int = 0) -> int:
         local_workers(0)  # e.g. 2 on a 2-core machine
     """
     if processes < 0:
-        raise NcasrError(f"processes must be >= 0, got {processes}")
+        raise ConfigError(f"processes must be >= 0, got {processes}")
     if processes:
         return processes
     try:
