@@ -17,7 +17,9 @@ if [ -z "$version" ] || [ "$version" = "(none)" ]; then
   apt-get -o DPkg::Lock::Timeout=600 update -qq >&2
   version=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
 fi
-[ -n "$version" ] && [ "$version" != "(none)" ] || die "apt has no $pkg (is Debian's arm64 archive reachable?)"
+if [ -z "$version" ] || [ "$version" = "(none)" ]; then
+  die "apt has no $pkg (is Debian's arm64 archive reachable?)"
+fi
 
 dest="$NCASR_CACHE/wheels/$pkg-$version"
 dest="${dest//:/-}"

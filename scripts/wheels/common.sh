@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/build-wheels.sh and scripts/check-wheel-*.sh (sourced, not run).
 # Everything downloaded or built once lives under $NCASR_CACHE (outside the repo), as
 # third_party/ncnn.cmake keeps its ncnn builds there too.
