@@ -249,6 +249,9 @@ def _damaged(z2_dir: Path, tmp_path: Path, old: str, new: str) -> Path:
         ("-23323=6,64,32,16,8,16,32", "-23323=5,64,32,16,8,16", "left_context_len has 5 values"),
         (" 24=-1.000000e+03", "", "missing float mask_value"),
         (" 1=32 ", " 1=30 ", "decode_chunk_len"),
+        (" 5=80 ", " 5=128 ", "feature_dim"),
+        (" 9=19 ", " 9=18 ", "embed_freq"),
+        (" 6=128 ", " 6=96 ", "encoder_out_dim"),
         ("-23319=6,1,2,4,8,4,2", "-23319=6,1,2,4,3,4,2", "chunk_size 16 is not a multiple of its downsampling"),
     ],
 )

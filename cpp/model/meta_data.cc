@@ -2,6 +2,7 @@
 
 #include <net.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "common/errors.h"
@@ -76,6 +77,20 @@ void check_zipformer2(const ModelMetaData& m, const std::string& path, const std
   if (m.get(1) != 2 * chunk)
     throw ModelError(path, where + "decode_chunk_len (key 1) is " + std::to_string(m.get(1)) +
                                ", must be 2 * chunk_size (key 2) = " + std::to_string(2 * chunk) + " for zipformer2");
+  // ncasr computes 80-bin fbank (icefall's); the front end maps its bins to embed_freq.
+  const int features = m.get(5), freq = m.get(9);
+  if (features != 80)
+    throw ModelError(path, where + "feature_dim (key 5) is " + std::to_string(features) +
+                               ", but ncasr computes 80-bin fbank features");
+  if (freq != ((features - 1) / 2 - 1) / 2)
+    throw ModelError(path, where + "embed_freq (key 9) is " + std::to_string(freq) + ", must be " +
+                               std::to_string(((features - 1) / 2 - 1) / 2) + " for feature_dim " +
+                               std::to_string(features));
+  const auto& dims = m.array(17);
+  const int widest = *std::max_element(dims.begin(), dims.end());
+  if (m.get(6) != widest)
+    throw ModelError(path, where + "encoder_out_dim (key 6) is " + std::to_string(m.get(6)) +
+                               ", must be the largest of encoder_dims, " + std::to_string(widest));
   const auto& ds = m.array(19);
   const auto& lc = m.array(23);
   for (size_t s = 0; s < ds.size(); ++s) {
