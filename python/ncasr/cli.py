@@ -564,7 +564,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("param", help="encoder .ncnn.param, or `zipformer2`")
     p.add_argument("paths", nargs="*", help="for zipformer2: CHECKPOINT_OR_STATE_DICT OUT_DIR")
-    p.add_argument("--model-type", choices=["lstm", "conv_emformer", "zipformer"])
+    p.add_argument("--model-type", choices=["lstm", "conv_emformer", "zipformer", "zipformer2"])
     p.add_argument("--config", help="zipformer2: JSON of icefall train.py arguments (default: icefall's defaults)")
     p.add_argument("--chunk-size", type=int, help="zipformer2: encoder frames per call (default 16)")
     p.add_argument("--left-context-frames", type=int, help="zipformer2: left context frames (default 128)")

@@ -36,7 +36,7 @@ NET_NAMES = {net: f"{net}_jit_trace-pnnx" for net in ("encoder", "decoder", "joi
 
 
 def meta_data(cfg: Zipformer2Config) -> Dict[str, object]:
-    """The SherpaMetaData values of a Zipformer2 encoder (names: ``PYTHON_ONLY_KEYS``).
+    """The SherpaMetaData values of a Zipformer2 encoder (keys: docs/zipformer2.md).
 
     Example::
 
