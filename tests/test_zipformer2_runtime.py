@@ -133,6 +133,44 @@ def test_encoder_equals_pytorch_and_icefall_per_chunk(z2_dir):
         assert np.abs(projected - golden[c]).max() / np.abs(golden[c]).max() <= 1e-4, c
 
 
+def test_encoder_with_several_layers_per_stack_and_chunk_8(tmp_path):
+    # The fixture has one layer per stack: here stacks of 2, 1, 2, 3, 1, 2 layers (the state
+    # order across layers) and chunk 8 / left context 32 (29 frames per call, advancing 16).
+    import dataclasses
+
+    from ncasr.export.zipformer2 import Zipformer2Config, load_zipformer2
+    from ncasr.export.zipformer2.model import Zipformer2Transducer
+    from ncasr.export.zipformer2.ncnn_export import export_ncnn
+    from ncasr.export.zipformer2.states import key_mask
+
+    torch.set_num_threads(1)
+    cfg = dataclasses.replace(
+        Zipformer2Config.from_json(DATA / "config.json"),
+        num_encoder_layers=(2, 1, 2, 3, 1, 2),
+        chunk_size=8,
+        left_context_frames=32,
+    )
+    torch.manual_seed(0)
+    weights = tmp_path / "state_dict.pt"
+    torch.save(Zipformer2Transducer(cfg).state_dict(), weights)
+    export_ncnn(weights, tmp_path / "ncnn", cfg, DATA / "tokens.txt", verify=False)
+    rec = _core.Recognizer(str(tmp_path / "ncnn"), fp32_config())
+    assert (rec.segment, rec.offset, rec.encoder_state_count) == (29, 16, 1 + 6 * 11 + 1)
+    features = np.load(DATA / "features.npy")
+    ours = rec.encode(features)
+    assert len(ours) == (len(features) - 29) // 16 + 1
+
+    enc = load_zipformer2(weights, cfg).streaming_encoder(project=False)
+    states = enc.init_states()
+    for c, got in enumerate(ours):
+        x = torch.from_numpy(np.ascontiguousarray(features[16 * c : 16 * c + 29]))
+        with torch.no_grad():
+            out = enc(x, torch.from_numpy(key_mask(cfg, 8 * c)), *states)
+        states = out[1:]
+        ref = out[0].numpy().reshape(got.shape)
+        assert np.abs(got - ref).max() / np.abs(ref).max() <= 1e-4, c
+
+
 def test_greedy_search_gives_the_golden_tokens_and_frames(z2_dir):
     import soundfile as sf
 
