@@ -35,7 +35,7 @@ def report(tmp_path_factory):
         seed=20261204,
         jobs=2,
         time_limit=300,
-        per_case_timeout=60,
+        per_case_timeout=120,  # a hang, not a slow case on a loaded machine (600 s of silence is ~3 s idle)
         long_silence_seconds=600,
         check_subprocess=4,
         memory_limit_mb=2048,

@@ -8,17 +8,15 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pnnx  # noqa: F401
 import pytest
+import torch  # the test extra installs torch, pnnx and ncnn: missing, they fail, not skip
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("pnnx")
-ncnn = pytest.importorskip("ncnn")
-
-from ncasr.cli import main  # noqa: E402
-from ncasr.errors import NcasrError  # noqa: E402
-from ncasr.export import add_meta_data  # noqa: E402
-from ncasr.export.zipformer2 import Zipformer2Config, load_zipformer2  # noqa: E402
-from ncasr.export.zipformer2.ncnn_export import NET_NAMES, _ncnn_net, _run, meta_data, verify_ncnn  # noqa: E402
+from ncasr.cli import main
+from ncasr.errors import NcasrError
+from ncasr.export import add_meta_data
+from ncasr.export.zipformer2 import Zipformer2Config, load_zipformer2
+from ncasr.export.zipformer2.ncnn_export import NET_NAMES, _ncnn_net, _run, meta_data, verify_ncnn
 
 DATA = Path(__file__).parent / "data" / "zipformer2"
 

@@ -15,14 +15,13 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pnnx  # noqa: F401
 import pytest
+import torch  # the test extra installs torch, pnnx and ncnn: missing, they fail, not skip
 
 import ncasr
 from helpers.oracle import BEAM_LOOKBACK, NEAR_TIE, TAIL_PADDING, first_divergent_frame
 from ncasr import _core
-
-torch = pytest.importorskip("torch")
-pytest.importorskip("pnnx")
 
 DATA = Path(__file__).parent / "data" / "zipformer2"
 ONNX = DATA / "onnx"
@@ -63,7 +62,8 @@ def ncasr_decode(rec: _core.Recognizer, samples: np.ndarray, rate: int, tail: fl
 
 
 def sherpa_onnx_recognizer(method: str):
-    sherpa_onnx = pytest.importorskip("sherpa_onnx")
+    import sherpa_onnx  # the test extra installs it
+
     return sherpa_onnx.OnlineRecognizer.from_transducer(
         tokens=str(DATA / "tokens.txt"),
         encoder=str(ONNX / "encoder.onnx"),
@@ -324,16 +324,49 @@ def test_int8_encoder_keeps_cosine_0999_at_under_30_percent_of_the_size(z2_dir, 
     assert rec.transcribe(DATA / "input.wav").token_ids
 
 
-def test_declared_input_shapes_must_match_the_meta_data(z2_dir, tmp_path):
-    # Metadata consistent in itself but made for another left context than the graph: only
-    # shapes the graph declares on its Input layers (ncnn's 0=w 1=h 2=c) can tell.
-    declared = _damaged(z2_dir, tmp_path, "0 1 in1\n", "0 1 in1 0=80 1=1\n")
-    text = (declared / ENCODER_PARAM).read_text().replace("0 1 in2\n", "0 1 in2 0=32 1=64\n", 1)
-    (declared / ENCODER_PARAM).write_text(text)
-    assert ncasr.Recognizer.from_dir(declared).model_type == "zipformer2"
-    other = text.replace(" 4=64 ", " 4=128 ", 1).replace("-23323=6,64,32,16,8,16,32", "-23323=6,128,64,32,16,32,64")
-    (declared / ENCODER_PARAM).write_text(other)
+def test_the_exporter_declares_the_mask_and_every_state_shape(z2_dir):
+    inputs = {}
+    for line in (z2_dir / ENCODER_PARAM).read_text().splitlines():
+        fields = line.split()
+        if fields and fields[0] == "Input":
+            inputs[fields[4]] = dict(f.split("=") for f in fields[5:])
+    n_states = 6 * 6 + 1  # six layers, six states each, and embed_states
+    assert sorted(inputs) == sorted(f"in{k}" for k in range(n_states + 2))
+    assert inputs["in1"] == {"0": "80", "1": "1"}  # the key mask: left context 64 + chunk 16
+    assert inputs["in2"] == {"0": "32", "1": "64"}  # cached_key_0: (left 64, heads 2 * 16)
+    assert inputs["in6"] == {"0": "15", "1": "64"}  # cached_conv1_0: (dim 64, kernel 31 // 2)
+    assert inputs[f"in{n_states + 1}"] == {"0": "19", "1": "3", "2": "128"}  # embed_states
+    assert all(inputs[f"in{k}"] for k in range(1, n_states + 2))
+
+
+def test_meta_data_made_for_another_left_context_is_refused(z2_dir, tmp_path):
+    # Consistent in itself, but the graph was exported for left context 64: the declared
+    # shapes tell.
+    old = "-23323=6,64,32,16,8,16,32"
+    model = _damaged(z2_dir, tmp_path, old, "-23323=6,128,64,32,16,32,64")
+    text = (model / ENCODER_PARAM).read_text().replace(" 4=64 ", " 4=128 ", 1)
+    (model / ENCODER_PARAM).write_text(text)
     for load in (ncasr.Recognizer.from_dir, ncasr.inspect_model):
         with pytest.raises(ncasr.ModelError, match=r"declares state input in1 as \(w=80") as e:
-            load(declared)
+            load(model)
+        assert ENCODER_PARAM in str(e.value)
+
+
+@pytest.mark.parametrize("dims", ["6,68,96,128,128,128,96", "6,64,100,128,128,128,96", "6,64,96,128,128,128,92"])
+def test_another_encoder_dim_is_a_model_error_not_a_crash(z2_dir, tmp_path, dims):
+    # 68 instead of 64 in stack 0 made ncnn's Gemm divide by zero (SIGFPE) before the graph
+    # declared its state shapes; the mismatch is now found before anything runs.
+    model = _damaged(z2_dir, tmp_path, "-23317=6,64,96,128,128,128,96", f"-23317={dims}")
+    for load in (ncasr.Recognizer.from_dir, ncasr.inspect_model):
+        with pytest.raises(ncasr.ModelError, match=r"declares state input in\d+ as .*but the metadata gives") as e:
+            load(model)
+        assert ENCODER_PARAM in str(e.value)
+
+
+def test_a_zipformer2_graph_must_declare_its_state_shapes(z2_dir, tmp_path):
+    # Without the declaration, the encoder_dims change above would reach ncnn's layers.
+    model = _damaged(z2_dir, tmp_path, "0 1 in3 0=48 1=64\n", "0 1 in3\n")
+    for load in (ncasr.Recognizer.from_dir, ncasr.inspect_model):
+        with pytest.raises(ncasr.ModelError, match="state in3 declares no shape") as e:
+            load(model)
         assert ENCODER_PARAM in str(e.value)
