@@ -175,3 +175,20 @@ def test_ray_is_optional(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # as if it were not installed
     with pytest.raises(RayUnavailableError, match=r"ncasr\[ray\]"):
         require_ray()
+
+
+def test_ray_address_nobody_listens_at_fails_fast(tmp_path):
+    """A wrong --address is a typed error within seconds, not minutes of Ray's own retries
+    (in a fresh process: this one may already hold a Ray connection from another test)."""
+    import socket
+
+    with socket.socket() as s:  # a port that was free a moment ago: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    manifest = small_manifest(tmp_path, count=1)
+    argv = ["transcribe", "--manifest", str(manifest), "--output", str(tmp_path / "o.jsonl")]
+    argv += ["--engine", "ray", "--address", f"127.0.0.1:{port}", "--quiet"]
+    run = subprocess.run([sys.executable, "-m", "ncasr", *argv], capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0
+    assert f"cannot join the Ray cluster at 127.0.0.1:{port}: nothing answers there" in run.stderr
+    assert "Traceback" not in run.stderr

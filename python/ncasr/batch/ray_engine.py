@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import socket
 from contextlib import contextmanager
 from typing import Any, Callable, Dict, Iterator, List, Sequence
 
@@ -71,6 +72,20 @@ class RayConnectError(NcasrError, ConnectionError):
     """
 
 
+def _probe(address: str, timeout: float = 5.0) -> None:
+    """Fail fast on a HOST:PORT nobody listens at: ray.init would retry it for minutes."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or "://" in address:
+        return  # "auto", ray:// client addresses and the like: Ray resolves them itself
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as e:
+        raise RayConnectError(
+            f"cannot join the Ray cluster at {address}: nothing answers there ({e}); "
+            "start one with 'ray start --head' or pass its address"
+        ) from None
+
+
 @contextmanager
 def ray_connection(options: RayOptions) -> Iterator[Any]:
     """Ray, connected: an existing connection of this process is used as it is; otherwise
@@ -84,6 +99,8 @@ def ray_connection(options: RayOptions) -> Iterator[Any]:
     ray = require_ray()
     started = False
     if not ray.is_initialized():
+        if options.address:
+            _probe(options.address)
         try:
             ray.init(address=options.address, logging_level=logging.WARNING, log_to_driver=False)
         except (ConnectionError, ray.exceptions.RayError) as e:
