@@ -4,7 +4,8 @@ Both runtimes get the same fbank features (computed once, outside the timing) an
 same streaming greedy search: the encoder on chunks of T frames advancing by
 decode_chunk_len, then the joiner per encoder frame and the decoder after each emitted token.
 Prints, per runtime, the seconds spent in the encoder, the decoder + joiner (the search) and
-the per-call cost, and, for onnxruntime, its own profiler's time per operator type.
+the per-call cost, for onnxruntime its own profiler's time per operator type, and the fastest
+single call of each net in each runtime (a floor that what else the machine runs cannot raise).
 
     python -m recipes.reference_lstm.profile_runtimes \\
         --ncnn python/ncasr/models/reference-lstm-en --onnx /tmp/peers/reference-lstm-en-onnx \\
@@ -19,6 +20,7 @@ import json
 import os
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
@@ -128,6 +130,46 @@ def profile_ort(folder: Path, feats: List[np.ndarray], threads: int, profiled_fi
     return {"seconds": dict(timed.seconds), "calls": dict(timed.calls), "op_seconds": ops}
 
 
+def _floor(fn: Any, calls: int) -> float:
+    """Fastest of ``calls`` calls of ``fn``, in µs."""
+    best = float("inf")
+    for _ in range(calls):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return 1e6 * best
+
+
+def call_floors(model_dir: str, folder: Path, threads: int, calls: int = 3000) -> Dict[str, float]:
+    """Fastest of ``calls`` single calls, in µs, per net and runtime: the cost of one encoder
+    chunk (T frames) and of one decoder and joiner step, free of what else the machine runs."""
+    import onnxruntime as ort
+
+    out: Dict[str, float] = {}
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads, opts.inter_op_num_threads = threads, 1
+    meta = ort.InferenceSession(str(folder / "encoder.onnx"), opts).get_modelmeta().custom_metadata_map
+    x = np.random.default_rng(0).standard_normal((int(meta["T"]), 80)).astype(np.float32)
+    for variant in ("int8", "float"):
+        core = ncasr.Recognizer.from_dir(model_dir, variant=variant, num_threads=threads)._r
+        out[f"ncasr {variant} encoder"] = _floor(partial(core.encode, x), calls)
+    layers, d_model, hidden = (int(meta[k]) for k in ("num_encoder_layers", "d_model", "rnn_hidden_size"))
+    feeds = {
+        "encoder": {
+            "x": x[None],
+            "h": np.zeros((layers, 1, d_model), np.float32),
+            "c": np.zeros((layers, 1, hidden), np.float32),
+        },
+        "decoder": {"y": np.array([[0, 5]], np.int64)},
+        "joiner": {"encoder_out": np.zeros((1, 256), np.float32), "decoder_out": np.zeros((1, 256), np.float32)},
+    }
+    for suffix, name in ((".int8.onnx", "int8"), (".onnx", "fp32")):
+        for net, feed in feeds.items():
+            sess = ort.InferenceSession(str(folder / f"{net}{suffix}"), opts, providers=["CPUExecutionProvider"])
+            out[f"onnxruntime {name} {net}"] = _floor(partial(sess.run, None, feed), calls)
+    return out
+
+
 def whole_decode(model_dir: str, paths: List[str], threads: int) -> Tuple[float, float]:
     """ncasr int8: seconds to transcribe every file from audio, and the audio seconds."""
     rec = ncasr.Recognizer.from_dir(model_dir, variant="int8", num_threads=threads)
@@ -176,10 +218,19 @@ def main(argv: List[str] | None = None) -> int:
     print(f"\nonnxruntime kernel time by operator on {args.profiled_files} files (shares of {kernel_total:.3f} s):")
     for op, s in ops[:12]:
         print(f"  {op:28s} {s:7.3f} s  {100 * s / kernel_total:5.1f} %")
+    floors = call_floors(args.ncnn, Path(args.onnx), args.threads)
+    print("\nfastest single call of 3000, µs:")
+    for name, us in floors.items():
+        print(f"  {name:28s} {us:7.1f}")
     if args.json:
         Path(args.json).write_text(
             json.dumps(
-                {"audio_s": audio_s, "ncasr": dict(nc, total_s=ncasr_total), "onnxruntime": ort_p},
+                {
+                    "audio_s": audio_s,
+                    "ncasr": dict(nc, total_s=ncasr_total),
+                    "onnxruntime": ort_p,
+                    "call_floors_us": floors,
+                },
                 indent=1,
             )
         )
