@@ -1,6 +1,7 @@
 #include "model/encoder_spec.h"
 
 #include <string>
+#include <vector>
 
 #include "common/errors.h"
 #include "model/param_file.h"
@@ -156,6 +157,11 @@ namespace ncasr {
 
 void check_state_input_shapes(const EncoderSpec& spec, const ParamFile& pf) {
   const size_t first = spec.length_input ? 2 : 1;
+  // Zipformer2 graphs come from ncasr's exporter, which declares every state's shape: ncnn
+  // layers do not check their inputs' shapes, and one state of another width can crash the
+  // process (a division by zero in Gemm), so an undeclared one is refused.
+  const bool required = spec.key_mask_input;
+  std::vector<bool> declared_inputs(spec.initial_states.size(), false);
   for (const ParamLayer& l : pf.layers) {
     if (l.type != "Input" || l.tops.size() != 1 || l.tops[0].rfind("in", 0) != 0) continue;
     size_t k = 0;
@@ -166,6 +172,7 @@ void check_state_input_shapes(const EncoderSpec& spec, const ParamFile& pf) {
     }
     if (k < first || k - first >= spec.initial_states.size()) continue;
     const ncnn::Mat& want = spec.initial_states[k - first];
+    declared_inputs[k - first] = !l.param("0").empty();
     const int axes[3][2] = {{0, want.w}, {1, want.dims >= 2 ? want.h : 1}, {2, want.dims >= 3 ? want.c : 1}};
     for (const auto& [key, size] : axes) {
       const std::string v = l.param(std::to_string(key));
@@ -182,6 +189,12 @@ void check_state_input_shapes(const EncoderSpec& spec, const ParamFile& pf) {
                                       ", h=" + std::to_string(want.h) + ", c=" + std::to_string(want.c) + ")");
     }
   }
+  if (!required) return;
+  for (size_t i = 0; i < declared_inputs.size(); ++i)
+    if (!declared_inputs[i])
+      throw ModelError(pf.path, "the Input layer of state in" + std::to_string(first + i) +
+                                    " declares no shape (0=w 1=h 2=c); export the folder again with `ncasr export "
+                                    "zipformer2`, which writes them");
 }
 
 }  // namespace ncasr

@@ -131,7 +131,15 @@ TransducerModel::TransducerModel(const ModelFiles& files, const ModelOptions& mo
   std::vector<ncnn::Mat> states = initial_states_;
   ncnn::Mat feats(80, spec_.segment);
   feats.fill(0.f);
-  ncnn::Mat enc = run_encoder(feats, &states);
+  ncnn::Mat enc;
+  try {
+    enc = run_encoder(feats, &states);
+  } catch (const ModelError&) {
+    throw;
+  } catch (const Error& e) {
+    throw ModelError(files_.encoder.param,
+                     std::string("the encoder does not run with the metadata's states: ") + e.what());
+  }
   if (enc.dims != 2 || enc.h < 1) throw ModelError(files_.encoder.param, "encoder output has an unexpected shape");
   int context[kContextSize] = {kBlank, kBlank};
   ncnn::Mat dec = run_decoder(context);

@@ -30,7 +30,7 @@ class Zipformer2Transducer(nn.Module):
     """
 
     def __init__(self, cfg: Zipformer2Config) -> None:
-        """Build with untrained weights.
+        """Build with untrained weights, their derived constants computed (``refresh()``).
 
         Example::
 
@@ -42,6 +42,7 @@ class Zipformer2Transducer(nn.Module):
         self.encoder = Zipformer2Encoder(cfg)
         self.decoder = Decoder(cfg.vocab_size, cfg.decoder_dim, cfg.context_size)
         self.joiner = Joiner(max(cfg.encoder_dim), cfg.decoder_dim, cfg.joiner_dim, cfg.vocab_size)
+        self.refresh()
 
     def refresh(self) -> None:
         """Recompute the constants derived from weights (positional projections, chunk scales,

@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -107,6 +107,24 @@ def _unique_layer_names(param: Path) -> None:
     param.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _declare_input_shapes(param: Path, shapes: Dict[str, Tuple[int, ...]]) -> None:
+    """Write each named Input layer's shape as ncnn's ``0=w 1=h 2=c`` (innermost axis first).
+    The runtime checks them against the metadata: without them, metadata made for another
+    graph would run on wrong-sized states, which ncnn's layers do not check."""
+    lines = param.read_text(encoding="utf-8").splitlines()
+    done = set()
+    for i, line in enumerate(lines[2:], start=2):
+        fields = line.split()
+        if len(fields) == 5 and fields[0] == "Input" and fields[4] in shapes:
+            dims = tuple(reversed(shapes[fields[4]]))
+            lines[i] = line.rstrip() + " " + " ".join(f"{k}={d}" for k, d in enumerate(dims))
+            done.add(fields[4])
+    missing = sorted(set(shapes) - done)
+    if missing:
+        raise RuntimeError(f"{param}: no Input layer for {missing}")
+    param.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def export_ncnn(
     weights: PathLike,
     out_dir: PathLike,
@@ -140,6 +158,8 @@ def export_ncnn(
         work = Path(tmp)
         for key, module, inputs in (("encoder", enc, enc_in), ("decoder", dec, dec_in), ("joiner", join, join_in)):
             _pnnx(trace(module, inputs), inputs, NET_NAMES[key], out, work, fp16_weights)
+    enc_param = out / f"{NET_NAMES['encoder']}.ncnn.param"
+    _declare_input_shapes(enc_param, {f"in{i}": tuple(a.shape) for i, a in enumerate(enc_in) if i > 0})
     errors: Dict[str, float] = {}
     if verify:
         try:
