@@ -176,3 +176,13 @@ def test_json_means_json_on_stdout_in_every_subcommand(argv, zipformer, tmp_path
         args.insert(1, str(zipformer))
     assert main(args + ["--json"]) == 0
     json.loads(capsys.readouterr().out)
+
+
+def test_the_default_calibration_method_depends_on_the_model_type():
+    from ncasr.quantization import DEFAULT_CALIBRATION_METHODS, default_calibration_method
+    from ncasr.quantization.options import CALIBRATION_METHODS
+
+    assert QuantizeOptions().calibration_method is None
+    assert default_calibration_method("zipformer2") == "percentile"
+    assert default_calibration_method("lstm") == default_calibration_method("zipformer") == "kl"
+    assert set(DEFAULT_CALIBRATION_METHODS.values()) <= set(CALIBRATION_METHODS)

@@ -239,8 +239,11 @@ def _cmd_quantize(args: argparse.Namespace) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from .quantization import calibrate
+    from . import _core
+    from .quantization import calibrate, default_calibration_method
 
+    if args.method is None:
+        args.method = default_calibration_method(_core.inspect_model(args.model_dir, "float")["model_type"])
     if args.engine == "ray":
         from .batch.calibrate_ray import calibrate_on_ray
 
@@ -601,7 +604,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--table", metavar="TABLE", help="calibration table from 'ncasr calibrate'")
     p.add_argument("--calibration", nargs="+", metavar="AUDIO", help="calibrate on these files/folders/manifests first")
     p.add_argument(
-        "--calibration-method", default="kl", choices=CALIBRATION_METHODS, help="threshold method for --calibration"
+        "--calibration-method",
+        default=None,
+        choices=CALIBRATION_METHODS,
+        help="threshold method for --calibration (default: the model type's, percentile for zipformer2, else kl)",
     )
     p.add_argument(
         "--auto-exclude",
@@ -639,7 +645,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "-o", "--output", required=True, metavar="TABLE", help="scale table to write; keys are <net>/<layer>"
     )
-    p.add_argument("--method", default="kl", choices=CALIBRATION_METHODS)
+    p.add_argument(
+        "--method", default=None, choices=CALIBRATION_METHODS, help="default: percentile for zipformer2, else kl"
+    )
     p.add_argument("--percent", type=float, default=99.99, help="for --method percentile")
     p.add_argument(
         "--collect",

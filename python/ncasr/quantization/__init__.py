@@ -16,7 +16,7 @@ Example::
 """
 
 from .calibration import Calibration, calibrate
-from .options import QuantizeOptions
+from .options import DEFAULT_CALIBRATION_METHODS, QuantizeOptions, default_calibration_method
 from .pipeline import quantize
 from .report import (
     AutoExcludeSummary,
@@ -35,6 +35,7 @@ __all__ = [
     "AutoExcludeSummary",
     "Calibration",
     "CalibrationSummary",
+    "DEFAULT_CALIBRATION_METHODS",
     "HistogramCollector",
     "LayerOutcome",
     "LayerResult",
@@ -46,6 +47,7 @@ __all__ = [
     "SensitivityReport",
     "Threshold",
     "calibrate",
+    "default_calibration_method",
     "measure_sensitivity",
     "quantize",
 ]

@@ -12,7 +12,7 @@ import numpy as np
 from .. import _core
 from ..data import Source, gather_audio
 from ..errors import ConfigError
-from .options import CALIBRATION_METHODS
+from .options import CALIBRATION_METHODS, default_calibration_method
 from .report import CalibrationSummary
 from .statistics import ScaleTable
 
@@ -109,7 +109,7 @@ def calibrate(
     model_dir: Union[str, os.PathLike],
     audio: Union[Source, Iterable[Source]],
     *,
-    method: str = "kl",
+    method: Optional[str] = None,
     collect: str = "two_pass",
     bins: int = 2048,
     percent: float = 99.99,
@@ -125,7 +125,8 @@ def calibrate(
     run in int8 (InnerProduct, Convolution*, in encoder, decoder and joiner).
 
     ``audio``: files, folders, manifests (.tsv), arrays or (array, rate) pairs.
-    ``method``: kl (ncnn2table's), aciq, minmax or percentile (``percent``).
+    ``method``: kl (ncnn2table's), aciq, minmax or percentile (``percent``); None: the
+    model type's default (``default_calibration_method``: percentile for zipformer2, else kl).
     ``collect``: two_pass (absmax, then histograms over [0, absmax], as ncnn2table) or
     online (one pass, power-of-two ranges). ``num_workers``: utterances in parallel
     (0: one per CPU). ``progress``: True for a tqdm bar (if tqdm is installed), False, or
@@ -136,6 +137,8 @@ def calibrate(
         cal = ncasr.calibrate(ncasr.default_model_dir(), ["a.wav", "b.wav"], method="kl")
         print(len(cal.table), "scales")
     """
+    if method is None:
+        method = default_calibration_method(_core.inspect_model(os.fspath(model_dir), "float")["model_type"])
     if method not in CALIBRATION_METHODS:
         raise ConfigError(f"method must be one of {CALIBRATION_METHODS}, got {method!r}")
     if collect not in COLLECT_MODES:

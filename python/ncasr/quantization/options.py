@@ -13,10 +13,31 @@ from typing import Any, Dict, Iterable, Optional, Tuple
 from .. import _core
 from ..errors import ConfigError
 
-__all__ = ["CALIBRATION_METHODS", "NETS", "QuantizeOptions"]
+__all__ = [
+    "CALIBRATION_METHODS",
+    "DEFAULT_CALIBRATION_METHODS",
+    "NETS",
+    "QuantizeOptions",
+    "default_calibration_method",
+]
 
 CALIBRATION_METHODS: Tuple[str, ...] = tuple(_core.CALIBRATION_METHODS)
 NETS: Tuple[str, ...] = ("encoder", "decoder", "joiner")
+
+# The calibration method a model type gets when none is asked for (docs/quantization.md):
+# KL clips the second front-end convolution of Zipformer2 (encoder cosine 0.74), the 99.99th
+# percentile does not (0.9998). Types not listed get "kl", ncnn2table's method.
+DEFAULT_CALIBRATION_METHODS: Dict[str, str] = {"zipformer2": "percentile"}
+
+
+def default_calibration_method(model_type: str) -> str:
+    """The calibration method used for ``model_type`` when none is given.
+
+    Example::
+
+        default_calibration_method("zipformer2")  # 'percentile'; 'kl' for the others
+    """
+    return DEFAULT_CALIBRATION_METHODS.get(model_type, "kl")
 
 
 def _names(value: Iterable[str], what: str) -> Tuple[str, ...]:
@@ -44,7 +65,7 @@ class QuantizeOptions:
     fp16_storage: bool = False  # weights that stay float are stored as fp16 (half the bytes)
     ncasr_int8_gemm: bool = False  # Linear / pointwise conv as NcasrInt8Gemm (ncasr-only files)
     ncasr_int8_depthwise: bool = False  # depthwise Conv1D as NcasrDepthwiseConv1DInt8 (ncasr-only)
-    calibration_method: str = "kl"  # threshold method when calibration is audio
+    calibration_method: Optional[str] = None  # threshold method for audio; None: the model type's default
     auto_exclude: Optional[float] = None  # lowest per-chunk encoder cosine to reach, e.g. 0.999
     auto_exclude_dynamic: bool = True  # False: only calibrated (Convolution) layers may stay float
     probe_utterances: int = 2  # calibration utterances that measure cosine and sensitivity
@@ -59,7 +80,7 @@ class QuantizeOptions:
                     f"exclude_layers: {key!r} is not <net>/<layer> (net is one of "
                     f"{', '.join(NETS)}), e.g. encoder/{key}"
                 )
-        if self.calibration_method not in CALIBRATION_METHODS:
+        if self.calibration_method is not None and self.calibration_method not in CALIBRATION_METHODS:
             raise ConfigError(
                 f"calibration_method must be one of {CALIBRATION_METHODS}, got {self.calibration_method!r}"
             )
