@@ -3,7 +3,8 @@
 #   1. the x86 build of ncasr-selftest writes reference fbank frames and token ids;
 #   2. the aarch64 build recomputes them under qemu and must match (fbank within 1e-4,
 #      token ids identical for every fixture model, greedy and beam search);
-#   3. one real decode of a speech wav with the aarch64 ncasr-decode;
+#   3. one real decode of a speech wav with the aarch64 ncasr-decode, and one of the Zipformer2
+#      fixture (tests/data/zipformer2, exported once on x86) with x86's token ids;
 #   4. ncasr-quantize: without calibration (weight arithmetic only) its output is
 #      byte-identical to x86's; with calibration on the wav the int8 model decodes.
 # The self-test also checks every SIMD kernel path (NEON here) against its scalar twin.
@@ -50,6 +51,16 @@ arm_out=$("${qemu[@]}" build/aarch64/cpp/ncasr-decode --json "$FIXTURES/zipforme
 echo "$arm_out"
 arm_ids=$(echo "$arm_out" | sed 's/.*"token_ids": \[\([^]]*\)\].*/\1/')
 [ -n "$arm_ids" ] && [ "$arm_ids" = "$x86_ids" ] || { echo "aarch64 decode differs from x86" >&2; exit 1; }
+echo "== Zipformer2 decode under qemu-aarch64"
+# exported once on x86 (the Python package: torch and pnnx), the same folder decoded by both
+Z2="$(pwd)/tests/data/zipformer2"
+ncasr export zipformer2 "$Z2/state_dict.npz" "$ref/zipformer2" --config "$Z2/config.json" --chunk-size 16 \
+      --left-context-frames 64 --tokens "$Z2/tokens.txt" --no-verify >/dev/null
+z2_x86=$(build/selftest-x86/cpp/ncasr-decode --json "$ref/zipformer2" "$Z2/input.wav" | sed 's/.*"token_ids": \[\([^]]*\)\].*/\1/')
+z2_out=$("${qemu[@]}" build/aarch64/cpp/ncasr-decode --json "$ref/zipformer2" "$Z2/input.wav")
+echo "$z2_out"
+z2_arm=$(echo "$z2_out" | sed 's/.*"token_ids": \[\([^]]*\)\].*/\1/')
+[ -n "$z2_arm" ] && [ "$z2_arm" = "$z2_x86" ] || { echo "aarch64 Zipformer2 decode differs from x86" >&2; exit 1; }
 echo "== int8 conversion under qemu-aarch64"
 build/selftest-x86/cpp/ncasr-quantize "$FIXTURES/zipformer-small" "$ref/int8-x86" >/dev/null
 "${qemu[@]}" build/aarch64/cpp/ncasr-quantize "$FIXTURES/zipformer-small" "$ref/int8-arm"
