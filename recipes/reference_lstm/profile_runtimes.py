@@ -62,7 +62,7 @@ class OrtGreedy:
     def __init__(self, folder: Path, threads: int, profile_dir: str = "") -> None:
         import onnxruntime as ort
 
-        def session(name: str) -> Any:
+        def open_net(name: str) -> Any:
             opts = ort.SessionOptions()
             opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
@@ -71,7 +71,7 @@ class OrtGreedy:
                 opts.profile_file_prefix = os.path.join(profile_dir, name)
             return ort.InferenceSession(str(folder / f"{name}.int8.onnx"), opts, providers=["CPUExecutionProvider"])
 
-        self.encoder, self.decoder, self.joiner = (session(n) for n in ("encoder", "decoder", "joiner"))
+        self.encoder, self.decoder, self.joiner = (open_net(n) for n in ("encoder", "decoder", "joiner"))
         meta = self.encoder.get_modelmeta().custom_metadata_map
         self.T, self.shift = int(meta["T"]), int(meta["decode_chunk_len"])
         self.layers, self.d_model = int(meta["num_encoder_layers"]), int(meta["d_model"])
