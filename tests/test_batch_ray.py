@@ -30,9 +30,10 @@ ENTRIES = read_manifest(DATA / "test.tsv")
 TWO_ACTORS = RayOptions(num_actors=2, batch_size=2)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cluster():
-    """A two-node Ray cluster on this machine, this process connected as its driver."""
+    """A two-node Ray cluster on this machine, this process connected as its driver; gone
+    before the next test module runs (later tests fork, which Ray's client threads dislike)."""
     import ray
     from ray.cluster_utils import Cluster
 
@@ -43,8 +44,13 @@ def cluster():
     try:
         yield nodes
     finally:
-        ray.shutdown()
+        # ray.shutdown() can block for good closing its GCS subscriber; bound it, then stop
+        # the cluster's processes, which releases it.
+        disconnect = threading.Thread(target=ray.shutdown, name="ray-shutdown", daemon=True)
+        disconnect.start()
+        disconnect.join(timeout=30)
         nodes.shutdown()
+        disconnect.join(timeout=30)
 
 
 def write_manifest(path: Path, copies: int = 1, count: int = len(ENTRIES)) -> Path:
