@@ -5,7 +5,9 @@ never a traceback, crash or hang."""
 from __future__ import annotations
 
 import importlib.util
+import multiprocessing
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -27,10 +29,18 @@ def load_harness():
     return module
 
 
+def run_harness(options: dict):
+    """The harness run, in a fresh interpreter (see ``report``)."""
+    fuzz = load_harness()
+    rep = fuzz.run(fuzz.Options(**options))
+    rep.text = fuzz.format_report(rep)  # printed by pytest when an assertion fails
+    return rep
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    fuzz = load_harness()
-    opts = fuzz.Options(
+    load_harness()  # so that the report's classes unpickle here
+    options = dict(
         cases=CASES,
         seed=20261204,
         jobs=2,
@@ -43,9 +53,10 @@ def report(tmp_path_factory):
         small_models=[fixture_dir(n) for n in SMALL_MODELS],
         keep_failures=tmp_path_factory.mktemp("fuzz-failures"),
     )
-    rep = fuzz.run(opts)
-    rep.text = fuzz.format_report(rep)  # printed by pytest when an assertion fails
-    return rep
+    # The cases fork from a fresh interpreter, not from this one: what earlier tests loaded here
+    # (Ray, torch) would count against each child's address-space limit.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(run_harness, options).result(timeout=900)
 
 
 @pytest.mark.parametrize("verdict", ["traceback", "crash", "hang", "unexplained_success"])
