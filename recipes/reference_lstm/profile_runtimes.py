@@ -57,7 +57,7 @@ def profile_ncasr(model_dir: str, feats: List[np.ndarray], threads: int) -> Dict
 
 
 class OrtGreedy:
-    """sherpa-onnx's streaming LSTM greedy search on onnxruntime sessions, timed net by net."""
+    """sherpa-onnx's streaming LSTM greedy search on onnxruntime, timed net by net."""
 
     def __init__(self, folder: Path, threads: int, profile_dir: str = "") -> None:
         import onnxruntime as ort
