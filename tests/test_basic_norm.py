@@ -67,3 +67,22 @@ def test_encoders_fuse_and_agree(name, test_wavs):
     assert len(a) == len(b) > 0
     worst = max(float(np.abs(u - v).max() / np.abs(v).max()) for u, v in zip(a, b))
     assert worst < 1e-4, worst
+
+
+@pytest.mark.parametrize("axes,shape", [("1,1", (16, 48)), ("1,1", (3, 40)), ("1,2", (32, 2, 24)), ("1,2", (4, 3, 8))])
+def test_last_axis_written_as_its_index_is_fused(tmp_path, axes, shape):
+    # pnnx writes the last axis as its index in some exports (the bundled LSTM's encoder).
+    x = (np.random.default_rng(len(shape)).standard_normal(shape) * 3).astype(np.float32)
+    param, binf = net(tmp_path, axes=axes)
+    fused = _core.run_net(param, binf, {"in0": x}, ["out0"], overrides=["basic_norm"])
+    layers = _core.run_net(param, binf, {"in0": x}, ["out0"])
+    assert fused["overrides"] == {"NcasrBasicNorm": 1}
+    np.testing.assert_allclose(fused["out0"], layers["out0"], rtol=1e-5, atol=1e-30)
+
+
+def test_index_that_is_not_the_last_axis_is_an_error(tmp_path):
+    # Axis 1 of a 3-D blob is its rows, not BasicNorm's axis: the fused layer refuses it.
+    param, binf = net(tmp_path, axes="1,1")
+    x = np.ones((4, 3, 8), np.float32)
+    with pytest.raises(ncasr.NcasrError):
+        _core.run_net(param, binf, {"in0": x}, ["out0"], overrides=["basic_norm"])

@@ -112,8 +112,11 @@ int fuse_basic_norm(ParamFile* pf) {
       const long mean = g.only_consumer(g.layer(sq).tops[0]);
       if (mean < 0) continue;
       const ParamLayer& r = g.layer(mean);
+      // One axis, the last: pnnx writes it as -1, or as its index (1 of a 2-D blob, 2 of a
+      // 3-D one); the layer checks an index against its blob's rank when it runs.
+      const std::string axes = r.param("-23303");
       if (r.type != "Reduction" || r.param("0") != "3" || !(r.param("1").empty() || r.param("1") == "0") ||
-          r.param("-23303") != "1,-1" || r.param("4") != "1" || r.tops.size() != 1)
+          (axes != "1,-1" && axes != "1,1" && axes != "1,2") || r.param("4") != "1" || r.tops.size() != 1)
         continue;
       const long add = g.only_consumer(r.tops[0]);
       if (add < 0 || !is_scalar_op(g.layer(add), "0")) continue;
@@ -121,7 +124,8 @@ int fuse_basic_norm(ParamFile* pf) {
       if (pow < 0 || !is_scalar_op(g.layer(pow), "6") || !float_param_is(g.layer(pow), "2", -0.5)) continue;
       const long mul = g.only_consumer(g.layer(pow).tops[0]);
       if (mul < 0 || g.only_consumer(split.tops[scaled]) != mul || !is_binary_mul(g.layer(mul))) continue;
-      g.fuse(mul, kBasicNormType, split.bottoms[0], {"0=" + param_or(g.layer(add), "2", "0")}, {i, sq, mean, add, pow});
+      g.fuse(mul, kBasicNormType, split.bottoms[0], {"0=" + param_or(g.layer(add), "2", "0"), "1=" + axes.substr(2)},
+             {i, sq, mean, add, pow});
       break;
     }
   }

@@ -14,7 +14,8 @@ int fuse_double_swish(ParamFile* pf);
 
 // Split(x) -> a, b, c;  q = BinaryOp(a * b);  m = Reduction(mean of q over w, keepdims);
 // e = BinaryOp(m + eps);  s = BinaryOp(e ^ -0.5);  y = BinaryOp(c * s)
-//   => y = NcasrBasicNorm(x) with 0=eps   (icefall's BasicNorm over the last axis)
+//   => y = NcasrBasicNorm(x) with 0=eps 1=axis   (icefall's BasicNorm over the last axis;
+//      the Reduction's axis is -1, or 1 or 2 where pnnx wrote the last axis's index)
 // Returns the number of chains fused.
 int fuse_basic_norm(ParamFile* pf);
 

@@ -27,12 +27,17 @@ class BasicNorm : public ncnn::Layer {
 
   int load_param(const ncnn::ParamDict& pd) override {
     eps_ = pd.get(0, 0.f);
+    axis_ = pd.get(1, -1);
     return 0;
   }
 
   int forward_inplace(ncnn::Mat& x, const ncnn::Option&) const override {
     if (x.elemsize != 4u * x.elempack || x.w < 1) {
       NCNN_LOGE("NcasrBasicNorm: expects fp32 blobs");
+      return -100;
+    }
+    if (axis_ != -1 && axis_ != x.dims - 1) {
+      NCNN_LOGE("NcasrBasicNorm: reduction axis %d is not the last axis of a %d-D blob", axis_, x.dims);
       return -100;
     }
     // A packed 1-D blob keeps its values in plain order: one row of w * elempack values.
@@ -60,6 +65,7 @@ class BasicNorm : public ncnn::Layer {
  private:
   static constexpr int kMaxPack = 16;  // ncnn packs at most 16 floats (AVX-512)
   float eps_ = 0.f;
+  int axis_ = -1;  // the reduced axis as the graph wrote it: -1, or the blob's last index
 };
 
 }  // namespace
