@@ -96,6 +96,18 @@ def test_bench_fp32_storage_rows_have_no_peer(manifest):
     assert records[0].latency_final_s is None and records[0].wer is not None
 
 
+def test_bench_rows_per_chunks_per_call(manifest):
+    from ncasr.bench import run_bench
+
+    records = run_bench([str(fixture_dir("lstm-small"))], manifest, peers=[], chunks_per_call=[1, 16], latency_files=0)
+    assert [(r.backend, r.chunks_per_call) for r in records] == [("ncasr", 1), ("ncasr", 16)]
+    assert records[0].hypotheses == records[1].hypotheses and records[0].error is None
+    table = bench.markdown(records)
+    assert "| ncasr, 1 chunk/call |" in table and "| ncasr, 16 chunks/call |" in table
+    with pytest.raises(ncasr.ConfigError, match="chunks per call"):
+        run_bench([str(fixture_dir("lstm-small"))], manifest, peers=[], chunks_per_call=[0])
+
+
 def test_bench_plot_is_a_png(tmp_path, manifest):
     png = tmp_path / "bench.png"
     assert (

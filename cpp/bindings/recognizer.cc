@@ -43,7 +43,8 @@ void bind_recognizer(py::module_& m) {
       .def_readwrite("lstm_fp32_panels", &RuntimeOptions::lstm_fp32_panels)
       .def_readwrite("inner_product_panels", &RuntimeOptions::inner_product_panels)
       .def_readwrite("blob_pool", &RuntimeOptions::blob_pool)
-      .def_readwrite("unstack_states", &RuntimeOptions::unstack_states);
+      .def_readwrite("unstack_states", &RuntimeOptions::unstack_states)
+      .def_readwrite("max_chunks_per_call", &RuntimeOptions::max_chunks_per_call);
 
   py::class_<RecognizerConfig>(m, "RecognizerConfig")
       .def(py::init<>())
@@ -89,7 +90,8 @@ void bind_recognizer(py::module_& m) {
           },
           py::arg("sample_rate"), py::arg("samples"))
       .def("input_finished", &Stream::input_finished, py::call_guard<py::gil_scoped_release>())
-      .def_property_readonly("is_input_finished", &Stream::is_input_finished);
+      .def_property_readonly("is_input_finished", &Stream::is_input_finished)
+      .def_property_readonly("encoder_calls", &Stream::encoder_calls);
 
   py::class_<Recognizer>(m, "Recognizer")
       .def(py::init([](const std::string& dir, const RecognizerConfig& config) {
@@ -151,20 +153,28 @@ void bind_recognizer(py::module_& m) {
       .def("margins", &Recognizer::margins, py::call_guard<py::gil_scoped_release>())
       .def(
           "encode",
-          [](const Recognizer& r, py::array_t<float, py::array::c_style> feats) {
+          [](const Recognizer& r, py::array_t<float, py::array::c_style> feats, int chunks_per_call) {
             // Runs the encoder over (frames, dim) features in segment/offset chunks with
-            // carried states, exactly as a stream does; returns one array per chunk.
+            // carried states, exactly as a stream does; returns one array per call. With
+            // chunks_per_call > 1 (encoders that join chunks), each call takes up to that many.
             if (feats.ndim() != 2) throw ConfigError("features must be (frames, dim)");
+            if (chunks_per_call < 1) throw ConfigError("chunks_per_call must be >= 1");
             const auto& spec = r.model().spec();
+            if (chunks_per_call > 1 && !spec.joins_chunks)
+              throw ConfigError(std::string("a ") + model_type_name(r.model().meta().type) +
+                                " encoder runs one chunk per call (chunks_per_call must be 1)");
             const int n = static_cast<int>(feats.shape(0)), dim = static_cast<int>(feats.shape(1));
             std::vector<ncnn::Mat> outs;
             {
               py::gil_scoped_release release;
               std::vector<ncnn::Mat> states = r.model().initial_states();
-              for (int start = 0; start + spec.segment <= n; start += spec.offset) {
-                ncnn::Mat chunk(dim, spec.segment);
-                std::memcpy(chunk.data, feats.data(start, 0), sizeof(float) * dim * spec.segment);
+              for (int start = 0; start + spec.segment <= n;) {
+                const int chunks = std::min(chunks_per_call, (n - start - spec.segment) / spec.offset + 1);
+                const int rows = spec.frames_for(chunks);
+                ncnn::Mat chunk(dim, rows);
+                std::memcpy(chunk.data, feats.data(start, 0), sizeof(float) * dim * rows);
                 outs.push_back(r.model().run_encoder(chunk, &states).clone());
+                start += chunks * spec.offset;
               }
             }
             py::list result;
@@ -175,7 +185,7 @@ void bind_recognizer(py::module_& m) {
             }
             return result;
           },
-          py::arg("features"))
+          py::arg("features"), py::arg("chunks_per_call") = 1)
       .def_property_readonly("model_type", [](const Recognizer& r) { return model_type_name(r.model().meta().type); })
       .def_property_readonly("segment", [](const Recognizer& r) { return r.model().spec().segment; })
       .def_property_readonly("offset", [](const Recognizer& r) { return r.model().spec().offset; })

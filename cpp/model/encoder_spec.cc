@@ -21,6 +21,11 @@ ncnn::Mat zeros(ncnn::Mat m) {
 
 }  // namespace
 
+// The LSTM's subsampling convolutions pad nothing in time and every later layer works
+// frame by frame or carries its state; Zipformer's and Conv-Emformer's attention caches and
+// Zipformer2's key mask are built for one chunk per call.
+bool encoder_joins_chunks(ModelType type) { return type == ModelType::kLstm; }
+
 // LSTM: in1 = frame count, in2 = hx (L x encoder_dim), in3 = cx (L x rnn_hidden).
 // Segment 9 / offset 4 are what icefall trains the streaming LSTM for.
 EncoderSpec make_lstm_spec(const ModelMetaData& m) {
@@ -28,6 +33,7 @@ EncoderSpec make_lstm_spec(const ModelMetaData& m) {
   s.segment = 9;
   s.offset = 4;
   s.length_input = true;
+  s.joins_chunks = encoder_joins_chunks(ModelType::kLstm);
   const int layers = m.get(1), dim = m.get(2), hidden = m.get(3);
   s.initial_states = {zeros(ncnn::Mat(dim, layers)), zeros(ncnn::Mat(hidden, layers))};
   return s;

@@ -21,10 +21,19 @@ struct EncoderSpec {
   // w=left_context_frames + chunk_size). The net returns no new value for it: it is carried
   // to fix_states, which advances it by one chunk (so outputs out1.. are the other states).
   bool key_mask_input = false;
+  // Chunks are independent but for the carried states (no padding across chunk edges, no
+  // cache of past frames beyond the states): k consecutive chunks may run as one call on
+  // frames_for(k) frames and return k times the frames, the same as k calls.
+  bool joins_chunks = false;
+  int frames_for(int chunks) const { return segment + (chunks - 1) * offset; }
   std::vector<ncnn::Mat> initial_states;
   // Reshapes the extracted out1..outN so they can be fed back as in1..inN (may be empty).
   std::function<void(std::vector<ncnn::Mat>&)> fix_states;
 };
+
+// Whether this architecture's encoder can run consecutive chunks as one call
+// (EncoderSpec::joins_chunks): the LSTM, whose front end pads nothing across chunk edges.
+bool encoder_joins_chunks(ModelType type);
 
 EncoderSpec make_lstm_spec(const ModelMetaData& m);
 EncoderSpec make_conv_emformer_spec(const ModelMetaData& m);

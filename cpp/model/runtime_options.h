@@ -46,7 +46,9 @@ struct RuntimeOptions {
   bool fuse_basic_norm = true;
   // ncnn int8 Gemm layers (Linear, pointwise conv) on ncasr's int8 kernels (NcasrInt8Gemm),
   // activations quantized per frame with ncasr's rounding. Off by default: inside whole
-  // encoders ncnn's int8 Gemm is as fast or faster on AVX-512 VNNI.
+  // encoders ncnn's int8 Gemm is as fast or faster on AVX-512 VNNI. An encoder that runs
+  // several chunks per call (max_chunks_per_call) uses ncasr's regardless: its per-frame
+  // quantization keeps each chunk's result independent of how many share the call.
   bool int8_gemm_ncasr = false;
   // Forward int8 LSTM layers on ncasr's int8 kernels (NcasrLSTMInt8), the projection W_hr
   // quantized too: fewer bytes per time step, other rounding. False runs ncnn's.
@@ -70,6 +72,12 @@ struct RuntimeOptions {
   // Split/Crop/Reshape/Stack around every state. Changes no result, only speed. Applies only
   // where the graph has exactly that pattern.
   bool unstack_states = true;
+  // Where a stream has several chunks of features ready (a whole file, or a backlog), an
+  // encoder whose chunks are independent but for its carried states (LSTM) runs up to this
+  // many chunks in one call: the frames of all of them go through each weight matrix in one
+  // sweep, and only the recurrence steps frame by frame. Results equal one chunk per call
+  // (int8 bit for bit; float within rounding). 1 runs one chunk per call, as sherpa-ncnn.
+  int max_chunks_per_call = 16;
 
   // Today's defaults: every faster path that keeps results within float rounding.
   static RuntimeOptions fastest() { return RuntimeOptions(); }
@@ -89,6 +97,7 @@ struct RuntimeOptions {
     o.lstm_fp16_weights = false;
     o.lstm_fp32_panels = false;
     o.inner_product_panels = false;
+    o.max_chunks_per_call = 1;
     return o;
   }
 };

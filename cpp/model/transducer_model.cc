@@ -72,6 +72,9 @@ NetLoadOptions net_load_options(const RuntimeOptions& runtime, ModelType type, b
   // Conv-Emformer pass 8-32 frames, where a sweep per frame loses to ncnn's Gemm.
   l.inner_product_panels =
       runtime.inner_product_panels && type == ModelType::kLstm && !(fp16 && cpu_has_fp16_arithmetic());
+  // Where several chunks share a call, a chunk's int8 result must not depend on how many do:
+  // ncnn's int8 Gemm quantizes and rounds by its packing of the rows, ncasr's frame by frame.
+  if (runtime.max_chunks_per_call > 1 && encoder_joins_chunks(type)) l.int8_gemm_ncasr = true;
   return load;
 }
 

@@ -23,6 +23,7 @@ void RecognizerConfig::validate() const {
   decoding.validate();
   endpoint.validate();
   if (model.runtime.num_threads < 1) throw ConfigError("num_threads must be >= 1");
+  if (model.runtime.max_chunks_per_call < 1) throw ConfigError("max_chunks_per_call must be >= 1");
 }
 
 }  // namespace ncasr

@@ -64,16 +64,23 @@ bool Recognizer::is_ready(const Stream& s) const {
 void Recognizer::decode_locked(Stream& s) const {
   const EncoderSpec& spec = model_->spec();
   const int dim = s.fbank_.dim();
+  const int max_chunks = spec.joins_chunks ? config_.model.runtime.max_chunks_per_call : 1;
   while (ready_locked(s)) {
-    if (s.features_.w != dim || s.features_.h != spec.segment) s.features_.create(dim, spec.segment);
-    for (int i = 0; i < spec.segment; ++i)
+    // As many ready chunks as one call may take: chunk k is ready when its last frame is,
+    // with the one frame to spare that ready_locked asks for.
+    const int spare = s.fbank_.num_frames_ready() - s.num_processed_ - spec.segment - 1;
+    const int chunks = std::max(1, std::min(max_chunks, spare / spec.offset + 1));
+    const int rows = spec.frames_for(chunks);
+    if (s.features_.w != dim || s.features_.h != rows) s.features_.create(dim, rows);
+    for (int i = 0; i < rows; ++i)
       std::memcpy(s.features_.row(i), s.fbank_.frame(s.num_processed_ + i), dim * sizeof(float));
     ncnn::Mat enc = model_->run_encoder(s.features_, &s.states_);
+    ++s.encoder_calls_;
     if (config_.decoding.method == "greedy_search")
       greedy_search(*model_, enc, &s.decoder_);
     else
       modified_beam_search(*model_, enc, config_.decoding.num_active_paths, hotwords_.get(), &s.decoder_);
-    s.num_processed_ += spec.offset;
+    s.num_processed_ += chunks * spec.offset;
     s.fbank_.pop(s.num_processed_);
   }
 }

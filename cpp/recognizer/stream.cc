@@ -52,6 +52,11 @@ void Stream::input_finished() {
   finished_ = true;
 }
 
+int Stream::encoder_calls() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return encoder_calls_;
+}
+
 bool Stream::is_input_finished() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return finished_;

@@ -21,6 +21,8 @@ class Stream {
   void accept_waveform(int sample_rate, const float* samples, size_t n);
   void input_finished();
   bool is_input_finished() const;
+  // Encoder calls so far: fewer than chunks where several chunks shared a call.
+  int encoder_calls() const;
 
  private:
   friend class Recognizer;
@@ -37,7 +39,8 @@ class Stream {
   int num_processed_ = 0;  // feature frames consumed (advanced by offset per chunk)
   int segment_start_ = 0;  // feature frame where the current segment (after reset) began
   int segment_index_ = 0;  // how many endpoint resets so far
-  ncnn::Mat features_;     // reused buffer for one encoder chunk
+  int encoder_calls_ = 0;
+  ncnn::Mat features_;  // reused buffer for one encoder call's frames
 };
 
 }  // namespace ncasr

@@ -460,6 +460,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         storages=args.storage.split(","),
         repeat=args.repeat,
         latency_files=args.latency_files,
+        chunks_per_call=args.chunks_per_call,
         progress=progress,
     )
     settings = {
@@ -468,6 +469,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         "threads": args.num_threads,
         "repeat": args.repeat,
         "storage": args.storage,
+        "chunks_per_call": args.chunks_per_call,
     }
     if args.json:
         print(bench.to_json(records, env, settings))
@@ -686,6 +688,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="fp16",
         help="weight storage of float models: fp16 (ncnn's default), fp32, or both "
         "as fp16,fp32 (the peer runs fp16 only)",
+    )
+    p.add_argument(
+        "--chunks-per-call",
+        type=_int_list,
+        default=[],
+        metavar="N[,N...]",
+        help="ncasr rows with max_chunks_per_call N (one row per value; default: the runtime's default). "
+        "1 runs one encoder chunk per call, as the peers do",
     )
     p.add_argument("--repeat", type=int, default=3, help="runs per row, interleaved")
     p.add_argument(

@@ -119,6 +119,7 @@ class RuntimeOptions:
     inner_product_panels: bool = True
     blob_pool: bool = True
     unstack_states: bool = True
+    max_chunks_per_call: int = 16
 
     def __post_init__(self) -> None:
         for f in fields(self):

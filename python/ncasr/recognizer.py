@@ -88,6 +88,18 @@ class Stream:
         """Whether :meth:`input_finished` has been called."""
         return self._s.is_input_finished
 
+    @property
+    def encoder_calls(self) -> int:
+        """Encoder calls made for this stream so far. Fewer than its chunks where several
+        ready chunks shared a call (``RuntimeOptions.max_chunks_per_call``).
+
+        Example::
+
+            rec.decode(stream)
+            print(stream.encoder_calls)
+        """
+        return self._s.encoder_calls
+
 
 class Recognizer:
     """A loaded transducer model; decodes any number of streams.

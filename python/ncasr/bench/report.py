@@ -107,13 +107,15 @@ def markdown(records: Sequence[BenchRecord]) -> str:
     )
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in records:
+        n = r.chunks_per_call
+        backend = r.backend if n is None else f"{r.backend}, {n} chunk{'s' if n > 1 else ''}/call"
         if r.error:
-            cells = [r.model, r.precision, r.backend, str(r.threads), f"error: {r.error}"] + [""] * 8
+            cells = [r.model, r.precision, backend, str(r.threads), f"error: {r.error}"] + [""] * 8
         else:
             cells = [
                 r.model,
                 r.precision,
-                r.backend,
+                backend,
                 str(r.threads),
                 f"{100 * r.wer:.2f} ({r.substitutions}/{r.deletions}/{r.insertions})"
                 + ("" if r.stable else " unstable"),

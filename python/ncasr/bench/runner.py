@@ -111,6 +111,7 @@ class BenchRecord:
     latency_first_partial_s: Optional[float] = None
     size_bytes: Dict[str, int] = field(default_factory=dict)  # encoder/decoder/joiner/total
     hypotheses: List[str] = field(default_factory=list)
+    chunks_per_call: Optional[int] = None  # ncasr rows: max_chunks_per_call when not the default
     stable: bool = True  # every run gave the same hypotheses
     error: Optional[str] = None
 
@@ -218,6 +219,7 @@ def run_bench(
     repeat: int = 1,
     latency_files: int = 3,
     chunk_s: float = 0.1,
+    chunks_per_call: Sequence[int] = (),
     progress: Optional[Callable[[str], None]] = None,
 ) -> List[BenchRecord]:
     """Benchmark ``models`` (folder paths, optionally ``:int8``/``:float``) on the
@@ -240,6 +242,8 @@ def run_bench(
     for s in storages:
         if s not in STORAGES:
             raise ConfigError(f"storage must be one of {STORAGES}, got {s!r}")
+    if any(int(n) < 1 for n in chunks_per_call):
+        raise ConfigError(f"chunks per call must be >= 1, got {list(chunks_per_call)}")
     active_peers = [p for p in peers if peer_available(p)]
 
     plans = []  # (record, job)
@@ -264,7 +268,11 @@ def run_bench(
         for precision, backends in storage_plan:
             storage = "fp32" if precision in ("fp32", "int8+fp32") else "fp16"
             for t in threads:
-                for backend in backends:
+                # ncasr once per --chunks-per-call value (the runtime's default when none)
+                rows = [
+                    (b, n) for b in backends for n in ((list(chunks_per_call) or [None]) if b == "ncasr" else [None])
+                ]
+                for backend, chunks in rows:
                     rec = BenchRecord(
                         model=Path(target.model_dir).name or target.model_dir,
                         model_dir=target.model_dir,
@@ -274,6 +282,7 @@ def run_bench(
                         threads=int(t),
                         method=method,
                         size_bytes=found["sizes"],
+                        chunks_per_call=chunks,
                     )
                     job = {
                         "backend": backend,
@@ -287,6 +296,7 @@ def run_bench(
                         "files_to_decode": [e.path for e in entries],
                         "latency_files": latency_files,
                         "chunk_s": chunk_s,
+                        "max_chunks_per_call": chunks,
                     }
                     plans.append((rec, job))
 

@@ -90,6 +90,7 @@ class NcasrBackend(Backend):
 
         self.ncasr = ncasr
         # The fastest settings; fp32 storage when the job measures fp32 weights.
+        chunks = {"max_chunks_per_call": job["max_chunks_per_call"]} if job.get("max_chunks_per_call") else {}
         self.rec = ncasr.Recognizer.from_dir(
             job["model_dir"],
             variant=job["variant"],
@@ -98,6 +99,7 @@ class NcasrBackend(Backend):
             runtime=ncasr.RuntimeOptions.fastest(),
             num_threads=job["threads"],
             use_fp16_storage=job["fp16_storage"],
+            **chunks,
         )
 
     def new(self) -> Any:
