@@ -7,7 +7,7 @@ backends and variants interleaved, medians of --repeat runs. Random weights make
 column meaningless here; sizes, RTF, load time, memory and latency are what it measures.
 
     python benchmarks/bench_int8.py [--archs zipformer,lstm,conv-emformer] [--threads 1]
-        [--repeat 3] [--storage fp16[,fp32]] [--json OUT] [--plot OUT.png]
+        [--repeat 3] [--storage fp16[,fp32]] [--chunks-per-call 16,1] [--json OUT] [--plot OUT.png]
 
 --storage fp16,fp32 adds ncasr runs with fp32 storage for the float parts (sherpa-ncnn has
 no such switch and runs its fp16 default in those rows' place).
@@ -31,6 +31,11 @@ def main() -> int:
     p.add_argument("--repeat", default="3")
     p.add_argument("--files", type=int, default=2, help="speech files in the manifest")
     p.add_argument("--storage", default="fp16", help="fp16 and/or fp32 storage of float weights, comma-separated")
+    p.add_argument(
+        "--chunks-per-call",
+        default="",
+        help="ncasr rows per max_chunks_per_call value, comma-separated (as `ncasr bench`); default: one row",
+    )
     p.add_argument("--json")
     p.add_argument("--plot")
     args = p.parse_args()
@@ -66,6 +71,8 @@ def main() -> int:
         "--storage",
         args.storage,
     ]
+    if args.chunks_per_call:
+        cmd += ["--chunks-per-call", args.chunks_per_call]
     if args.plot:
         cmd += ["--plot", args.plot]
     if not args.json:

@@ -75,8 +75,9 @@ struct RuntimeOptions {
   // Where a stream has several chunks of features ready (a whole file, or a backlog), an
   // encoder whose chunks are independent but for its carried states (LSTM) runs up to this
   // many chunks in one call: the frames of all of them go through each weight matrix in one
-  // sweep, and only the recurrence steps frame by frame. Results equal one chunk per call
-  // (int8 bit for bit; float within rounding). 1 runs one chunk per call, as sherpa-ncnn.
+  // sweep, and only the recurrence steps frame by frame. A chunk's result does not depend
+  // on how many chunks share its call (int8 bit for bit, int8_gemm_ncasr's kernels then;
+  // float within rounding). 1 runs one chunk per call, as sherpa-ncnn.
   int max_chunks_per_call = 16;
 
   // Today's defaults: every faster path that keeps results within float rounding.

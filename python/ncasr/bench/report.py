@@ -107,8 +107,7 @@ def markdown(records: Sequence[BenchRecord]) -> str:
     )
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in records:
-        n = r.chunks_per_call
-        backend = r.backend if n is None else f"{r.backend}, {n} chunk{'s' if n > 1 else ''}/call"
+        backend = r.backend_label
         if r.error:
             cells = [r.model, r.precision, backend, str(r.threads), f"error: {r.error}"] + [""] * 8
         else:
@@ -164,7 +163,7 @@ def plot(records: Sequence[BenchRecord], path: Union[str, "os.PathLike[str]"]) -
     for r in ok:
         ax1.scatter(r.rtf_median, 100 * r.wer, marker="o" if r.backend == "ncasr" else "s")
         ax1.annotate(
-            f"{r.model} {r.precision}\n{r.backend} ×{r.threads}",
+            f"{r.model} {r.precision}\n{r.backend_label} ×{r.threads}",
             (r.rtf_median, 100 * r.wer),
             fontsize=7,
             xytext=(4, 4),

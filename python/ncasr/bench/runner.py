@@ -115,6 +115,18 @@ class BenchRecord:
     stable: bool = True  # every run gave the same hypotheses
     error: Optional[str] = None
 
+    @property
+    def backend_label(self) -> str:
+        """The backend, with its chunks per call where a row sets them.
+
+        Example::
+
+            BenchRecord("m", "m/", "int8", "int8", "ncasr", 1, "greedy_search", chunks_per_call=1).backend_label
+            # 'ncasr, 1 chunk/call'
+        """
+        n = self.chunks_per_call
+        return self.backend if n is None else f"{self.backend}, {n} chunk{'s' if n > 1 else ''}/call"
+
 
 def _onnx_files(target: Target) -> Dict[str, Any]:
     """encoder/decoder/joiner *.onnx (``*.int8.onnx`` for onnx-int8) and tokens.txt."""
@@ -304,7 +316,9 @@ def run_bench(
     for r in range(repeat):
         for i, (rec, job) in enumerate(plans):
             if progress:
-                progress(f"run {r + 1}/{repeat}: {rec.model} {rec.precision} {rec.backend} {rec.threads} thread(s)")
+                progress(
+                    f"run {r + 1}/{repeat}: {rec.model} {rec.precision} {rec.backend_label} {rec.threads} thread(s)"
+                )
             runs[i].append(run_worker(job))
 
     refs = [e.text for e in entries]
