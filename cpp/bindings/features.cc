@@ -22,22 +22,28 @@ void bind_features(py::module_& m) {
              }
            }),
            py::arg("options"))
-      .def("accept_waveform",
-           [](OnlineFbank& f, py::array_t<float, py::array::c_style | py::array::forcecast> x) {
-             const float* p = x.data();
-             size_t n = static_cast<size_t>(x.size());
-             py::gil_scoped_release release;
-             f.accept_waveform(p, n);
-           })
+      .def(
+          "accept_waveform",
+          [](OnlineFbank& f, py::array_t<float, py::array::c_style | py::array::forcecast> x) {
+            const float* p = x.data();
+            size_t n = static_cast<size_t>(x.size());
+            py::gil_scoped_release release;
+            f.accept_waveform(p, n);
+          },
+          py::arg("samples"))
       .def("input_finished", &OnlineFbank::input_finished)
       .def_property_readonly("num_frames_ready", &OnlineFbank::num_frames_ready)
       .def_property_readonly("dim", &OnlineFbank::dim)
-      .def("pop", &OnlineFbank::pop)
-      .def("frames", [](const OnlineFbank& f, int start, int count) {
-        py::array_t<float> a({count, f.dim()});
-        for (int i = 0; i < count; ++i) std::memcpy(a.mutable_data(i, 0), f.frame(start + i), sizeof(float) * f.dim());
-        return a;
-      });
+      .def("pop", &OnlineFbank::pop, py::arg("before"))
+      .def(
+          "frames",
+          [](const OnlineFbank& f, int start, int count) {
+            py::array_t<float> a({count, f.dim()});
+            for (int i = 0; i < count; ++i)
+              std::memcpy(a.mutable_data(i, 0), f.frame(start + i), sizeof(float) * f.dim());
+            return a;
+          },
+          py::arg("start"), py::arg("count"));
 
   py::class_<LinearResampler>(m, "LinearResampler")
       .def(py::init<int, int>(), py::arg("input_rate"), py::arg("output_rate"))

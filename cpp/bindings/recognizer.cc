@@ -61,13 +61,16 @@ void bind_recognizer(py::module_& m) {
       .def_property(
           "hotwords_score", [](const RecognizerConfig& c) { return c.decoding.hotwords_score; },
           [](RecognizerConfig& c, float v) { c.decoding.hotwords_score = v; })
-      .def("set_endpoint",
-           [](RecognizerConfig& c, bool enabled, float r1, float r2, float r3) {
-             c.endpoint.enabled = enabled;
-             c.endpoint.rule1.min_trailing_silence = r1;
-             c.endpoint.rule2.min_trailing_silence = r2;
-             c.endpoint.rule3.min_utterance_length = r3;
-           })
+      .def(
+          "set_endpoint",
+          [](RecognizerConfig& c, bool enabled, float r1, float r2, float r3) {
+            c.endpoint.enabled = enabled;
+            c.endpoint.rule1.min_trailing_silence = r1;
+            c.endpoint.rule2.min_trailing_silence = r2;
+            c.endpoint.rule3.min_utterance_length = r3;
+          },
+          py::arg("enabled"), py::arg("rule1_min_trailing_silence"), py::arg("rule2_min_trailing_silence"),
+          py::arg("rule3_min_utterance_length"))
       .def_property("runtime",
                     py::cpp_function([](RecognizerConfig& c) -> RuntimeOptions& { return c.model.runtime; },
                                      py::return_value_policy::reference_internal),
@@ -120,8 +123,8 @@ void bind_recognizer(py::module_& m) {
           py::arg("endpoint_enabled"), py::arg("rule1"), py::arg("rule2"), py::arg("rule3"),
           "A recognizer sharing this one's loaded model, with other decoding and endpoint settings.")
       .def("create_stream", [](const Recognizer& r) { return std::shared_ptr<Stream>(r.create_stream()); })
-      .def("is_ready", &Recognizer::is_ready, py::call_guard<py::gil_scoped_release>())
-      .def("decode", py::overload_cast<Stream&>(&Recognizer::decode, py::const_),
+      .def("is_ready", &Recognizer::is_ready, py::arg("stream"), py::call_guard<py::gil_scoped_release>())
+      .def("decode", py::overload_cast<Stream&>(&Recognizer::decode, py::const_), py::arg("stream"),
            py::call_guard<py::gil_scoped_release>())
       .def(
           "decode_many",
@@ -132,25 +135,27 @@ void bind_recognizer(py::module_& m) {
             r.decode(raw, workers);
           },
           py::arg("streams"), py::arg("num_workers"))
-      .def("result",
-           [](const Recognizer& r, const Stream& s) {
-             RecognitionResult res;
-             {
-               py::gil_scoped_release release;
-               res = r.result(s);
-             }
-             py::dict d;
-             d["text"] = res.text;
-             d["token_ids"] = res.token_ids;
-             d["tokens"] = res.tokens;
-             d["timestamps"] = res.timestamps;
-             d["segment"] = res.segment;
-             d["is_final"] = res.is_final;
-             return d;
-           })
-      .def("is_endpoint", &Recognizer::is_endpoint, py::call_guard<py::gil_scoped_release>())
-      .def("reset", &Recognizer::reset, py::call_guard<py::gil_scoped_release>())
-      .def("margins", &Recognizer::margins, py::call_guard<py::gil_scoped_release>())
+      .def(
+          "result",
+          [](const Recognizer& r, const Stream& s) {
+            RecognitionResult res;
+            {
+              py::gil_scoped_release release;
+              res = r.result(s);
+            }
+            py::dict d;
+            d["text"] = res.text;
+            d["token_ids"] = res.token_ids;
+            d["tokens"] = res.tokens;
+            d["timestamps"] = res.timestamps;
+            d["segment"] = res.segment;
+            d["is_final"] = res.is_final;
+            return d;
+          },
+          py::arg("stream"))
+      .def("is_endpoint", &Recognizer::is_endpoint, py::arg("stream"), py::call_guard<py::gil_scoped_release>())
+      .def("reset", &Recognizer::reset, py::arg("stream"), py::call_guard<py::gil_scoped_release>())
+      .def("margins", &Recognizer::margins, py::arg("stream"), py::call_guard<py::gil_scoped_release>())
       .def(
           "encode",
           [](const Recognizer& r, py::array_t<float, py::array::c_style> feats, int chunks_per_call) {
