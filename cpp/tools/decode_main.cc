@@ -1,13 +1,15 @@
 // ncasr-decode: recognize WAV files with a model folder, no Python needed (for boards).
 //   ncasr-decode [--method greedy_search|modified_beam_search] [--num-active-paths N]
-//                [--num-threads N] [--hotwords FILE] [--tail-padding SECONDS] [--json]
-//                [--sherpa-ncnn] [--ncasr-int8-gemm] [--int8-depthwise] [--fp32] MODEL_DIR WAV...
+//                [--num-threads N] [--max-chunks-per-call N] [--hotwords FILE]
+//                [--tail-padding SECONDS] [--json] [--sherpa-ncnn] [--ncasr-int8-gemm]
+//                [--int8-depthwise] [--fp32] MODEL_DIR WAV...
 // --sherpa-ncnn runs the model as sherpa-ncnn does (RuntimeOptions::sherpa_ncnn(): ncnn's own
 // layers everywhere, Zipformer's encoder in fp32) instead of ncasr's faster layers (the
 // default, RuntimeOptions::fastest()); --ncnn-layers is its old name. The other flags apply
 // on top of either: --ncasr-int8-gemm also runs an int8 model's Gemm layers on ncasr's kernels;
 // --int8-depthwise runs the depthwise Conv1D layers in int8 (quantized at load);
-// --fp32 keeps float weights as fp32 (default: fp16 storage, as ncnn).
+// --fp32 keeps float weights as fp32 (default: fp16 storage, as ncnn); --max-chunks-per-call
+// sets RuntimeOptions::max_chunks_per_call (1: one encoder chunk per call, as sherpa-ncnn).
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +29,7 @@ void usage() {
   std::fprintf(
       stderr,
       "usage: ncasr-decode [--method greedy_search|modified_beam_search]\n"
-      "         [--num-active-paths N] [--num-threads N] [--hotwords FILE]\n"
+      "         [--num-active-paths N] [--num-threads N] [--max-chunks-per-call N] [--hotwords FILE]\n"
       "         [--tail-padding SECONDS] [--json] [--sherpa-ncnn] [--ncasr-int8-gemm] [--int8-depthwise] [--fp32]\n"
       "         MODEL_DIR WAV...\n");
 }
@@ -71,6 +73,8 @@ int main(int argc, char** argv) {
         config.decoding.num_active_paths = std::stoi(value());
       else if (a == "--num-threads")
         config.model.runtime.num_threads = std::stoi(value());
+      else if (a == "--max-chunks-per-call")
+        config.model.runtime.max_chunks_per_call = std::stoi(value());
       else if (a == "--tail-padding")
         tail_padding = std::stof(value());
       else if (a == "--json")
