@@ -68,9 +68,12 @@ def feed(rec: ncasr.Recognizer, samples: np.ndarray, rate: int, piece: int) -> n
     return s
 
 
-def test_int8_tokens_do_not_depend_on_how_audio_arrives():
-    many = ncasr.Recognizer.from_dir(BUNDLED, variant="int8")
-    one = ncasr.Recognizer.from_dir(BUNDLED, variant="int8", max_chunks_per_call=1)
+@pytest.mark.parametrize("method", ["greedy_search", "modified_beam_search"])
+def test_int8_tokens_do_not_depend_on_how_audio_arrives(method):
+    many = ncasr.Recognizer.from_dir(BUNDLED, variant="int8", method=method)
+    # one chunk per call on the same int8 kernels (alone, max_chunks_per_call=1 runs ncnn's Gemm)
+    one = ncasr.Recognizer.from_dir(BUNDLED, variant="int8", method=method, max_chunks_per_call=1, int8_gemm_ncasr=True)
+    assert one._r.encoder_overrides == many._r.encoder_overrides
     for clip in CLIPS:
         x, rate = ncasr.load_audio(clip)
         chunked = one.result(feed(one, x, rate, x.size))
