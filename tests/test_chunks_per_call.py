@@ -15,7 +15,8 @@ import pytest
 
 import ncasr
 from conftest import REPO, fixture_dir
-from ncasr import _core
+from helpers.knf import knf_fbank
+from helpers.streams import feed_in_pieces
 from ncasr.errors import ConfigError
 
 BUNDLED = REPO / "python" / "ncasr" / "models" / "reference-lstm-en"
@@ -23,11 +24,7 @@ CLIPS = sorted((REPO / "tests" / "data" / "reference-lstm-en" / "wav").glob("*.w
 
 
 def fbank(path: Path) -> np.ndarray:
-    x, rate = ncasr.load_audio(path)
-    fb = _core.OnlineFbank(_core.FbankOptions())
-    fb.accept_waveform(np.concatenate([x, np.zeros(rate // 2, np.float32)]))
-    fb.input_finished()
-    return np.asarray(fb.frames(0, fb.num_frames_ready), np.float32)
+    return knf_fbank(*ncasr.load_audio(path))
 
 
 def encode(rec: ncasr.Recognizer, feats: np.ndarray, chunks: int) -> List[np.ndarray]:
@@ -57,17 +54,6 @@ def test_float_calls_equal_one_chunk_per_call_within_rounding(model):
         assert worst < 1e-4, (clip.name, worst)
 
 
-def feed(rec: ncasr.Recognizer, samples: np.ndarray, rate: int, piece: int) -> ncasr.Stream:
-    s = rec.create_stream()
-    for start in range(0, samples.size, piece):
-        s.accept_waveform(rate, samples[start : start + piece])
-        rec.decode(s)
-    s.accept_waveform(rate, np.zeros(rate // 2, np.float32))
-    s.input_finished()
-    rec.decode(s)
-    return s
-
-
 @pytest.mark.parametrize("method", ["greedy_search", "modified_beam_search"])
 def test_int8_tokens_do_not_depend_on_how_audio_arrives(method):
     many = ncasr.Recognizer.from_dir(BUNDLED, variant="int8", method=method)
@@ -76,9 +62,9 @@ def test_int8_tokens_do_not_depend_on_how_audio_arrives(method):
     assert one._r.encoder_overrides == many._r.encoder_overrides
     for clip in CLIPS:
         x, rate = ncasr.load_audio(clip)
-        chunked = one.result(feed(one, x, rate, x.size))
-        whole = feed(many, x, rate, x.size)  # a whole file: every chunk ready at once
-        live = feed(many, x, rate, rate // 10)  # 0.1 s pieces: two or three chunks at a time
+        chunked = one.result(feed_in_pieces(one, x, rate, x.size))
+        whole = feed_in_pieces(many, x, rate, x.size)  # a whole file: every chunk ready at once
+        live = feed_in_pieces(many, x, rate, rate // 10)  # 0.1 s pieces: two or three chunks at a time
         assert whole.encoder_calls < live.encoder_calls
         for s in (whole, live):
             r = many.result(s)
@@ -89,9 +75,9 @@ def test_int8_tokens_do_not_depend_on_how_audio_arrives(method):
 def test_other_architectures_run_one_chunk_per_call(name, test_wavs):
     rec = ncasr.Recognizer.from_dir(fixture_dir(name), max_chunks_per_call=16)
     x, rate = ncasr.load_audio(test_wavs[1])
-    s = feed(rec, x, rate, x.size)
+    s = feed_in_pieces(rec, x, rate, x.size)
     one = ncasr.Recognizer.from_dir(fixture_dir(name), max_chunks_per_call=1)
-    t = feed(one, x, rate, x.size)
+    t = feed_in_pieces(one, x, rate, x.size)
     assert s.encoder_calls == t.encoder_calls > 1
     assert rec.result(s).token_ids == one.result(t).token_ids
     with pytest.raises(ConfigError, match="one chunk per call"):

@@ -11,6 +11,7 @@ import soundfile as sf
 
 import ncasr
 from conftest import fixture_dir
+from helpers.streams import feed_in_pieces
 
 
 @pytest.fixture(scope="module")
@@ -22,17 +23,6 @@ def lstm():
 def speech(test_wavs):
     samples, rate = sf.read(test_wavs[0], dtype="float32")
     return samples, rate
-
-
-def decode_in_pieces(rec, samples, rate, piece):
-    s = rec.create_stream()
-    for i in range(0, samples.size, piece):
-        s.accept_waveform(rate, samples[i : i + piece])
-        rec.decode(s)
-    s.accept_waveform(rate, np.zeros(rate // 2, np.float32))
-    s.input_finished()
-    rec.decode(s)
-    return rec.result(s)
 
 
 def test_configs_validate_and_print():
@@ -56,7 +46,7 @@ def test_chunk_size_invariance(name, speech, piece):
     samples, rate = speech
     ref = rec.transcribe(samples, rate)
     assert len(ref.token_ids) > 0
-    got = decode_in_pieces(rec, samples, rate, piece or samples.size)
+    got = rec.result(feed_in_pieces(rec, samples, rate, piece or samples.size))
     assert got.token_ids == ref.token_ids
     assert got.timestamps == ref.timestamps
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import numpy as np
 import onnx
 import pytest
 import soundfile as sf
 import torch  # the test extra installs torch, onnx, onnxruntime and sherpa-onnx: missing, they fail
 
+from helpers.oracle import sherpa_onnx_decode
 from ncasr.export.zipformer2 import Zipformer2Config
 from ncasr.export.zipformer2.onnx_export import export_onnx, onnx_meta_data, quantize_onnx_int8
 
@@ -45,14 +45,7 @@ def _recognizer(folder: Path, suffix: str = ".onnx"):
 
 def _decode(rec, path: Path):
     samples, rate = sf.read(str(path), dtype="float32")
-    s = rec.create_stream()
-    s.accept_waveform(rate, samples)
-    s.accept_waveform(rate, np.zeros(int(TAIL * rate), np.float32))
-    s.input_finished()
-    while rec.is_ready(s):
-        rec.decode_stream(s)
-    r = rec.get_result_all(s)
-    return list(r.tokens), [round(t, 4) for t in r.timestamps]
+    return sherpa_onnx_decode(rec, samples, rate, TAIL)
 
 
 def test_the_contract_matches_the_fixture_copy(onnx_dir):

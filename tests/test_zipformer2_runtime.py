@@ -20,7 +20,7 @@ import pytest
 import torch  # the test extra installs torch, pnnx and ncnn: missing, they fail, not skip
 
 import ncasr
-from helpers.oracle import TAIL_PADDING, assert_near_tie_parity
+from helpers.oracle import TAIL_PADDING, assert_near_tie_parity, sherpa_onnx_decode
 from ncasr import _core
 
 DATA = Path(__file__).parent / "data" / "zipformer2"
@@ -50,6 +50,21 @@ def fp32_config(method: str = "greedy_search") -> _core.RecognizerConfig:
     return c
 
 
+def assert_chunks_match_torch(ours, features: np.ndarray, enc, cfg, segment: int, offset: int) -> None:
+    """Each of ``ours`` (the core's encoder output per chunk) within 1e-4 (relative) of the
+    PyTorch streaming encoder ``enc`` run on the same chunks with carried states."""
+    from ncasr.export.zipformer2.states import key_mask
+
+    states = enc.init_states()
+    for c, got in enumerate(ours):
+        x = torch.from_numpy(np.ascontiguousarray(features[offset * c : offset * c + segment]))
+        with torch.no_grad():
+            out = enc(x, torch.from_numpy(key_mask(cfg, offset // 2 * c)), *states)
+        states = out[1:]
+        ref = out[0].numpy().reshape(got.shape)
+        assert np.abs(got - ref).max() / np.abs(ref).max() <= 1e-4, c
+
+
 def ncasr_decode(rec: _core.Recognizer, samples: np.ndarray, rate: int, tail: float = TAIL_PADDING):
     s = rec.create_stream()
     s.accept_waveform(rate, np.ascontiguousarray(samples, np.float32))
@@ -75,17 +90,6 @@ def sherpa_onnx_recognizer(method: str):
     )
 
 
-def sherpa_onnx_decode(rec, samples: np.ndarray, rate: int, tail: float = TAIL_PADDING):
-    s = rec.create_stream()
-    s.accept_waveform(rate, np.ascontiguousarray(samples, np.float32))
-    s.accept_waveform(rate, np.zeros(int(tail * rate), np.float32))
-    s.input_finished()
-    while rec.is_ready(s):
-        rec.decode_stream(s)
-    r = rec.get_result_all(s)
-    return list(r.tokens), [round(t, 4) for t in r.timestamps]
-
-
 def test_from_dir_loads_the_exported_folder(z2_dir):
     rec = ncasr.Recognizer.from_dir(z2_dir)
     assert rec.model_type == "zipformer2"
@@ -107,7 +111,6 @@ def test_info_reports_zipformer2(z2_dir, capsys):
 
 def test_encoder_equals_pytorch_and_icefall_per_chunk(z2_dir):
     from ncasr.export.zipformer2 import Zipformer2Config, load_zipformer2
-    from ncasr.export.zipformer2.states import key_mask
 
     features = np.load(DATA / "features.npy")
     rec = _core.Recognizer(str(z2_dir), fp32_config())
@@ -116,14 +119,7 @@ def test_encoder_equals_pytorch_and_icefall_per_chunk(z2_dir):
 
     cfg = Zipformer2Config.from_json(DATA / "config.json")
     enc = load_zipformer2(DATA / "state_dict.npz", cfg).streaming_encoder(project=False)
-    states = enc.init_states()
-    for c, got in enumerate(ours):
-        x = torch.from_numpy(np.ascontiguousarray(features[32 * c : 32 * c + 45]))
-        with torch.no_grad():
-            out = enc(x, torch.from_numpy(key_mask(cfg, 16 * c)), *states)
-        states = out[1:]
-        ref = out[0].numpy().reshape(got.shape)
-        assert np.abs(got - ref).max() / np.abs(ref).max() <= 1e-4, c
+    assert_chunks_match_torch(ours, features, enc, cfg, segment=45, offset=32)
 
     # icefall's own outputs are after joiner.encoder_proj
     sd = np.load(DATA / "state_dict.npz")
@@ -141,7 +137,6 @@ def test_encoder_with_several_layers_per_stack_and_chunk_8(tmp_path):
     from ncasr.export.zipformer2 import Zipformer2Config, load_zipformer2
     from ncasr.export.zipformer2.model import Zipformer2Transducer
     from ncasr.export.zipformer2.ncnn_export import export_ncnn
-    from ncasr.export.zipformer2.states import key_mask
 
     torch.set_num_threads(1)
     cfg = dataclasses.replace(
@@ -161,14 +156,7 @@ def test_encoder_with_several_layers_per_stack_and_chunk_8(tmp_path):
     assert len(ours) == (len(features) - 29) // 16 + 1
 
     enc = load_zipformer2(weights, cfg).streaming_encoder(project=False)
-    states = enc.init_states()
-    for c, got in enumerate(ours):
-        x = torch.from_numpy(np.ascontiguousarray(features[16 * c : 16 * c + 29]))
-        with torch.no_grad():
-            out = enc(x, torch.from_numpy(key_mask(cfg, 8 * c)), *states)
-        states = out[1:]
-        ref = out[0].numpy().reshape(got.shape)
-        assert np.abs(got - ref).max() / np.abs(ref).max() <= 1e-4, c
+    assert_chunks_match_torch(ours, features, enc, cfg, segment=29, offset=16)
 
 
 def test_greedy_search_gives_the_golden_tokens_and_frames(z2_dir):

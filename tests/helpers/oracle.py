@@ -1,4 +1,4 @@
-"""sherpa-ncnn 2.1.15 (PyPI) as the decoding oracle, fed exactly like ncasr."""
+"""sherpa-ncnn 2.1.15 and sherpa-onnx (PyPI) as the decoding oracles, fed exactly like ncasr."""
 
 from __future__ import annotations
 
@@ -102,3 +102,16 @@ def assert_near_tie_parity(wavs, ours, theirs, method: str, label: str) -> None:
         )
     agree = 1 - len(differing) / len(wavs)
     assert agree >= 0.95, f"{label}: only {agree:.0%} identical; differing {differing}"
+
+
+def sherpa_onnx_decode(rec, samples: np.ndarray, rate: int, tail: float = TAIL_PADDING):
+    """A sherpa-onnx OnlineRecognizer's greedy tokens and timestamps: the samples, ``tail``
+    seconds of zeros, input finished, decoded while ready. Returns (tokens, stamps)."""
+    s = rec.create_stream()
+    s.accept_waveform(rate, np.ascontiguousarray(samples, np.float32))
+    s.accept_waveform(rate, np.zeros(int(tail * rate), np.float32))
+    s.input_finished()
+    while rec.is_ready(s):
+        rec.decode_stream(s)
+    r = rec.get_result_all(s)
+    return list(r.tokens), [round(t, 4) for t in r.timestamps]
